@@ -1,0 +1,71 @@
+// Command protoc-gen-health is a protoc plugin that generates gRPC health
+// registration code and Kubernetes probes from the same service definitions.
+//
+//	protoc --health_out=. --health_opt=paths=source_relative foo.proto
+//	protoc --health_out=emit=k8s,port=50051:deploy foo.proto
+//
+// The parameters are described in the README; the generator lives in
+// package gen.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoc-gen-health/protoc-gen-health/gen"
+)
+
+const usage = `Usage: protoc-gen-health [--version | -h]
+
+protoc-gen-health is a protoc plugin: protoc and buf run it with a
+CodeGeneratorRequest on standard input. Parameters (--health_opt or buf's opt):
+  emit=go|k8s (repeatable), paths=, module=, workload=, port=, health_port=,
+  probe=grpc|exec, probe_bin=, container=, startup_seconds=, scaffold=true,
+  image=, drain_seconds=, stop_seconds=
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+	if len(args) == 1 && args[0] == "--version" {
+		fmt.Fprintf(stdout, "%s %s\n", name, gen.Version)
+		return 0
+	}
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "%s: unknown argument %q\n%s", name, args[0], usage)
+		return 1
+	}
+	in, err := io.ReadAll(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: reading the request: %v\n", name, err)
+		return 1
+	}
+	req := &pluginpb.CodeGeneratorRequest{}
+	if err := proto.Unmarshal(in, req); err != nil {
+		fmt.Fprintf(stderr, "%s: the input is not a CodeGeneratorRequest (this program is run by protoc or buf): %v\n", name, err)
+		return 1
+	}
+	out, err := proto.Marshal(gen.Generate(req))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: encoding the response: %v\n", name, err)
+		return 1
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "%s: writing the response: %v\n", name, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,152 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// build resolves the request's services, options and parameters into the
+// model and runs every check over them. It returns all problems together;
+// nothing after it can fail on user input.
+func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
+	var errs errorList
+	params := p.layer()
+	checkLayer(params, &errs)
+	checkParams(p, &errs)
+	services := collectServices(plugin, params)
+	checked := map[*protogen.File]bool{}
+	for _, s := range services {
+		if !s.generate {
+			continue
+		}
+		if !checked[s.file] {
+			checked[s.file] = true
+			checkLayer(s.layers[1], &errs)
+		}
+		checkLayer(s.layers[0], &errs)
+		if s.skip {
+			checkSkipped(s, &errs)
+			continue
+		}
+		if name := s.fullName; name == "liveness" || name == "readiness" {
+			errs.add(&Error{
+				File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{name},
+				Msg: fmt.Sprintf("the health name %q is reserved for the runtime's own status; give the service a package, or skip it", name),
+			})
+		}
+	}
+	m := &Model{}
+	if p.EmitGo() {
+		m.Files = goFiles(services)
+	}
+	if p.EmitK8s() {
+		groups := groupWorkloads(services, &errs)
+		for _, g := range groups {
+			checkGroup(g, &errs)
+		}
+		if len(errs) == 0 {
+			for _, g := range groups {
+				m.Workloads = append(m.Workloads, g.workload(p))
+			}
+		}
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// goFiles returns the Go health code of every generated file that has an
+// unskipped service, in request order.
+func goFiles(services []*service) []*GoFile {
+	var files []*GoFile
+	var cur *GoFile
+	for _, s := range services {
+		if !s.generate || s.skip {
+			continue
+		}
+		if cur == nil || cur.proto != s.file {
+			cur = &GoFile{proto: s.file, Source: s.file.Desc.Path(), Deprecated: fileDeprecated(s.file)}
+			files = append(files, cur)
+		}
+		cur.Services = append(cur.Services, &GoService{
+			FullName:              s.fullName,
+			GoName:                s.svc.GoName,
+			Comment:               commentLines(s.svc.Comments.Leading),
+			Deprecated:            serviceDeprecated(s.svc),
+			CountsTowardReadiness: s.resolve(fCounts, protoreflect.ValueOfBool(true)).v.Bool(),
+		})
+	}
+	return files
+}
+
+// commentLines splits a proto comment into lines without the trailing newline.
+func commentLines(c protogen.Comments) []string {
+	if c == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(c), "\n"), "\n")
+}
+
+// workload turns a checked group into the model's workload: every member
+// agrees on the shared fields, so the first member's values stand for all.
+func (g *group) workload(p *Params) *Workload {
+	s := g.members[0]
+	w := &Workload{
+		Name:       g.name,
+		Sources:    g.sources(),
+		Container:  s.stringOf(fContainer, defaultContainer),
+		Port:       s.int32Of(fPort, defaultPort),
+		HealthPort: s.int32Of(fHealthPort, 0),
+		Probe:      probeStyle(s.resolve(fProbe, protoreflect.Value{}).v),
+		ProbeBin:   s.stringOf(fProbeBin, defaultProbeBin),
+	}
+	for _, m := range g.members {
+		w.Services = append(w.Services, m.fullName)
+	}
+	w.Liveness = s.probe(liveness, "liveness", w.Exec())
+	readinessName := "readiness"
+	if len(g.members) == 1 {
+		readinessName = s.fullName
+	}
+	w.Readiness = s.probe(readiness, readinessName, w.Exec())
+	w.Startup = s.probe(startup, "liveness", w.Exec())
+	if w.Startup.FailureThreshold == 0 {
+		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
+		w.Startup.FailureThreshold = int32((int64(budget) + int64(w.Startup.PeriodSeconds) - 1) / int64(w.Startup.PeriodSeconds))
+	}
+	if p.Scaffold {
+		w.Scaffold = p.scaffold(g.name)
+	}
+	return w
+}
+
+// probe resolves the timings of one probe kind.
+func (s *service) probe(k probeKind, name string, exec bool) Probe {
+	t := defaultTimings[k]
+	tf := fTimings[k]
+	p := Probe{
+		Service:             name,
+		InitialDelaySeconds: s.int32Of(tf[0], t.InitialDelay),
+		PeriodSeconds:       s.int32Of(tf[1], t.Period),
+		TimeoutSeconds:      s.int32Of(tf[2], t.Timeout),
+		SuccessThreshold:    s.int32Of(tf[3], t.Success),
+		FailureThreshold:    s.int32Of(tf[4], t.Failure),
+	}
+	if exec {
+		p.ConnectTimeout, p.RPCTimeout = execTimeouts(p.TimeoutSeconds)
+	}
+	return p
+}
+
+// execTimeouts splits a probe's timeoutSeconds between grpc_health_probe's
+// connect and RPC timeouts: 40% each, leaving a fifth for the process to
+// start, so the probe's own deadlines always end before the kubelet's.
+func execTimeouts(timeoutSeconds int32) (connect, rpc string) {
+	d := time.Duration(timeoutSeconds) * time.Second * 2 / 5
+	return d.String(), d.String()
+}

@@ -1,0 +1,113 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
+)
+
+// checkLayer applies every rule about single values to one layer: a value
+// that is wrong wherever it is written is reported once, at the place it is
+// written, not once for every service that inherits it.
+func checkLayer(l layer, errs *errorList) {
+	if l.opts == nil {
+		return
+	}
+	rangeRule := func(f field, lo, hi int64, msg string) {
+		if v, ok := l.get(f); ok && (v.Int() < lo || v.Int() > hi) {
+			errs.add(l.errorAt(f, v, msg))
+		}
+	}
+	rangeRule(fPort, 1, 65535, "must be between 1 and 65535")
+	rangeRule(fHealthPort, 1, 65535, "must be between 1 and 65535")
+	rangeRule(fStartupSeconds, 1, 1<<31-1, "must be at least 1")
+	for k := range numProbeKinds {
+		tf := fTimings[k]
+		rangeRule(tf[0], 0, 1<<31-1, "must be at least 0")
+		rangeRule(tf[1], 1, 1<<31-1, "must be at least 1")
+		rangeRule(tf[2], 1, 1<<31-1, "must be at least 1")
+		if k == readiness {
+			rangeRule(tf[3], 1, 1<<31-1, "must be at least 1")
+		} else {
+			rangeRule(tf[3], 1, 1, "must be 1 on a "+k.String()+" probe (Kubernetes rejects any other value)")
+		}
+		rangeRule(tf[4], 1, 1<<31-1, "must be at least 1")
+	}
+	if _, ok := l.get(fStartupSeconds); ok {
+		if v, ok := l.get(fTimings[startup][4]); ok {
+			errs.add(l.errorAt(fTimings[startup][4], v, "set startup_seconds or startup.failure_threshold, not both: startup_seconds sets the failure threshold"))
+		}
+	}
+	if v, ok := l.get(fProbe); ok {
+		if s := optionsv1.ProbeStyle(v.Enum()); s != optionsv1.ProbeStyle_PROBE_STYLE_GRPC && s != optionsv1.ProbeStyle_PROBE_STYLE_EXEC {
+			errs.add(l.errorAt(fProbe, v, "must be PROBE_STYLE_GRPC or PROBE_STYLE_EXEC"))
+		}
+	}
+	if v, ok := l.get(fProbeBin); ok {
+		if s := v.String(); s == "" || strings.ContainsAny(s, " \t\n") {
+			errs.add(l.errorAt(fProbeBin, v, "must be a path without spaces, such as "+defaultProbeBin))
+		}
+	}
+	if v, ok := l.get(fContainer); ok {
+		if msg := dns1123Label(v.String()); msg != "" {
+			errs.add(l.errorAt(fContainer, v, msg))
+		}
+	}
+	if v, ok := l.get(fWorkload); ok {
+		if msg := dns1035Label(v.String()); msg != "" {
+			errs.add(l.errorAt(fWorkload, v, msg))
+		}
+	}
+}
+
+// checkSkipped reports options on a skipped service: they would silently do
+// nothing. The service's own skip field is the only one allowed.
+func checkSkipped(s *service, errs *errorList) {
+	sl := s.layers[0]
+	if sl.opts == nil {
+		return
+	}
+	var set []string
+	sl.opts.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if fd.Name() != "skip" {
+			set = append(set, string(fd.Name()))
+		}
+		return true
+	})
+	if len(set) > 0 {
+		errs.add(sl.errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
+	}
+}
+
+// dns1035Label returns why s is not a DNS-1035 label (the rule for Service
+// names), or "".
+func dns1035Label(s string) string {
+	if msg := dns1123Label(s); msg != "" {
+		return msg
+	}
+	if s[0] < 'a' || s[0] > 'z' {
+		return "must start with a lowercase letter (a DNS-1035 label)"
+	}
+	return ""
+}
+
+// dns1123Label returns why s is not a DNS-1123 label (the rule for container
+// names), or "".
+func dns1123Label(s string) string {
+	if s == "" || len(s) > 63 {
+		return "must be 1 to 63 characters (a DNS label)"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "must hold only lowercase letters, digits and '-' (a DNS label)"
+		}
+	}
+	if s[0] == '-' || s[len(s)-1] == '-' {
+		return "must start and end with a letter or digit (a DNS label)"
+	}
+	return ""
+}

@@ -1,0 +1,110 @@
+// Package gen is protoc-gen-health's generator: it turns a
+// CodeGeneratorRequest into Go health code and Kubernetes manifests.
+//
+// The flow runs one way: parameters are parsed (params.go), the request's
+// services, options and parameters are resolved into one model and checked
+// (build.go and the check_*.go, workloads.go files), and only a model that
+// passed every check is rendered through the templates (render_*.go).
+// Nothing after the checks can fail on user input, so a run either writes
+// every file or none.
+package gen
+
+import (
+	"path"
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/pluginpb"
+)
+
+// Version is the plugin's version, printed by --version and in every
+// generated file's header.
+const Version = "v0.1.0"
+
+// Features the plugin supports, set in one place: proto3 optional and
+// editions from proto2 through 2024 (the plugin reads only names, comments
+// and options, which every edition has).
+const (
+	SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL |
+		pluginpb.CodeGeneratorResponse_FEATURE_SUPPORTS_EDITIONS)
+	SupportedEditionsMinimum = descriptorpb.Edition_EDITION_PROTO2
+	SupportedEditionsMaximum = descriptorpb.Edition_EDITION_2024
+)
+
+// Generate runs the plugin on one request. Problems with the input come back
+// in the response's error field, with no files: protoc and buf print it.
+func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
+	resp, err := generate(req)
+	if err != nil {
+		resp = &pluginpb.CodeGeneratorResponse{Error: proto.String(err.Error())}
+	}
+	resp.SupportedFeatures = proto.Uint64(SupportedFeatures)
+	resp.MinimumEdition = proto.Int32(int32(SupportedEditionsMinimum))
+	resp.MaximumEdition = proto.Int32(int32(SupportedEditionsMaximum))
+	return resp
+}
+
+func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorResponse, error) {
+	params, err := parseParams(req.GetParameter())
+	if err != nil {
+		return nil, err
+	}
+	if !params.EmitGo() {
+		giveGoPackages(req)
+	}
+	plugin, err := protogen.Options{}.New(req)
+	if err != nil {
+		return nil, err
+	}
+	model, err := build(plugin, params)
+	if err != nil {
+		return nil, err
+	}
+	if err := renderGo(plugin, model); err != nil {
+		return nil, err
+	}
+	resp := plugin.Response()
+	if resp.Error != nil {
+		return resp, nil
+	}
+	// Manifests bypass protogen: they belong at the root of the output
+	// directory whatever paths= or module= do to Go file names.
+	files, err := renderK8s(model)
+	if err != nil {
+		return nil, err
+	}
+	resp.File = append(resp.File, files...)
+	return resp, nil
+}
+
+// giveGoPackages gives every file without go_package a placeholder import
+// path. protogen refuses a request in which any file lacks one, but a run
+// that writes no Go must work on protos that were never meant for Go.
+func giveGoPackages(req *pluginpb.CodeGeneratorRequest) {
+	for _, f := range req.GetProtoFile() {
+		if f.GetOptions().GetGoPackage() != "" {
+			continue
+		}
+		if f.Options == nil {
+			f.Options = &descriptorpb.FileOptions{}
+		}
+		dir := path.Dir(f.GetName())
+		f.Options.GoPackage = proto.String("nogo.invalid/" + dir + ";" + goPackageName(dir))
+	}
+}
+
+// goPackageName makes a valid Go package name from a directory.
+func goPackageName(dir string) string {
+	name := []byte(path.Base(dir))
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			name[i] = '_'
+		}
+	}
+	if s := strings.Trim(string(name), "_"); s != "" && s != "." {
+		return string(name)
+	}
+	return "nogo"
+}

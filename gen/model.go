@@ -1,0 +1,115 @@
+package gen
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/compiler/protogen"
+)
+
+// Model is everything the templates need, resolved and checked. Every name
+// that both the Go and the Kubernetes output use is computed once, here, so
+// the two outputs cannot disagree.
+type Model struct {
+	Files     []*GoFile   // files whose Go health code is written, in request order
+	Workloads []*Workload // sorted by name
+}
+
+// GoFile is one generated <name>.health.go.
+type GoFile struct {
+	proto      *protogen.File // kept out of the templates: only render uses it
+	Source     string         // the .proto path, as in the request
+	Deprecated bool
+	Services   []*GoService
+}
+
+// GoService is one service's health code.
+type GoService struct {
+	FullName              string   // exactly the name the health server registers
+	GoName                string   // Go identifier of the service, as protoc-gen-go-grpc names it
+	Comment               []string // leading proto comment, one entry a line
+	Deprecated            bool
+	CountsTowardReadiness bool
+}
+
+// Workload is one Deployment whose container serves one or more services.
+type Workload struct {
+	Name       string   // DNS-1035 label: the Deployment's and the Service's name
+	Services   []string // full names of its services, in request order
+	Sources    []string // the .proto files that define them, sorted
+	Container  string
+	Port       int32 // the application's gRPC port
+	HealthPort int32 // 0 when health is served on Port
+	Probe      string
+	ProbeBin   string
+	Liveness   Probe
+	Readiness  Probe
+	Startup    Probe
+	Scaffold   *Scaffold // nil unless scaffold=true
+}
+
+// ProbePort is the port the probes dial.
+func (w *Workload) ProbePort() int32 {
+	if w.HealthPort != 0 {
+		return w.HealthPort
+	}
+	return w.Port
+}
+
+// Exec reports whether the probes run grpc_health_probe.
+func (w *Workload) Exec() bool { return w.Probe == probeExec }
+
+// Probe is one Kubernetes probe of a workload.
+type Probe struct {
+	Service             string // the health name the probe asks for
+	InitialDelaySeconds int32
+	PeriodSeconds       int32
+	TimeoutSeconds      int32
+	SuccessThreshold    int32
+	FailureThreshold    int32
+	// For exec probes: grpc_health_probe's own timeouts, which together fit
+	// inside TimeoutSeconds with room for the process to start.
+	ConnectTimeout string
+	RPCTimeout     string
+}
+
+// Scaffold holds what a complete starting point for a new service adds.
+type Scaffold struct {
+	Image                         string
+	ImageIsPlaceholder            bool
+	TerminationGracePeriodSeconds int64
+	DrainSeconds                  int32
+	StopSeconds                   int32
+	RunAsUser                     int64
+	MainPackage                   string
+}
+
+// ProbeView is one probe as the templates lay it out.
+type ProbeView struct {
+	Field   string   // "livenessProbe", ...
+	Exec    bool     // an exec probe running Command; else a grpc probe on Port
+	Command []string // grpc_health_probe's argv
+	Port    int32
+	Probe
+}
+
+// Probes returns the workload's probes in the order the manifests list them.
+func (w *Workload) Probes() []ProbeView {
+	views := make([]ProbeView, 0, 3)
+	for _, p := range []struct {
+		field string
+		probe Probe
+	}{{"startupProbe", w.Startup}, {"livenessProbe", w.Liveness}, {"readinessProbe", w.Readiness}} {
+		v := ProbeView{Field: p.field, Exec: w.Exec(), Port: w.ProbePort(), Probe: p.probe}
+		if v.Exec {
+			v.Command = []string{
+				w.ProbeBin,
+				fmt.Sprintf("-addr=:%d", v.Port),
+				"-service=" + p.probe.Service,
+				"-connect-timeout=" + p.probe.ConnectTimeout,
+				"-rpc-timeout=" + p.probe.RPCTimeout,
+			}
+		}
+		views = append(views, v)
+	}
+	return views
+}

@@ -1,0 +1,155 @@
+package gen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
+)
+
+// A layer is one place a setting can be written: a service option, a file
+// option or the plugin parameters. Resolution reads layers in precedence
+// order, field by field, through protoreflect, so every field of
+// HealthOptions follows the same rule and each resolved value remembers
+// where it was written.
+type layer struct {
+	opts     *optionsv1.HealthOptions
+	file     *protogen.File // nil for parameters
+	path     []int32        // source path of the option statement
+	name     string         // "(health.options.v1.service)"; "" for parameters
+	services []string       // the services the layer applies to
+}
+
+var (
+	fileOptionName    = "(" + string(optionsv1.E_File.TypeDescriptor().FullName()) + ")"
+	serviceOptionName = "(" + string(optionsv1.E_Service.TypeDescriptor().FullName()) + ")"
+	healthOptionsDesc = (&optionsv1.HealthOptions{}).ProtoReflect().Descriptor()
+)
+
+// Source paths of FileDescriptorProto.options, .service and
+// ServiceDescriptorProto.options.
+const (
+	fileOptionsField    = 8
+	fileServiceField    = 6
+	serviceOptionsField = 3
+)
+
+func serviceLayer(f *protogen.File, s *protogen.Service) layer {
+	opts, _ := proto.GetExtension(s.Desc.Options(), optionsv1.E_Service).(*optionsv1.HealthOptions)
+	return layer{
+		opts:     opts,
+		file:     f,
+		path:     []int32{fileServiceField, int32(s.Desc.Index()), serviceOptionsField, int32(optionsv1.E_Service.Field)},
+		name:     serviceOptionName,
+		services: []string{string(s.Desc.FullName())},
+	}
+}
+
+func fileLayer(f *protogen.File, services []string) layer {
+	opts, _ := proto.GetExtension(f.Desc.Options(), optionsv1.E_File).(*optionsv1.HealthOptions)
+	return layer{
+		opts:     opts,
+		file:     f,
+		path:     []int32{fileOptionsField, int32(optionsv1.E_File.Field)},
+		name:     fileOptionName,
+		services: services,
+	}
+}
+
+// field is one (possibly nested) field of HealthOptions, such as
+// readiness.period_seconds.
+type field struct {
+	path []protoreflect.FieldDescriptor
+	name string // "readiness.period_seconds"
+}
+
+func mustField(name string) field {
+	f := field{name: name}
+	md := healthOptionsDesc
+	for _, part := range strings.Split(name, ".") {
+		fd := md.Fields().ByName(protoreflect.Name(part))
+		if fd == nil {
+			panic("gen: HealthOptions has no field " + name)
+		}
+		f.path = append(f.path, fd)
+		md = fd.Message()
+	}
+	return f
+}
+
+// get returns the field's value in l and whether it is set there.
+func (l layer) get(f field) (protoreflect.Value, bool) {
+	if l.opts == nil {
+		return protoreflect.Value{}, false
+	}
+	m := l.opts.ProtoReflect()
+	for i, fd := range f.path {
+		if !m.Has(fd) {
+			return protoreflect.Value{}, false
+		}
+		if i == len(f.path)-1 {
+			return m.Get(fd), true
+		}
+		m = m.Get(fd).Message()
+	}
+	return protoreflect.Value{}, false
+}
+
+// errorAt builds an Error for field f of this layer with value v.
+func (l layer) errorAt(f field, v protoreflect.Value, msg string) *Error {
+	e := &Error{Services: l.services, Value: formatValue(f, v), Msg: msg}
+	if l.file == nil {
+		e.Option = "parameter " + f.name
+		e.Services = nil // a parameter applies to the whole run
+		return e
+	}
+	e.File = l.file.Desc.Path()
+	e.Option = "option " + l.name + "." + f.name
+	path := append([]int32(nil), l.path...)
+	for _, fd := range f.path {
+		path = append(path, int32(fd.Number()))
+	}
+	e.Line = lineOf(l.file, path)
+	return e
+}
+
+// errorAtOption builds an Error about the layer's option as a whole.
+func (l layer) errorAtOption(msg string) *Error {
+	if l.file == nil {
+		return &Error{Msg: msg}
+	}
+	return &Error{File: l.file.Desc.Path(), Line: lineOf(l.file, l.path), Services: l.services, Option: "option " + l.name, Msg: msg}
+}
+
+// lineOf finds the 1-based line of the longest prefix of path that the
+// file's source info knows: protoc records the option statement, not always
+// the fields inside its message literal. 0 without source info.
+func lineOf(f *protogen.File, path []int32) int {
+	locs := f.Desc.SourceLocations()
+	for n := len(path); n > 0; n-- {
+		if loc := locs.ByPath(protoreflect.SourcePath(path[:n])); loc.Path != nil {
+			return loc.StartLine + 1
+		}
+	}
+	return 0
+}
+
+func formatValue(f field, v protoreflect.Value) string {
+	fd := f.path[len(f.path)-1]
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return strconv.Quote(v.String())
+	case protoreflect.EnumKind:
+		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+			return string(ev.Name())
+		}
+		return strconv.Itoa(int(v.Enum()))
+	default:
+		return fmt.Sprint(v.Interface())
+	}
+}

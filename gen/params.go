@@ -1,0 +1,212 @@
+package gen
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
+)
+
+// Parameter names. protogen handles paths=, module= and M... itself; every
+// other key=value pair of the plugin parameter lands in the flag set below.
+const (
+	emitParam           = "emit"
+	workloadParam       = "workload"
+	portParam           = "port"
+	healthPortParam     = "health_port"
+	probeParam          = "probe"
+	probeBinParam       = "probe_bin"
+	containerParam      = "container"
+	startupSecondsParam = "startup_seconds"
+	scaffoldParam       = "scaffold"
+	imageParam          = "image"
+	drainSecondsParam   = "drain_seconds"
+	stopSecondsParam    = "stop_seconds"
+)
+
+// Output kinds named by emit=.
+const (
+	EmitGo  = "go"
+	EmitK8s = "k8s"
+)
+
+// Params holds the plugin parameters of one run. Zero numbers mean "not set":
+// the defaults live in defaults.go so that the precedence chain (service
+// option, file option, parameter, default) is resolved in one place.
+type Params struct {
+	Emit           map[string]bool
+	Workload       *string
+	Port           *int32
+	HealthPort     *int32
+	Probe          *string
+	ProbeBin       *string
+	Container      *string
+	StartupSeconds *int32
+	Scaffold       bool
+	Image          string
+	DrainSeconds   *int32
+	StopSeconds    *int32
+}
+
+// EmitGo reports whether the run writes Go; EmitK8s whether it writes manifests.
+func (p *Params) EmitGo() bool  { return p.Emit[EmitGo] }
+func (p *Params) EmitK8s() bool { return p.Emit[EmitK8s] }
+
+// parseParams parses the plugin parameter with protogen's own splitting
+// (on commas, then on the first '='), so that what protogen accepts for
+// paths= and module= and what we accept agree exactly. It is run on a request
+// that holds nothing but the parameter: the Go import path checks of the real
+// run come later, and only when Go is emitted.
+func parseParams(parameter string) (*Params, error) {
+	p := &Params{Emit: map[string]bool{}}
+	fs := flag.NewFlagSet("protoc-gen-health", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Func(emitParam, "output to write: go or k8s (repeat the parameter for both)", func(v string) error {
+		if v != EmitGo && v != EmitK8s {
+			return fmt.Errorf("must be %q or %q (repeat emit= for both: plugin parameters are split on commas)", EmitGo, EmitK8s)
+		}
+		p.Emit[v] = true
+		return nil
+	})
+	fs.Func(workloadParam, "put every service of the run into this workload", stringInto(&p.Workload))
+	fs.Func(portParam, "container port that serves gRPC", int32Into(&p.Port))
+	fs.Func(healthPortParam, "separate plaintext port serving only health", int32Into(&p.HealthPort))
+	fs.Func(probeParam, "probe style: grpc or exec", func(v string) error {
+		if v != probeGRPC && v != probeExec {
+			return fmt.Errorf("must be %q or %q", probeGRPC, probeExec)
+		}
+		p.Probe = &v
+		return nil
+	})
+	fs.Func(probeBinParam, "path of grpc_health_probe in the image", stringInto(&p.ProbeBin))
+	fs.Func(containerParam, "name of the container that serves gRPC", stringInto(&p.Container))
+	fs.Func(startupSecondsParam, "seconds the startup probe allows", int32Into(&p.StartupSeconds))
+	fs.BoolVar(&p.Scaffold, scaffoldParam, false, "write a Deployment, Service, kustomization and Dockerfile")
+	fs.StringVar(&p.Image, imageParam, "", "container image of the scaffold's Deployment")
+	fs.Func(drainSecondsParam, "the server's drain delay, for terminationGracePeriodSeconds", int32Into(&p.DrainSeconds))
+	fs.Func(stopSecondsParam, "the server's graceful-stop deadline, for terminationGracePeriodSeconds", int32Into(&p.StopSeconds))
+
+	_, err := protogen.Options{ParamFunc: func(name, value string) error {
+		if fs.Lookup(name) == nil {
+			return fmt.Errorf("unknown parameter %q (known: %s)", name, knownParams(fs))
+		}
+		if err := fs.Set(name, value); err != nil {
+			return fmt.Errorf("parameter %s=%s: %v", name, value, unwrapFlagError(err))
+		}
+		return nil
+	}}.New(&pluginpb.CodeGeneratorRequest{Parameter: &parameter})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Emit) == 0 {
+		p.Emit[EmitGo] = true
+	}
+	return p, nil
+}
+
+func knownParams(fs *flag.FlagSet) string {
+	names := []string{"paths", "module", "M<file>"}
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// unwrapFlagError keeps the reason of a flag.Set error without the flag
+// package's "parse error" wording.
+func unwrapFlagError(err error) error {
+	if ne, ok := err.(*strconv.NumError); ok {
+		return fmt.Errorf("not a whole number: %v", ne.Err)
+	}
+	return err
+}
+
+func stringInto(dst **string) func(string) error {
+	return func(v string) error { *dst = &v; return nil }
+}
+
+func int32Into(dst **int32) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			return fmt.Errorf("not a whole number")
+		}
+		i := int32(n)
+		*dst = &i
+		return nil
+	}
+}
+
+// layer presents the parameters as the lowest-precedence layer of options,
+// so that they resolve and are checked by the same code as options.
+func (p *Params) layer() layer {
+	o := &optionsv1.HealthOptions{
+		Workload:       p.Workload,
+		Port:           p.Port,
+		HealthPort:     p.HealthPort,
+		ProbeBin:       p.ProbeBin,
+		Container:      p.Container,
+		StartupSeconds: p.StartupSeconds,
+	}
+	if p.Probe != nil {
+		o.Probe = optionsv1.ProbeStyle_PROBE_STYLE_GRPC.Enum()
+		if *p.Probe == probeExec {
+			o.Probe = optionsv1.ProbeStyle_PROBE_STYLE_EXEC.Enum()
+		}
+	}
+	return layer{opts: o}
+}
+
+// checkParams reports the parameters that are not options and the
+// combinations of parameters that cannot work.
+func checkParams(p *Params, errs *errorList) {
+	if p.DrainSeconds != nil && *p.DrainSeconds < 0 {
+		errs.add(&Error{Option: "parameter " + drainSecondsParam, Value: fmt.Sprint(*p.DrainSeconds), Msg: "must be at least 0"})
+	}
+	if p.StopSeconds != nil && *p.StopSeconds < 1 {
+		errs.add(&Error{Option: "parameter " + stopSecondsParam, Value: fmt.Sprint(*p.StopSeconds), Msg: "must be at least 1"})
+	}
+	if strings.ContainsAny(p.Image, " \t\n") {
+		errs.add(&Error{Option: "parameter " + imageParam, Value: strconv.Quote(p.Image), Msg: "must be an image reference without spaces"})
+	}
+	if !p.EmitK8s() {
+		for name, set := range map[string]bool{scaffoldParam: p.Scaffold, imageParam: p.Image != ""} {
+			if set {
+				errs.add(&Error{Option: "parameter " + name, Msg: "needs emit=k8s"})
+			}
+		}
+	}
+	if p.Image != "" && !p.Scaffold {
+		errs.add(&Error{Option: "parameter " + imageParam, Value: strconv.Quote(p.Image), Msg: "is only used with scaffold=true"})
+	}
+}
+
+// scaffold returns what scaffold=true adds to a workload.
+func (p *Params) scaffold(workload string) *Scaffold {
+	drain, stop := int32(defaultDrainSeconds), int32(defaultStopSeconds)
+	if p.DrainSeconds != nil {
+		drain = *p.DrainSeconds
+	}
+	if p.StopSeconds != nil {
+		stop = *p.StopSeconds
+	}
+	s := &Scaffold{
+		Image:                         p.Image,
+		TerminationGracePeriodSeconds: int64(drain) + int64(stop) + terminationMarginSeconds,
+		DrainSeconds:                  drain,
+		StopSeconds:                   stop,
+		RunAsUser:                     scaffoldUser,
+		MainPackage:                   "./cmd/" + workload,
+	}
+	if s.Image == "" {
+		s.Image = "registry.invalid/" + workload + ":replace-me"
+		s.ImageIsPlaceholder = true
+	}
+	return s
+}

@@ -1,0 +1,114 @@
+package gen
+
+import (
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// healthServiceName is the health protocol itself: it never gets health code.
+const healthServiceName = "grpc.health.v1.Health"
+
+// The fields of HealthOptions, by name.
+var (
+	fSkip           = mustField("skip")
+	fWorkload       = mustField("workload")
+	fPort           = mustField("port")
+	fHealthPort     = mustField("health_port")
+	fProbe          = mustField("probe")
+	fProbeBin       = mustField("probe_bin")
+	fContainer      = mustField("container")
+	fCounts         = mustField("counts_toward_readiness")
+	fStartupSeconds = mustField("startup_seconds")
+	fTimings        = [numProbeKinds][5]field{
+		liveness:  timingFields("liveness"),
+		readiness: timingFields("readiness"),
+		startup:   timingFields("startup"),
+	}
+)
+
+func timingFields(kind string) [5]field {
+	return [5]field{
+		mustField(kind + ".initial_delay_seconds"),
+		mustField(kind + ".period_seconds"),
+		mustField(kind + ".timeout_seconds"),
+		mustField(kind + ".success_threshold"),
+		mustField(kind + ".failure_threshold"),
+	}
+}
+
+// service is one service of the run with its layers, before workloads are
+// formed.
+type service struct {
+	file     *protogen.File
+	svc      *protogen.Service
+	fullName string
+	layers   []layer // service option, file option, parameters: highest precedence first
+	skip     bool
+	generate bool // false for a service of an imported file, seen only for checks
+}
+
+// setting is a resolved value and the layer it came from (nil: the default).
+type setting struct {
+	v     protoreflect.Value
+	layer *layer
+}
+
+// resolve returns the value of f for s: the first layer that sets it, else def.
+func (s *service) resolve(f field, def protoreflect.Value) setting {
+	for i := range s.layers {
+		if v, ok := s.layers[i].get(f); ok {
+			return setting{v: v, layer: &s.layers[i]}
+		}
+	}
+	return setting{v: def}
+}
+
+func (s *service) int32Of(f field, def int32) int32 {
+	return int32(s.resolve(f, protoreflect.ValueOfInt32(def)).v.Int())
+}
+
+func (s *service) stringOf(f field, def string) string {
+	return s.resolve(f, protoreflect.ValueOfString(def)).v.String()
+}
+
+// collectServices walks the request's files in order and returns every
+// service with its layers. Services of files that are not generated are
+// returned too (generate=false): a workload that also lives in such a file
+// is a layout error that only they reveal.
+func collectServices(plugin *protogen.Plugin, params layer) []*service {
+	var out []*service
+	for _, f := range plugin.Files {
+		if len(f.Services) == 0 {
+			continue
+		}
+		var names []string
+		for _, s := range f.Services {
+			names = append(names, string(s.Desc.FullName()))
+		}
+		fl := fileLayer(f, names)
+		for _, s := range f.Services {
+			full := string(s.Desc.FullName())
+			if full == healthServiceName {
+				continue
+			}
+			sv := &service{file: f, svc: s, fullName: full, generate: f.Generate}
+			sl := serviceLayer(f, s)
+			sv.layers = []layer{sl, fl, params}
+			sv.skip = sv.resolve(fSkip, protoreflect.ValueOfBool(false)).v.Bool()
+			out = append(out, sv)
+		}
+	}
+	return out
+}
+
+// deprecated reports the deprecated option of a file or service.
+func fileDeprecated(f *protogen.File) bool {
+	o, _ := f.Desc.Options().(*descriptorpb.FileOptions)
+	return o.GetDeprecated()
+}
+
+func serviceDeprecated(s *protogen.Service) bool {
+	o, _ := s.Desc.Options().(*descriptorpb.ServiceOptions)
+	return o.GetDeprecated()
+}
