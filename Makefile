@@ -1,0 +1,81 @@
+# The README's two commands: `make generate` and `make test`. Both build what
+# they need from pinned versions (tools/go.mod, tools/buf/go.mod) into ./bin,
+# which goes first on PATH, so buf's `local:` plugins never run a stale or
+# foreign binary.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/bin:$(PATH)
+# Tools live outside the workspace: their modules are not ours.
+TOOLS_GO := GOWORK=off go
+MODULES := . healthreg examples
+EXAMPLES := helloworld multi
+
+.PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc clean
+
+all: generate
+
+## Tools ---------------------------------------------------------------------
+bin/buf: tools/buf/go.mod tools/buf/go.sum
+	$(TOOLS_GO) build -modfile=tools/buf/go.mod -o bin/buf github.com/bufbuild/buf/cmd/buf
+
+bin/protoc-gen-go bin/protoc-gen-go-grpc bin/grpc-health-probe &: tools/go.mod tools/go.sum
+	$(TOOLS_GO) build -modfile=tools/go.mod -o bin/ \
+		google.golang.org/protobuf/cmd/protoc-gen-go \
+		google.golang.org/grpc/cmd/protoc-gen-go-grpc \
+		github.com/grpc-ecosystem/grpc-health-probe
+
+# Always rebuilt: go build is incremental, and a stale plugin is the one
+# thing generation must never run.
+plugin:
+	go build -o bin/ ./cmd/protoc-gen-health ./cmd/verify-probes
+
+tools: bin/buf bin/protoc-gen-go bin/protoc-gen-go-grpc bin/grpc-health-probe plugin
+
+# Debian's protoc, for the tests that compare protoc with buf.
+protoc:
+	@command -v protoc >/dev/null || { \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null; \
+		else echo "protoc is missing: install Debian's protobuf-compiler" >&2; exit 1; fi; }
+
+## Generation ----------------------------------------------------------------
+# Removes what it regenerates first, so a renamed service leaves no stale file.
+generate: tools
+	buf generate
+	for ex in $(EXAMPLES); do \
+		rm -rf examples/$$ex/gen examples/$$ex/deploy; \
+		(cd examples/$$ex && buf generate); \
+	done
+
+## Tests ---------------------------------------------------------------------
+test: lint check-generated unit
+	@echo "make test: all checks passed"
+
+lint: tools
+	buf lint
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	for m in $(MODULES); do (cd $$m && go vet ./...); done
+
+# Regenerating must not change a checked-in file, nor add one.
+check-generated: generate
+	@status=$$(git status --porcelain -- proto examples); if [ -n "$$status" ]; then \
+		echo "make generate changed checked-in files:"; echo "$$status"; git diff --stat -- proto examples; exit 1; fi
+
+# Every module's tests; the runtime's under the race detector. The examples'
+# end-to-end tests run the binaries in ./bin (grpc-health-probe, buf, protoc).
+unit: tools protoc
+	go test -count=1 ./...
+	cd healthreg && go test -race -count=1 ./...
+	cd examples && go test -count=1 ./...
+
+## Measurements --------------------------------------------------------------
+bench: tools
+	scripts/bench.sh
+
+FUZZTIME ?= 60s
+fuzz:
+	for f in FuzzGenerate FuzzWorkloadName FuzzOptions; do \
+		go test ./gen -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME); done
+
+clean:
+	rm -rf bin
