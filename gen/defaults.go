@@ -13,15 +13,20 @@ const (
 	defaultContainer      = "server"
 	defaultProbeBin       = "/bin/grpc_health_probe"
 	defaultStartupSeconds = 60 // a slow start is allowed this long before a restart
-	// The runtime's healthreg.DefaultDrainDelay and DefaultStopTimeout, in
-	// seconds; a test in the examples module keeps them equal.
-	defaultDrainSeconds = 5
-	defaultStopSeconds  = 15
 	// terminationGracePeriodSeconds = drain + stop + this margin, so the
 	// kubelet's SIGKILL never lands inside a graceful stop.
 	terminationMarginSeconds = 5
 	// Numeric user of the scaffold's image and pod: distroless's "nonroot".
 	scaffoldUser = 65532
+)
+
+// The runtime's healthreg.DefaultDrainDelay and DefaultStopTimeout, in
+// seconds, from which the scaffold computes terminationGracePeriodSeconds.
+// The generator does not import the runtime (its module is kept lean for
+// users), so a test in the examples module keeps the two equal.
+const (
+	DefaultDrainSeconds = 5
+	DefaultStopSeconds  = 15
 )
 
 const (

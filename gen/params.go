@@ -189,7 +189,7 @@ func checkParams(p *Params, errs *errorList) {
 
 // scaffold returns what scaffold=true adds to a workload.
 func (p *Params) scaffold(workload string) *Scaffold {
-	drain, stop := int32(defaultDrainSeconds), int32(defaultStopSeconds)
+	drain, stop := int32(DefaultDrainSeconds), int32(DefaultStopSeconds)
 	if p.DrainSeconds != nil {
 		drain = *p.DrainSeconds
 	}
