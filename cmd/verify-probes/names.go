@@ -1,0 +1,67 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+)
+
+// versionPart matches a package's version component, such as v1, v2beta1.
+var versionPart = regexp.MustCompile(`^v[0-9]+((alpha|beta)[0-9]*)?$`)
+
+// unversioned returns name with every version component replaced by "v*",
+// so that foo.v1.Bar and foo.v2.Bar compare equal.
+func unversioned(name string) string {
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		if versionPart.MatchString(p) {
+			parts[i] = "v*"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// suggest returns the candidate that name most likely misspells: one that
+// differs only in its package version, else the nearest one by edit distance
+// when that distance is small for the name's length (at most a quarter of
+// its letters, and at least 1). It returns "" when nothing is close. The
+// candidates are sorted, so ties resolve the same way every time.
+func suggest(name string, candidates []string) string {
+	if name == "" {
+		return ""
+	}
+	for _, c := range candidates {
+		if c != name && unversioned(c) == unversioned(name) {
+			return c
+		}
+	}
+	limit := max(1, len([]rune(name))/4)
+	best, bestDist := "", limit+1
+	for _, c := range candidates {
+		if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist && c != name {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// levenshtein returns the edit distance between a and b, in runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,208 @@
+package proberules
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// Check returns every finding about p, a probe of the given kind, in a fixed
+// order: handler, timings, then the gRPC health target. A nil probe has no
+// findings. In Generated mode every finding is an Error.
+//
+// The rules are the API server's (k8s.io/kubernetes pkg/apis/core/validation:
+// validateProbe, validateHandler and the liveness, readiness and startup
+// specifics) plus two of ours: grpc_health_probe's arguments must be usable
+// and its timeouts must fit in timeoutSeconds, and a liveness probe must not
+// name a service.
+func Check(kind Kind, p *corev1.Probe, mode Mode) []Finding {
+	if p == nil {
+		return nil
+	}
+	c := &checker{mode: mode}
+	switch kind {
+	case Liveness, Readiness, Startup:
+	default:
+		c.add(Error, "", "unknown probe kind %q", kind)
+		return c.findings
+	}
+	c.handler(p)
+	c.timings(kind, p)
+	c.target(kind, p)
+	return c.findings
+}
+
+type checker struct {
+	mode     Mode
+	findings []Finding
+}
+
+func (c *checker) add(sev Severity, field, format string, args ...any) {
+	if c.mode == Generated {
+		sev = Error
+	}
+	c.findings = append(c.findings, Finding{Severity: sev, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) handler(p *corev1.Probe) {
+	var set []string
+	if p.Exec != nil {
+		set = append(set, "exec")
+	}
+	if p.HTTPGet != nil {
+		set = append(set, "httpGet")
+	}
+	if p.TCPSocket != nil {
+		set = append(set, "tcpSocket")
+	}
+	if p.GRPC != nil {
+		set = append(set, "grpc")
+	}
+	switch len(set) {
+	case 0:
+		c.add(Error, "", "must specify a handler: exec, httpGet, tcpSocket or grpc")
+	case 1:
+	default:
+		c.add(Error, "", "may not specify more than 1 handler type, found %s", strings.Join(set, ", "))
+	}
+	if p.Exec != nil && len(p.Exec.Command) == 0 {
+		c.add(Error, "exec.command", "must not be empty")
+	}
+	if p.HTTPGet != nil {
+		c.port("httpGet.port", p.HTTPGet.Port)
+		if s := p.HTTPGet.Scheme; s != "" && s != corev1.URISchemeHTTP && s != corev1.URISchemeHTTPS {
+			c.add(Error, "httpGet.scheme", "must be HTTP or HTTPS, not %q", s)
+		}
+	}
+	if p.TCPSocket != nil {
+		c.port("tcpSocket.port", p.TCPSocket.Port)
+	}
+	if p.GRPC != nil && !validPort(p.GRPC.Port) {
+		c.add(Error, "grpc.port", "must be between 1 and 65535, inclusive, not %d", p.GRPC.Port)
+	}
+}
+
+// port checks a port given by number or by name (an IANA service name).
+func (c *checker) port(field string, port intstr.IntOrString) {
+	if port.Type == intstr.String {
+		if !validPortName(port.StrVal) {
+			c.add(Error, field, "%q is neither a port number nor a port name (at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row)", port.StrVal)
+		}
+		return
+	}
+	if !validPort(port.IntVal) {
+		c.add(Error, field, "must be between 1 and 65535, inclusive, not %d", port.IntVal)
+	}
+}
+
+func validPort(p int32) bool { return 1 <= p && p <= 65535 }
+
+// validPortName reports whether s is an IANA_SVC_NAME, as Kubernetes
+// requires of a named port.
+func validPortName(s string) bool {
+	if len(s) == 0 || len(s) > 15 || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	letter := false
+	for _, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z':
+			letter = true
+		case '0' <= r && r <= '9', r == '-':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+func (c *checker) timings(kind Kind, p *corev1.Probe) {
+	c.nonNegative("initialDelaySeconds", p.InitialDelaySeconds)
+	c.positive("timeoutSeconds", p.TimeoutSeconds)
+	c.positive("periodSeconds", p.PeriodSeconds)
+	c.positive("failureThreshold", p.FailureThreshold)
+	switch st := p.SuccessThreshold; {
+	case kind == Readiness:
+		c.positive("successThreshold", st)
+	case st < 0:
+		c.add(Error, "successThreshold", "must be greater than or equal to 0, not %d", st)
+	case st == 0 && c.mode == HandWritten: // defaulted to 1
+	case st != 1:
+		c.add(Error, "successThreshold", "must be 1 for %s probes, not %d", kind, st)
+	}
+	if g := p.TerminationGracePeriodSeconds; g != nil {
+		switch {
+		case kind == Readiness:
+			c.add(Error, "terminationGracePeriodSeconds", "must not be set for readiness probes")
+		case *g < 1:
+			c.add(Error, "terminationGracePeriodSeconds", "must be greater than 0, not %d", *g)
+		}
+	}
+}
+
+func (c *checker) nonNegative(field string, v int32) {
+	if v < 0 {
+		c.add(Error, field, "must be greater than or equal to 0, not %d", v)
+	}
+}
+
+// positive checks a field that is at least 1 once defaulted: in HandWritten
+// mode 0 stands for the default.
+func (c *checker) positive(field string, v int32) {
+	switch {
+	case v < 0:
+		c.add(Error, field, "must be greater than or equal to 0, not %d", v)
+	case v == 0 && c.mode == Generated:
+		c.add(Error, field, "must be set explicitly, at least 1")
+	}
+}
+
+func (c *checker) target(kind Kind, p *corev1.Probe) {
+	t, ok, problems := parseTarget(p)
+	if !ok {
+		return
+	}
+	if kind == Liveness && t.Service != LivenessName && t.Service != OverallName {
+		c.add(Warning, "", "liveness probe checks %q: a failing dependency would restart the pod; probe %q", t.Service, LivenessName)
+	}
+	if !t.Exec {
+		return
+	}
+	const field = "exec.command"
+	for _, pr := range problems {
+		if pr.unknownFlag {
+			c.add(Warning, field, "%s", pr.msg)
+		} else {
+			c.add(Error, field, "grpc_health_probe rejects its arguments: %s", pr.msg)
+		}
+	}
+	if t.Addr == "" {
+		c.add(Error, field, "grpc_health_probe needs -addr, such as -addr=:50051")
+	} else if _, port, err := net.SplitHostPort(t.Addr); err != nil {
+		c.add(Error, field, "-addr %q must be host:port, such as :50051", t.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		c.add(Error, field, "-addr %q: port must be a number between 1 and 65535", t.Addr)
+	}
+	if t.ConnectTimeout <= 0 {
+		c.add(Error, field, "-connect-timeout must be greater than zero, not %s", t.ConnectTimeout)
+	}
+	if t.RPCTimeout <= 0 {
+		c.add(Error, field, "-rpc-timeout must be greater than zero, not %s", t.RPCTimeout)
+	}
+	timeout := p.TimeoutSeconds
+	if timeout == 0 {
+		timeout = DefaultTimeoutSeconds
+	}
+	if timeout > 0 && t.ConnectTimeout > 0 && t.RPCTimeout > 0 {
+		need := t.ConnectTimeout + t.RPCTimeout
+		if need.Seconds() > float64(timeout) {
+			c.add(Warning, "timeoutSeconds",
+				"grpc_health_probe may take -connect-timeout %s + -rpc-timeout %s = %s, more than timeoutSeconds %d, so the kubelet kills it and counts a failure: raise timeoutSeconds to %d or lower the timeouts",
+				t.ConnectTimeout, t.RPCTimeout, need, timeout, int64((need+999_999_999)/1_000_000_000))
+		}
+	}
+}

@@ -1,0 +1,287 @@
+package proberules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// timed sets the timings a generated probe sets explicitly.
+func timed(p *corev1.Probe) *corev1.Probe {
+	p.PeriodSeconds, p.TimeoutSeconds, p.SuccessThreshold, p.FailureThreshold = 10, 3, 1, 3
+	return p
+}
+
+func grpcProbe(port int32, service string) *corev1.Probe {
+	return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: port, Service: &service}}}
+}
+
+func execProbe(argv ...string) *corev1.Probe {
+	return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: argv}}}
+}
+
+func with(p *corev1.Probe, f func(*corev1.Probe)) *corev1.Probe { f(p); return p }
+
+func errorAt(field, msg string) Finding { return Finding{Severity: Error, Field: field, Message: msg} }
+func warningAt(field, msg string) Finding {
+	return Finding{Severity: Warning, Field: field, Message: msg}
+}
+
+func TestCheck(t *testing.T) {
+	const fits = "-connect-timeout=1s"
+	tests := []struct {
+		name string
+		kind Kind
+		mode Mode
+		p    *corev1.Probe
+		want []Finding
+	}{
+		{name: "nil probe", kind: Liveness, p: nil},
+		{name: "generated grpc", kind: Readiness, p: timed(grpcProbe(50051, "helloworld.Greeter"))},
+		{name: "generated exec", kind: Liveness, p: timed(execProbe("/bin/grpc_health_probe", "-addr=:50051", "-service=liveness", "-connect-timeout=1s", "-rpc-timeout=2s"))},
+		{name: "hand-written defaults", kind: Liveness, mode: HandWritten, p: grpcProbe(50051, "liveness")},
+		{name: "hand-written startup defaults", kind: Startup, mode: HandWritten, p: grpcProbe(50051, "")},
+		{
+			name: "generated zero timings", kind: Readiness, p: grpcProbe(50051, ""),
+			want: []Finding{
+				errorAt("timeoutSeconds", "must be set explicitly, at least 1"),
+				errorAt("periodSeconds", "must be set explicitly, at least 1"),
+				errorAt("failureThreshold", "must be set explicitly, at least 1"),
+				errorAt("successThreshold", "must be set explicitly, at least 1"),
+			},
+		},
+		{
+			name: "generated liveness success 0", kind: Liveness, p: with(timed(grpcProbe(50051, "")), func(p *corev1.Probe) { p.SuccessThreshold = 0 }),
+			want: []Finding{errorAt("successThreshold", "must be 1 for liveness probes, not 0")},
+		},
+		{
+			name: "negative numbers", kind: Readiness, mode: HandWritten,
+			p: with(grpcProbe(50051, ""), func(p *corev1.Probe) {
+				p.InitialDelaySeconds, p.TimeoutSeconds, p.PeriodSeconds, p.SuccessThreshold, p.FailureThreshold = -1, -2, -3, -4, -5
+			}),
+			want: []Finding{
+				errorAt("initialDelaySeconds", "must be greater than or equal to 0, not -1"),
+				errorAt("timeoutSeconds", "must be greater than or equal to 0, not -2"),
+				errorAt("periodSeconds", "must be greater than or equal to 0, not -3"),
+				errorAt("failureThreshold", "must be greater than or equal to 0, not -5"),
+				errorAt("successThreshold", "must be greater than or equal to 0, not -4"),
+			},
+		},
+		{
+			name: "negative initial delay generated", kind: Startup, p: with(timed(grpcProbe(50051, "")), func(p *corev1.Probe) { p.InitialDelaySeconds = -1 }),
+			want: []Finding{errorAt("initialDelaySeconds", "must be greater than or equal to 0, not -1")},
+		},
+		{
+			name: "liveness success 2", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = 2 }),
+			want: []Finding{errorAt("successThreshold", "must be 1 for liveness probes, not 2")},
+		},
+		{
+			name: "startup success 3", kind: Startup, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = 3 }),
+			want: []Finding{errorAt("successThreshold", "must be 1 for startup probes, not 3")},
+		},
+		{
+			name: "liveness success -1", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = -1 }),
+			want: []Finding{errorAt("successThreshold", "must be greater than or equal to 0, not -1")},
+		},
+		{name: "readiness success 3", kind: Readiness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = 3 })},
+		{
+			name: "readiness grace period", kind: Readiness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(30)) }),
+			want: []Finding{errorAt("terminationGracePeriodSeconds", "must not be set for readiness probes")},
+		},
+		{name: "liveness grace period", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(30)) })},
+		{
+			name: "startup grace period 0", kind: Startup, p: with(timed(grpcProbe(50051, "")), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(0)) }),
+			want: []Finding{errorAt("terminationGracePeriodSeconds", "must be greater than 0, not 0")},
+		},
+		{
+			name: "no handler", kind: Readiness, mode: HandWritten, p: &corev1.Probe{},
+			want: []Finding{errorAt("", "must specify a handler: exec, httpGet, tcpSocket or grpc")},
+		},
+		{
+			name: "two handlers", kind: Readiness, mode: HandWritten,
+			p:    with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(50051)} }),
+			want: []Finding{errorAt("", "may not specify more than 1 handler type, found tcpSocket, grpc")},
+		},
+		{
+			name: "grpc port 0", kind: Readiness, mode: HandWritten, p: grpcProbe(0, ""),
+			want: []Finding{errorAt("grpc.port", "must be between 1 and 65535, inclusive, not 0")},
+		},
+		{
+			name: "grpc port 65536", kind: Readiness, mode: HandWritten, p: grpcProbe(65536, ""),
+			want: []Finding{errorAt("grpc.port", "must be between 1 and 65535, inclusive, not 65536")},
+		},
+		{name: "grpc without service", kind: Readiness, mode: HandWritten, p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 1}}}},
+		{
+			name: "exec without command", kind: Readiness, mode: HandWritten, p: execProbe(),
+			want: []Finding{errorAt("exec.command", "must not be empty")},
+		},
+		{name: "exec other command", kind: Readiness, mode: HandWritten, p: execProbe("cat", "/tmp/healthy")},
+		{
+			name: "http and tcp ports", kind: Readiness, mode: HandWritten,
+			p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("Http"), Scheme: "FTP"}}},
+			want: []Finding{
+				errorAt("httpGet.port", `"Http" is neither a port number nor a port name (at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row)`),
+				errorAt("httpGet.scheme", `must be HTTP or HTTPS, not "FTP"`),
+			},
+		},
+		{name: "http named port", kind: Readiness, mode: HandWritten, p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("http-metrics")}}}},
+		{
+			name: "tcp port 0", kind: Readiness, mode: HandWritten, p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(0)}}},
+			want: []Finding{errorAt("tcpSocket.port", "must be between 1 and 65535, inclusive, not 0")},
+		},
+		{
+			name: "liveness names a service, hand-written", kind: Liveness, mode: HandWritten, p: grpcProbe(50051, "helloworld.Greeter"),
+			want: []Finding{warningAt("", `liveness probe checks "helloworld.Greeter": a failing dependency would restart the pod; probe "liveness"`)},
+		},
+		{
+			name: "liveness names readiness, generated", kind: Liveness, p: timed(grpcProbe(50051, "readiness")),
+			want: []Finding{errorAt("", `liveness probe checks "readiness": a failing dependency would restart the pod; probe "liveness"`)},
+		},
+		{name: "readiness names a service", kind: Readiness, mode: HandWritten, p: grpcProbe(50051, "helloworld.Greeter")},
+		{
+			name: "exec defaults do not fit the default timeout, hand-written", kind: Readiness, mode: HandWritten,
+			p:    execProbe("/bin/grpc_health_probe", "-addr=:50051"),
+			want: []Finding{warningAt("timeoutSeconds", "grpc_health_probe may take -connect-timeout 1s + -rpc-timeout 1s = 2s, more than timeoutSeconds 1, so the kubelet kills it and counts a failure: raise timeoutSeconds to 2 or lower the timeouts")},
+		},
+		{
+			name: "exec timeouts do not fit, generated", kind: Readiness,
+			p:    with(timed(execProbe("grpc-health-probe", "--addr", "localhost:50051", "-connect-timeout", "2s", "-rpc-timeout=1500ms")), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
+			want: []Finding{errorAt("timeoutSeconds", "grpc_health_probe may take -connect-timeout 2s + -rpc-timeout 1.5s = 3.5s, more than timeoutSeconds 3, so the kubelet kills it and counts a failure: raise timeoutSeconds to 4 or lower the timeouts")},
+		},
+		{
+			name: "exec timeouts fit exactly", kind: Readiness, mode: HandWritten,
+			p: with(execProbe("grpc_health_probe", "-addr=:50051", fits, "-rpc-timeout=1s"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+		},
+		{
+			name: "exec without addr", kind: Readiness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-service=x"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{errorAt("exec.command", "grpc_health_probe needs -addr, such as -addr=:50051")},
+		},
+		{
+			name: "exec bad addr and durations", kind: Readiness, mode: HandWritten,
+			p: with(execProbe("grpc_health_probe", "-addr=localhost", "-connect-timeout=5", "-rpc-timeout=0s"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{
+				errorAt("exec.command", `grpc_health_probe rejects its arguments: invalid value "5" for -connect-timeout: a duration such as 1s or 500ms`),
+				errorAt("exec.command", `-addr "localhost" must be host:port, such as :50051`),
+				errorAt("exec.command", "-connect-timeout must be greater than zero, not 0s"),
+				errorAt("exec.command", "-rpc-timeout must be greater than zero, not 0s"),
+			},
+		},
+		{
+			name: "exec named port", kind: Readiness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-addr=:grpc"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{errorAt("exec.command", `-addr ":grpc": port must be a number between 1 and 65535`)},
+		},
+		{
+			name: "exec version and help", kind: Readiness, mode: HandWritten,
+			p: with(execProbe("grpc_health_probe", "-version", "-h", "-addr=:1"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{
+				errorAt("exec.command", "grpc_health_probe rejects its arguments: -version prints the version and exits 0 without probing"),
+				errorAt("exec.command", "grpc_health_probe rejects its arguments: -h prints usage and exits without probing"),
+			},
+		},
+		{
+			name: "exec missing value", kind: Readiness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-service"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{errorAt("exec.command", "grpc_health_probe rejects its arguments: flag needs an argument: -service")},
+		},
+		{
+			name: "exec unknown flag, hand-written", kind: Readiness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-new-flag", "-service=x"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{warningAt("exec.command", "flag -new-flag is unknown to grpc_health_probe v0.4")},
+		},
+		{
+			name: "exec bad bool", kind: Readiness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-tls=maybe"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{errorAt("exec.command", `grpc_health_probe rejects its arguments: invalid boolean value "maybe" for -tls`)},
+		},
+		{
+			name: "unknown kind", kind: "ready", p: grpcProbe(1, ""),
+			want: []Finding{errorAt("", `unknown probe kind "ready"`)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Check(tt.kind, tt.p, tt.mode)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Check(%s) mismatch (-want +got):\n%s", tt.kind, diff)
+			}
+		})
+	}
+}
+
+func TestTargetOf(t *testing.T) {
+	tests := []struct {
+		name   string
+		p      *corev1.Probe
+		want   Target
+		wantOK bool
+	}{
+		{name: "nil", p: nil},
+		{name: "http", p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{}}}},
+		{name: "other exec", p: execProbe("/bin/sh", "-c", "grpc_health_probe -addr=:1")},
+		{name: "empty exec", p: execProbe()},
+		{name: "grpc", p: grpcProbe(50051, "a.B"), want: Target{Port: 50051, Service: "a.B"}, wantOK: true},
+		{name: "grpc without service", p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 9}}}, want: Target{Port: 9}, wantOK: true},
+		{
+			name: "exec defaults", p: execProbe("/bin/grpc_health_probe", "-addr=:50051"),
+			want:   Target{Exec: true, Command: []string{"/bin/grpc_health_probe", "-addr=:50051"}, Addr: ":50051", Port: 50051, ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			wantOK: true,
+		},
+		{
+			name: "exec every form", p: execProbe("grpc-health-probe", "--addr", "127.0.0.1:8080", "-tls", "-service", "a.v1.B", "--connect-timeout=250ms", "-rpc-timeout", "2s", "-tls-server-name=x"),
+			want: Target{Exec: true, Command: []string{"grpc-health-probe", "--addr", "127.0.0.1:8080", "-tls", "-service", "a.v1.B", "--connect-timeout=250ms", "-rpc-timeout", "2s", "-tls-server-name=x"},
+				Addr: "127.0.0.1:8080", Port: 8080, Service: "a.v1.B", ConnectTimeout: 250 * time.Millisecond, RPCTimeout: 2 * time.Second},
+			wantOK: true,
+		},
+		{
+			name: "exec stops at the first non-flag", p: execProbe("grpc_health_probe", "-addr=:1", "-tls", "false", "-service=x"),
+			want:   Target{Exec: true, Command: []string{"grpc_health_probe", "-addr=:1", "-tls", "false", "-service=x"}, Addr: ":1", Port: 1, ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			wantOK: true,
+		},
+		{
+			name: "exec stops at --", p: execProbe("grpc_health_probe", "-addr=[::1]:2", "--", "-service=x"),
+			want:   Target{Exec: true, Command: []string{"grpc_health_probe", "-addr=[::1]:2", "--", "-service=x"}, Addr: "[::1]:2", Port: 2, ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			wantOK: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := TargetOf(tt.p)
+			if ok != tt.wantOK {
+				t.Fatalf("TargetOf() ok = %v, want %v", ok, tt.wantOK)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("TargetOf() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestIsFixedName(t *testing.T) {
+	for name, want := range map[string]bool{"": true, "liveness": true, "readiness": true, "startup": false, "helloworld.Greeter": false, "Liveness": false} {
+		if got := IsFixedName(name); got != want {
+			t.Errorf("IsFixedName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestStrings(t *testing.T) {
+	if got, want := Liveness.Field(), "livenessProbe"; got != want {
+		t.Errorf("Liveness.Field() = %q, want %q", got, want)
+	}
+	if got, want := errorAt("grpc.port", "bad").String(), "error: grpc.port: bad"; got != want {
+		t.Errorf("Finding.String() = %q, want %q", got, want)
+	}
+	if got, want := warningAt("", "risky").String(), "warning: risky"; got != want {
+		t.Errorf("Finding.String() = %q, want %q", got, want)
+	}
+	if got, want := Severity(7).String(), "Severity(7)"; got != want {
+		t.Errorf("Severity(7).String() = %q, want %q", got, want)
+	}
+}
