@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -88,7 +89,14 @@ func parseParams(parameter string) (*Params, error) {
 	fs.Func(probeBinParam, "path of grpc_health_probe in the image", stringInto(&p.ProbeBin))
 	fs.Func(containerParam, "name of the container that serves gRPC", stringInto(&p.Container))
 	fs.Func(startupSecondsParam, "seconds the startup probe allows", int32Into(&p.StartupSeconds))
-	fs.BoolVar(&p.Scaffold, scaffoldParam, false, "write a Deployment, Service, kustomization and Dockerfile")
+	fs.Func(scaffoldParam, "write a Deployment, Service, kustomization and Dockerfile", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		p.Scaffold = b
+		return nil
+	})
 	fs.StringVar(&p.Image, imageParam, "", "container image of the scaffold's Deployment")
 	fs.Func(drainSecondsParam, "the server's drain delay, for terminationGracePeriodSeconds", int32Into(&p.DrainSeconds))
 	fs.Func(stopSecondsParam, "the server's graceful-stop deadline, for terminationGracePeriodSeconds", int32Into(&p.StopSeconds))
@@ -134,6 +142,9 @@ func stringInto(dst **string) func(string) error {
 func int32Into(dst **int32) func(string) error {
 	return func(v string) error {
 		n, err := strconv.ParseInt(v, 10, 32)
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("out of range for a 32-bit whole number")
+		}
 		if err != nil {
 			return fmt.Errorf("not a whole number")
 		}

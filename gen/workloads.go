@@ -62,8 +62,15 @@ func groupWorkloads(services []*service, errs *errorList) []*group {
 		if s.generate || s.skip {
 			continue
 		}
-		name, explicit := s.workloadName()
-		if g := byName[name]; g != nil && explicit {
+		// Only the imported file's own options count: workload= applies to
+		// the files of this run, and an imported file may be a dependency
+		// that no run ever generates.
+		ws := s.resolve(fWorkload, protoreflect.ValueOfString(""))
+		if ws.layer == nil || ws.layer.file == nil {
+			continue
+		}
+		name := ws.v.String()
+		if g := byName[name]; g != nil {
 			m := g.members[0]
 			errs.add(&Error{
 				File: m.file.Desc.Path(), Line: lineOf(m.file, m.declPath()),

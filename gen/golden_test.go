@@ -1,0 +1,260 @@
+package gen
+
+import (
+	"bytes"
+	"flag"
+	"go/format"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// optionsImportPath holds health/options/v1/options.proto, so cases can
+// import it.
+const optionsImportPath = "../proto"
+
+// errorFile is the golden file that holds the response's error.
+const errorFile = "error.txt"
+
+// buildRequest is the one harness that turns a case directory into the
+// request protoc would send: every .proto under dir/in is a file to
+// generate; dir/include, when present, holds files they import that are not
+// generated. The request carries source info (comments, option lines).
+func buildRequest(t *testing.T, dir, parameter string) *pluginpb.CodeGeneratorRequest {
+	t.Helper()
+	in := filepath.Join(dir, "in")
+	var files []string
+	err := filepath.WalkDir(in, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".proto" {
+			return err
+		}
+		rel, err := filepath.Rel(in, p)
+		files = append(files, filepath.ToSlash(rel))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importPaths := []string{in}
+	if include := filepath.Join(dir, "include"); isDir(include) {
+		importPaths = append(importPaths, include)
+	}
+	importPaths = append(importPaths, optionsImportPath)
+	req, err := protoreq.Build(importPaths, files, parameter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// goldenCases lists every directory of testdata/ and what it shows.
+var goldenCases = []struct{ name, shows string }{
+	{"one_service", "emit=go, paths=source_relative: one file of health code"},
+	{"several_services", "three services of one file in one Go file, in declaration order"},
+	{"two_packages", "two files with different packages and go_package"},
+	{"no_methods", "a service without methods still gets a health name"},
+	{"streaming_only", "a service with only streaming methods"},
+	{"no_services", "a file without services: no output at all, even with emit=k8s"},
+	{"deprecated", "a deprecated file and a deprecated service"},
+	{"syntax_proto2", "a proto2 file"},
+	{"syntax_proto3", "a proto3 file with a proto3 optional field"},
+	{"syntax_editions2023", "an editions 2023 file"},
+	{"paths_source_relative", "Go file next to the .proto"},
+	{"paths_import", "Go file under its go_package import path (the default)"},
+	{"paths_module", "module= strips the prefix from the import path"},
+	{"multiline_comments", "leading comments over several lines and block comments are copied; detached and trailing ones are not"},
+	{"imported_not_generated", "services of an imported file that is not generated get neither code nor workload"},
+	{"grpc_health", "grpc.health.v1.Health among the files to generate gets neither code nor workload"},
+	{"k8s_default", "emit=k8s: one workload per service, named from the full name"},
+	{"k8s_workload_param", "workload= puts every service in one workload, whose readiness probe asks for \"readiness\""},
+	{"k8s_workload_param_imported", "workload= does not pull in the services of an imported file that is not generated"},
+	{"go_and_k8s", "emit=go and emit=k8s together"},
+	{"k8s_module", "module= moves Go files but not manifests, which stay at <workload>/"},
+	{"k8s_source_relative", "paths=source_relative does not move manifests either"},
+	{"k8s_probe_exec", "probe=exec: grpc_health_probe with 40% of timeoutSeconds for each of its timeouts"},
+	{"k8s_probe_exec_timeouts", "probe=exec with probe_bin= and different timeouts per probe kind"},
+	{"k8s_health_port", "health_port=: probes dial the health port"},
+	{"scaffold_placeholder", "scaffold=true without image=: a placeholder image"},
+	{"scaffold_image_exec", "scaffold=true with image=, probe=exec, health_port and drain/stop seconds"},
+	{"k8s_no_go_package", "emit=k8s on files without go_package, one in no directory and no package"},
+	{"go_without_go_package", "emit=go on a file without go_package: protogen's error, and no manifests either"},
+	{"long_names", "default workload names over 63 characters end in a hash of the full name"},
+	{"options_service_level", "every HealthOptions field on services, skip and counts_toward_readiness included"},
+	{"options_file_level", "every HealthOptions field on files; a service overriding the file's skip and counts_toward_readiness"},
+	{"precedence", "service option over file option over parameter over default, one field each"},
+	{"workload_two_files", "one workload gathering services from two files via the workload option"},
+}
+
+func TestGolden(t *testing.T) {
+	listed := map[string]bool{}
+	for _, tc := range goldenCases {
+		listed[tc.name] = true
+		t.Run(tc.name, func(t *testing.T) {
+			t.Log(tc.shows)
+			dir := filepath.Join("testdata", tc.name)
+			param, err := os.ReadFile(filepath.Join(dir, "params.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			parameter := strings.TrimSpace(string(param))
+			resp := Generate(buildRequest(t, dir, parameter))
+			got := responseFiles(t, resp)
+
+			want := filepath.Join(dir, "want")
+			if *update {
+				writeGolden(t, want, got)
+			}
+			wantFiles := readGolden(t, want)
+			if diff := cmp.Diff(sortedKeys(wantFiles), sortedKeys(got)); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+			for name, w := range wantFiles {
+				if g, ok := got[name]; ok {
+					if diff := cmp.Diff(w, g); diff != "" {
+						t.Errorf("%s (-want +got):\n%s", name, diff)
+					}
+				}
+			}
+
+			checkFeatures(t, resp)
+			for name, content := range got {
+				if strings.HasSuffix(name, ".go") {
+					checkGofmt(t, name, content)
+				}
+			}
+			again := Generate(buildRequest(t, dir, parameter))
+			if !proto.Equal(resp, again) {
+				t.Errorf("a second run on the same request gave a different response:\n%s",
+					cmp.Diff(got, responseFiles(t, again)))
+			}
+		})
+	}
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		// testdata/ also holds other tests' files, such as fuzz/.
+		if isDir(filepath.Join("testdata", e.Name(), "in")) && !listed[e.Name()] {
+			t.Errorf("testdata/%s is not in goldenCases", e.Name())
+		}
+	}
+}
+
+// responseFiles returns the response's files by name, with its error, if
+// any, as errorFile. A response with an error must have no files.
+func responseFiles(t *testing.T, resp *pluginpb.CodeGeneratorResponse) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, f := range resp.GetFile() {
+		name := f.GetName()
+		if _, dup := files[name]; dup {
+			t.Errorf("file %s is written twice", name)
+		}
+		if f.GetInsertionPoint() != "" {
+			t.Errorf("file %s has insertion point %q", name, f.GetInsertionPoint())
+		}
+		files[name] = f.GetContent()
+	}
+	if resp.Error != nil {
+		if len(files) > 0 {
+			t.Errorf("response has an error and files %v", sortedKeys(files))
+		}
+		files = map[string]string{errorFile: resp.GetError() + "\n"}
+	}
+	return files
+}
+
+func writeGolden(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readGolden reads every file under dir by its slash-separated name; a
+// missing dir is a case with no output (git keeps no empty directories).
+func readGolden(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	if !isDir(dir) {
+		return files
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// checkFeatures asserts what every response, failed or not, declares.
+func checkFeatures(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
+	t.Helper()
+	if got := resp.GetSupportedFeatures(); got != 3 {
+		t.Errorf("SupportedFeatures = %d, want 3 (proto3 optional | editions)", got)
+	}
+	if got, want := resp.GetMinimumEdition(), int32(descriptorpb.Edition_EDITION_PROTO2); got != want {
+		t.Errorf("MinimumEdition = %d, want %d", got, want)
+	}
+	if got, want := resp.GetMaximumEdition(), int32(descriptorpb.Edition_EDITION_2024); got != want {
+		t.Errorf("MaximumEdition = %d, want %d", got, want)
+	}
+}
+
+func checkGofmt(t *testing.T, name, content string) {
+	t.Helper()
+	formatted, err := format.Source([]byte(content))
+	if err != nil {
+		t.Errorf("%s does not parse as Go: %v", name, err)
+		return
+	}
+	if !bytes.Equal(formatted, []byte(content)) {
+		t.Errorf("%s is not gofmt-formatted:\n%s", name, cmp.Diff(content, string(formatted)))
+	}
+}

@@ -1,0 +1,116 @@
+package gen
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseParams(t *testing.T) {
+	i32 := func(v int32) *int32 { return &v }
+	str := func(v string) *string { return &v }
+	tests := []struct {
+		param   string
+		want    *Params
+		wantErr string
+	}{
+		{param: "", want: &Params{Emit: map[string]bool{EmitGo: true}}},
+		{param: "paths=source_relative", want: &Params{Emit: map[string]bool{EmitGo: true}}},
+		{param: "emit=k8s", want: &Params{Emit: map[string]bool{EmitK8s: true}}},
+		{param: "emit=go,emit=k8s", want: &Params{Emit: map[string]bool{EmitGo: true, EmitK8s: true}}},
+		{param: "emit=k8s,emit=k8s", want: &Params{Emit: map[string]bool{EmitK8s: true}}},
+		{
+			param: "emit=k8s,module=example.com,Mfoo.proto=example.com/foo,workload=shop,port=8080,health_port=8081," +
+				"probe=exec,probe_bin=/probe,container=app,startup_seconds=90,scaffold=true,image=img:v1,drain_seconds=0,stop_seconds=30",
+			want: &Params{
+				Emit:           map[string]bool{EmitK8s: true},
+				Workload:       str("shop"),
+				Port:           i32(8080),
+				HealthPort:     i32(8081),
+				Probe:          str(probeExec),
+				ProbeBin:       str("/probe"),
+				Container:      str("app"),
+				StartupSeconds: i32(90),
+				Scaffold:       true,
+				Image:          "img:v1",
+				DrainSeconds:   i32(0),
+				StopSeconds:    i32(30),
+			},
+		},
+		// Values that parse are checked later, with the options: a
+		// negative port is a number here.
+		{param: "port=-1", want: &Params{Emit: map[string]bool{EmitGo: true}, Port: i32(-1)}},
+		{param: "probe_bin=", want: &Params{Emit: map[string]bool{EmitGo: true}, ProbeBin: str("")}},
+
+		{param: "bogus=1", wantErr: `unknown parameter "bogus" ` + knownParamList},
+		{param: "Emit=go", wantErr: `unknown parameter "Emit" ` + knownParamList},
+		{param: "emit=go+k8s", wantErr: `parameter emit=go+k8s: must be "go" or "k8s" (repeat emit= for both: plugin parameters are split on commas)`},
+		{param: "emit", wantErr: `parameter emit=: must be "go" or "k8s" (repeat emit= for both: plugin parameters are split on commas)`},
+		{param: "probe=GRPC", wantErr: `parameter probe=GRPC: must be "grpc" or "exec"`},
+		{param: "port=http", wantErr: "parameter port=http: not a whole number"},
+		{param: "port=8080.5", wantErr: "parameter port=8080.5: not a whole number"},
+		{param: "startup_seconds=", wantErr: "parameter startup_seconds=: not a whole number"},
+		{param: "drain_seconds=3000000000", wantErr: "parameter drain_seconds=3000000000: out of range for a 32-bit whole number"},
+		{param: "scaffold=yes", wantErr: "parameter scaffold=yes: must be true or false"},
+		{param: "paths=relative", wantErr: `unknown path type "relative": want "import" or "source_relative"`},
+		{param: "module=x,paths=source_relative", wantErr: "cannot use module= with paths=source_relative"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.param, func(t *testing.T) {
+			got, err := parseParams(tc.param)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("parseParams(%q) error = %v, want %q", tc.param, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseParams(%q): %v", tc.param, err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("parseParams(%q) (-want +got):\n%s", tc.param, diff)
+			}
+		})
+	}
+}
+
+var dns1035 = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+func TestDefaultWorkloadName(t *testing.T) {
+	const long = "com.example.platform.observability.telemetry.ingestion.v1alpha1.HighThroughputMetricsIngestionService"
+	tests := []struct{ fullName, want string }{
+		{"helloworld.Greeter", "helloworld-greeter"},
+		{"Greeter", "greeter"},
+		{"shop.v1.CartService", "shop-v1-cart-service"},
+		{"shop.v1.cartService", "shop-v1-cart-service"},
+		{"foo.BarBaz", "foo-bar-baz"},
+		{"foo.bar_baz", "foo-bar-baz"},
+		{"foo.bar__baz", "foo-bar-baz"},
+		{"acme.HTTPServer", "acme-http-server"},
+		{"acme.GRPC", "acme-grpc"},
+		{"acme.v1beta1.S3Bucket", "acme-v1beta1-s3-bucket"},
+		{"acme.Service2Go", "acme-service2-go"},
+		{"_internal.Admin", "internal-admin"},
+		{"_Admin", "admin"},
+		{"1st.Admin", "svc-1st-admin"},
+		{"9", "svc-9"},
+		{"___", "svc"},
+		{long, "com-example-platform-observability-telemetry-ingestion-b255e1ad"},
+		{long + "V2", "com-example-platform-observability-telemetry-ingestion-3acbcfb0"},
+		// The cut lands on a dash, which is dropped: 62 characters.
+		{strings.Repeat("a", 53) + ".B" + strings.Repeat("c", 20), strings.Repeat("a", 53) + "-23fb202b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fullName, func(t *testing.T) {
+			got := defaultWorkloadName(tc.fullName)
+			if got != tc.want {
+				t.Errorf("defaultWorkloadName(%q) = %q, want %q", tc.fullName, got, tc.want)
+			}
+			if !dns1035.MatchString(got) || dns1035Label(got) != "" {
+				t.Errorf("defaultWorkloadName(%q) = %q is not a DNS-1035 label", tc.fullName, got)
+			}
+		})
+	}
+}
