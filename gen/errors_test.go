@@ -85,32 +85,32 @@ func TestErrorBadProbe(t *testing.T) {
 func TestErrorPortOutOfRange(t *testing.T) {
 	for _, port := range []string{"0", "70000"} {
 		t.Run(port, func(t *testing.T) {
-			checkError(t, "emit=k8s,port="+port, greeter, "parameter port = "+port+": must be between 1 and 65535")
+			checkError(t, "emit=k8s,port="+port, greeter, "parameter port="+port+": must be between 1 and 65535")
 		})
 	}
 }
 
 func TestErrorStartupSecondsZero(t *testing.T) {
-	checkError(t, "emit=k8s,startup_seconds=0", greeter, "parameter startup_seconds = 0: must be at least 1")
+	checkError(t, "emit=k8s,startup_seconds=0", greeter, "parameter startup_seconds=0: must be at least 1")
 }
 
 func TestErrorEmptyProbeBin(t *testing.T) {
 	checkError(t, "emit=k8s,probe=exec,probe_bin=", greeter,
-		`parameter probe_bin = "": must be a path without spaces, such as /bin/grpc_health_probe`)
+		`parameter probe_bin=: must be a path without spaces, such as /bin/grpc_health_probe`)
 }
 
 func TestErrorWorkloadNotDNS1035(t *testing.T) {
 	checkError(t, "emit=k8s,workload=1st-app", greeter,
-		`parameter workload = "1st-app": must start with a lowercase letter (a DNS-1035 label)`)
+		`parameter workload=1st-app: must start with a lowercase letter (a DNS-1035 label)`)
 }
 
 func TestErrorImageWithoutScaffold(t *testing.T) {
 	checkError(t, "emit=k8s,image=ghcr.io/acme/greeter:v1", greeter,
-		`parameter image = "ghcr.io/acme/greeter:v1": is only used with scaffold=true`)
+		`parameter image=ghcr.io/acme/greeter:v1: is only used with scaffold=true`)
 }
 
 func TestErrorScaffoldWithoutK8s(t *testing.T) {
-	checkError(t, "scaffold=true", greeter, "parameter scaffold: needs emit=k8s")
+	checkError(t, "scaffold=true", greeter, "parameter scaffold=true: needs emit=k8s")
 }
 
 func TestErrorReservedServiceName(t *testing.T) {
@@ -286,7 +286,7 @@ service Cart {
 
 func TestErrorHealthPortIsPort(t *testing.T) {
 	checkError(t, "emit=k8s,port=8080,health_port=8080", greeter,
-		"parameter health_port = 8080: must differ from port (8080): leave health_port unset to serve health on the application's port")
+		"parameter health_port=8080: must differ from port (8080): leave health_port unset to serve health on the application's port")
 }
 
 func TestErrorWorkloadInImportedFile(t *testing.T) {
@@ -329,7 +329,7 @@ option (health.options.v1.file) = { health_port: 0 };
 
 service B {}
 `
-	const want = "parameter startup_seconds = -5: must be at least 1\n" +
+	const want = "parameter startup_seconds=-5: must be at least 1\n" +
 		`a.proto:6: service a.A: option (health.options.v1.service).container = "A": must hold only lowercase letters, digits and '-' (a DNS label)` + "\n" +
 		"b.proto:5: service b.B: option (health.options.v1.file).health_port = 0: must be between 1 and 65535"
 	checkError(t, "emit=k8s,startup_seconds=-5", map[string]string{"in/b.proto": b, "in/a.proto": a}, want)

@@ -14,21 +14,72 @@ const maxLabel = 63
 // renames an existing workload:
 //
 //   - a dash goes between words of a CamelCase name ("GreeterService" →
-//     "greeter-service") and in place of every run of other characters
-//     ("helloworld.Greeter" → "helloworld-greeter");
+//     "greeter-service", "HTTPServer" → "http-server") and in place of every
+//     run of other characters ("helloworld.Greeter" → "helloworld-greeter");
 //   - letters are lowercased; leading and trailing dashes dropped;
 //   - a name that does not start with a letter gets the prefix "svc-";
-//   - a name over 63 characters keeps its first 54 characters and ends with
-//     "-" and the first 8 hex digits of the SHA-256 of the full name.
+//   - a name over 63 characters keeps the service's own name whole (up to
+//     40 characters) and as much of the package as fits before it, and ends
+//     with "-" and the first 8 hex digits of the SHA-256 of the full name, so
+//     two long names that differ only in their package stay apart, and the
+//     service stays recognisable.
 func defaultWorkloadName(fullName string) string {
+	name := labelWords(fullName)
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = strings.TrimSuffix("svc-"+name, "-")
+	}
+	if len(name) <= maxLabel {
+		return name
+	}
+	sum := sha256.Sum256([]byte(fullName))
+	suffix := "-" + hex.EncodeToString(sum[:4])
+	budget := maxLabel - len(suffix) // what the readable part may take
+
+	tail := cutWords(labelWords(fullName[strings.LastIndexByte(fullName, '.')+1:]), maxServicePart)
+	if tail == "" {
+		return cutWords(name, budget) + suffix
+	}
+	head := cutWords(name, budget-len(tail)-1)
+	if head == "" || head[0] < 'a' || head[0] > 'z' {
+		return cutWords(name, budget) + suffix
+	}
+	return head + "-" + tail + suffix
+}
+
+// cutWords shortens a dash-separated label to at most n characters, at a
+// dash when one is near enough that the cut keeps at least half of n, so
+// that words stay whole.
+func cutWords(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	cut := s[:n]
+	if s[n] != '-' {
+		if i := strings.LastIndexByte(cut, '-'); i >= n/2 {
+			cut = cut[:i]
+		}
+	}
+	return strings.TrimRight(cut, "-")
+}
+
+// maxServicePart bounds how much of a shortened name the service's own name
+// may take, so that some of the package always stays.
+const maxServicePart = 40
+
+// labelWords lowercases s and puts one dash between words and in place of
+// every run of characters that a DNS label cannot hold.
+func labelWords(s string) string {
 	var b strings.Builder
-	b.Grow(len(fullName) + 8)
+	b.Grow(len(s) + 8)
 	dash := false // a dash is pending
-	for i := 0; i < len(fullName); i++ {
-		c := fullName[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case c >= 'A' && c <= 'Z':
-			if i > 0 && wordBoundary(fullName, i) {
+			if i > 0 && wordBoundary(s, i) {
 				dash = true
 			}
 			c += 'a' - 'A'
@@ -43,29 +94,19 @@ func defaultWorkloadName(fullName string) string {
 		dash = false
 		b.WriteByte(c)
 	}
-	name := b.String()
-	if name == "" || name[0] < 'a' || name[0] > 'z' {
-		name = "svc-" + name
-		name = strings.TrimSuffix(name, "-")
-	}
-	if len(name) > maxLabel {
-		sum := sha256.Sum256([]byte(fullName))
-		name = strings.TrimRight(name[:maxLabel-9], "-") + "-" + hex.EncodeToString(sum[:4])
-	}
-	return name
+	return b.String()
 }
 
 // wordBoundary reports whether the upper-case letter at s[i] starts a word:
 // after a lower-case letter or digit ("greeterService"), or as the last
-// capital of an acronym before a lower-case letter ("HTTPServer").
+// capital of an acronym before a lower-case word of two letters or more
+// ("HTTPServer", but not "APIv2").
 func wordBoundary(s string, i int) bool {
 	prev := s[i-1]
 	if prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' {
 		return true
 	}
-	if prev >= 'A' && prev <= 'Z' && i+1 < len(s) {
-		next := s[i+1]
-		return next >= 'a' && next <= 'z'
-	}
-	return false
+	return prev >= 'A' && prev <= 'Z' && i+2 < len(s) && isLower(s[i+1]) && isLower(s[i+2])
 }
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }

@@ -102,12 +102,12 @@ func (l layer) get(f field) (protoreflect.Value, bool) {
 
 // errorAt builds an Error for field f of this layer with value v.
 func (l layer) errorAt(f field, v protoreflect.Value, msg string) *Error {
-	e := &Error{Services: l.services, Value: formatValue(f, v), Msg: msg}
 	if l.file == nil {
-		e.Option = "parameter " + f.name
-		e.Services = nil // a parameter applies to the whole run
-		return e
+		// A parameter applies to the whole run: no file, no services, and
+		// the value as it was written on the command line.
+		return &Error{Option: paramOption(f.name, fmt.Sprint(v.Interface())), Msg: msg}
 	}
+	e := &Error{Services: l.services, Value: formatValue(f, v), Msg: msg}
 	e.File = l.file.Desc.Path()
 	e.Option = "option " + l.name + "." + f.name
 	path := append([]int32(nil), l.path...)

@@ -106,7 +106,7 @@ func parseParams(parameter string) (*Params, error) {
 			return fmt.Errorf("unknown parameter %q (known: %s)", name, knownParams(fs))
 		}
 		if err := fs.Set(name, value); err != nil {
-			return fmt.Errorf("parameter %s=%s: %v", name, value, unwrapFlagError(err))
+			return fmt.Errorf("%s: %v", paramOption(name, value), unwrapFlagError(err))
 		}
 		return nil
 	}}.New(&pluginpb.CodeGeneratorRequest{Parameter: &parameter})
@@ -178,24 +178,31 @@ func (p *Params) layer() layer {
 // combinations of parameters that cannot work.
 func checkParams(p *Params, errs *errorList) {
 	if p.DrainSeconds != nil && *p.DrainSeconds < 0 {
-		errs.add(&Error{Option: "parameter " + drainSecondsParam, Value: fmt.Sprint(*p.DrainSeconds), Msg: "must be at least 0"})
+		errs.add(&Error{Option: paramOption(drainSecondsParam, fmt.Sprint(*p.DrainSeconds)), Msg: "must be at least 0"})
 	}
 	if p.StopSeconds != nil && *p.StopSeconds < 1 {
-		errs.add(&Error{Option: "parameter " + stopSecondsParam, Value: fmt.Sprint(*p.StopSeconds), Msg: "must be at least 1"})
+		errs.add(&Error{Option: paramOption(stopSecondsParam, fmt.Sprint(*p.StopSeconds)), Msg: "must be at least 1"})
 	}
 	if strings.ContainsAny(p.Image, " \t\n") {
-		errs.add(&Error{Option: "parameter " + imageParam, Value: strconv.Quote(p.Image), Msg: "must be an image reference without spaces"})
+		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "must be an image reference without spaces"})
 	}
 	if !p.EmitK8s() {
-		for name, set := range map[string]bool{scaffoldParam: p.Scaffold, imageParam: p.Image != ""} {
-			if set {
-				errs.add(&Error{Option: "parameter " + name, Msg: "needs emit=k8s"})
-			}
+		if p.Scaffold {
+			errs.add(&Error{Option: paramOption(scaffoldParam, "true"), Msg: "needs emit=k8s"})
+		}
+		if p.Image != "" {
+			errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "needs emit=k8s"})
 		}
 	}
 	if p.Image != "" && !p.Scaffold {
-		errs.add(&Error{Option: "parameter " + imageParam, Value: strconv.Quote(p.Image), Msg: "is only used with scaffold=true"})
+		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "is only used with scaffold=true"})
 	}
+}
+
+// paramOption names a parameter and its value as they were written, the
+// same way for a value that does not parse and one that is out of range.
+func paramOption(name, value string) string {
+	return "parameter " + name + "=" + value
 }
 
 // scaffold returns what scaffold=true adds to a workload.

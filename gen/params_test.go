@@ -97,10 +97,12 @@ func TestDefaultWorkloadName(t *testing.T) {
 		{"1st.Admin", "svc-1st-admin"},
 		{"9", "svc-9"},
 		{"___", "svc"},
-		{long, "com-example-platform-observability-telemetry-ingestion-b255e1ad"},
-		{long + "V2", "com-example-platform-observability-telemetry-ingestion-3acbcfb0"},
-		// The cut lands on a dash, which is dropped: 62 characters.
-		{strings.Repeat("a", 53) + ".B" + strings.Repeat("c", 20), strings.Repeat("a", 53) + "-23fb202b"},
+		// Shortened: the service's own words stay, cut at a word, and as much
+		// of the package as fits before them, then a hash of the full name.
+		{long, "com-example-platform-high-throughput-metrics-ingestion-b255e1ad"},
+		{long + "V2", "com-example-platform-high-throughput-metrics-ingestion-3acbcfb0"},
+		{strings.Repeat("a", 53) + ".B" + strings.Repeat("c", 20), strings.Repeat("a", 32) + "-b" + strings.Repeat("c", 20) + "-23fb202b"},
+		{"acme.v2.APIv2", "acme-v2-apiv2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.fullName, func(t *testing.T) {

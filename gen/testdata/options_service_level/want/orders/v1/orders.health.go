@@ -35,7 +35,9 @@ const Reports_HealthName = "orders.v1.Reports"
 // RegisterReportsHealth registers orders.v1.Reports with r. Its status is NOT_SERVING
 // until r is ready and every check in opts passes; the returned handle lets
 // the service report its own status.
-// By its options, the service does not count toward readiness.
+//
+// By its options (counts_toward_readiness: false), the service keeps its own
+// status but does not count toward "readiness".
 func RegisterReportsHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Reports_HealthName, append([]healthreg.ServiceOption{healthreg.ExcludeFromReadiness()}, opts...)...)
 }
