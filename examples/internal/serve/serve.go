@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 
 	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 )
@@ -36,15 +38,25 @@ func Main(name string, register func(*grpc.Server, *healthreg.Registry)) {
 }
 
 func run(addr, healthAddr string, log *slog.Logger, register func(*grpc.Server, *healthreg.Registry), opts ...healthreg.Option) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	// Tests and operators read the bound address from this line and take it
+	// to mean "started": print it once liveness is SERVING, which Serve sets
+	// after it has installed its SIGTERM handler, so a SIGTERM sent on
+	// seeing the line always gets the drain and the graceful stop.
+	var once sync.Once
+	opts = append(opts, healthreg.WithObserver(func(t healthreg.Transition) {
+		if t.Name == healthreg.LivenessName && t.To == healthpb.HealthCheckResponse_SERVING {
+			once.Do(func() { fmt.Fprintf(os.Stdout, "grpc listening on %s\n", lis.Addr()) })
+		}
+	}))
 	reg := healthreg.New(opts...)
 	srv := grpc.NewServer()
 	register(srv, reg)
 	reg.RegisterHealthService(srv)
 
-	lis, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	if healthAddr != "" {
 		hl, err := net.Listen("tcp", healthAddr)
 		if err != nil {
@@ -56,9 +68,7 @@ func run(addr, healthAddr string, log *slog.Logger, register func(*grpc.Server, 
 				log.Error("health server failed", "err", err)
 			}
 		}()
-		// Tests and operators read the bound addresses from these lines.
 		fmt.Fprintf(os.Stdout, "health listening on %s\n", hl.Addr())
 	}
-	fmt.Fprintf(os.Stdout, "grpc listening on %s\n", lis.Addr())
 	return reg.Serve(context.Background(), srv, lis)
 }

@@ -11,8 +11,8 @@ import (
 
 	"google.golang.org/grpc"
 
-	shopv1 "github.com/protoc-gen-health/protoc-gen-health/examples/multi/gen/shop/v1"
 	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/serve"
+	shopv1 "github.com/protoc-gen-health/protoc-gen-health/examples/multi/gen/shop/v1"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 )
 

@@ -1,0 +1,102 @@
+package healthreg
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+)
+
+// RegisterHealthService registers grpc.health.v1.Health, answered by the
+// registry's grpc-go health server, on s (usually the application's
+// *grpc.Server, before it serves). Its Watch streams are ended by Shutdown
+// just before it stops the application server.
+func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
+	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch})
+}
+
+// ServeHealth serves only the health service, in plaintext and without the
+// application's interceptors, on lis: a separate health port that probes can
+// reach even when the application port needs TLS or authentication. It
+// blocks like grpc.Server.Serve and returns nil once Shutdown has stopped it
+// (after the application server), or ErrShuttingDown if Shutdown already
+// had. Several listeners may be served at once.
+//
+// The health port keeps answering while the application server is down;
+// liveness is what tells the truth then (see SetLive and Serve).
+func (r *Registry) ServeHealth(lis net.Listener) error {
+	r.mu.Lock()
+	if r.portDown {
+		r.mu.Unlock()
+		lis.Close()
+		return ErrShuttingDown
+	}
+	if r.portSrv == nil {
+		r.portSrv = grpc.NewServer()
+		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch})
+	}
+	srv := r.portSrv
+	r.mu.Unlock()
+
+	err := srv.Serve(lis)
+	if errors.Is(err, grpc.ErrServerStopped) { // Shutdown got there first
+		return ErrShuttingDown
+	}
+	return err
+}
+
+// healthServer is grpc-go's health server with a Watch that can be ended.
+// grpc-go's Watch returns only when the client goes away, and GracefulStop
+// waits for every open stream, so one watching client (grpc-go's client-side
+// health checking keeps a Watch open per connection) would hold every
+// graceful stop until the stop timeout. Check and List are grpc-go's own.
+type healthServer struct {
+	*health.Server
+	r   *Registry
+	end context.Context // done when this server's streams must end
+}
+
+// Watch runs grpc-go's Watch until the client leaves or h.end is done; in
+// the second case it first makes sure the stream's last message is the
+// name's latest status, then ends the stream with UNAVAILABLE so clients
+// re-resolve and reconnect elsewhere.
+func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthgrpc.Health_WatchServer) error {
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	defer context.AfterFunc(h.end, cancel)()
+
+	w := &watchStream{Health_WatchServer: stream, ctx: ctx}
+	err := h.Server.Watch(req, w)
+	if h.end.Err() == nil || stream.Context().Err() != nil {
+		return err // the client left
+	}
+	// grpc-go's Watch may have seen the cancellation before a queued update.
+	if latest := h.r.Status(req.GetService()); !w.sent || w.last != latest {
+		if err := stream.Send(&healthpb.HealthCheckResponse{Status: latest}); err != nil {
+			return err
+		}
+	}
+	return status.Error(codes.Unavailable, "healthreg: server is shutting down")
+}
+
+// watchStream substitutes a cancellable context for a Watch stream's and
+// remembers the last status sent. Only the handler goroutine uses it.
+type watchStream struct {
+	healthgrpc.Health_WatchServer
+	ctx  context.Context
+	sent bool
+	last healthpb.HealthCheckResponse_ServingStatus
+}
+
+func (w *watchStream) Context() context.Context { return w.ctx }
+
+func (w *watchStream) Send(m *healthpb.HealthCheckResponse) error {
+	w.sent, w.last = true, m.GetStatus()
+	return w.Health_WatchServer.Send(m)
+}

@@ -1,0 +1,146 @@
+package healthreg
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+const (
+	// DefaultDrainDelay is how long Shutdown keeps the server serving after
+	// it has marked readiness NOT_SERVING. Kubernetes removes a terminating
+	// pod from its Services' endpoints asynchronously: the SIGTERM to the
+	// container and the endpoint update race each other, and kube-proxy,
+	// ingress controllers and client-side balancers learn of the removal later
+	// still. For a few seconds after SIGTERM new requests keep arriving;
+	// stopping at once would refuse them.
+	DefaultDrainDelay = 5 * time.Second
+
+	// DefaultStopTimeout is how long GracefulStop may wait for in-flight RPCs
+	// before Stop cancels them. DefaultDrainDelay + DefaultStopTimeout (20s)
+	// stays under Kubernetes' default terminationGracePeriodSeconds (30s), so
+	// the kubelet's SIGKILL does not cut the graceful stop short.
+	DefaultStopTimeout = 15 * time.Second
+
+	// DefaultCheckInterval is how often each check runs.
+	DefaultCheckInterval = 10 * time.Second
+
+	// DefaultCheckTimeout is how long one run of a check may take before it
+	// counts as failed.
+	DefaultCheckTimeout = 5 * time.Second
+)
+
+// config holds what New's options set; it is read-only after New.
+type config struct {
+	drainDelay  time.Duration
+	stopTimeout time.Duration
+	logger      *slog.Logger // nil: slog.Default() at the time of logging
+	observers   []func(Transition)
+	checks      checkConfig // defaults for every service's checks
+}
+
+// checkConfig is how a service's checks are scheduled and damped.
+type checkConfig struct {
+	interval           time.Duration
+	timeout            time.Duration
+	failuresBeforeDown int
+	successesBeforeUp  int
+}
+
+func defaultConfig() config {
+	return config{
+		drainDelay:  DefaultDrainDelay,
+		stopTimeout: DefaultStopTimeout,
+		checks: checkConfig{
+			interval:           DefaultCheckInterval,
+			timeout:            DefaultCheckTimeout,
+			failuresBeforeDown: 1,
+			successesBeforeUp:  1,
+		},
+	}
+}
+
+// Option configures a Registry; pass options to New. Invalid values panic
+// when the option is built, because they are programming errors and the
+// panic's stack then points at the offending call.
+type Option func(*config)
+
+// WithDrainDelay sets how long Shutdown keeps serving after marking readiness
+// NOT_SERVING (default DefaultDrainDelay). Zero skips the drain.
+func WithDrainDelay(d time.Duration) Option {
+	mustNotBeNegative("WithDrainDelay", d)
+	return func(c *config) { c.drainDelay = d }
+}
+
+// WithStopTimeout sets how long Shutdown's GracefulStop may take before Stop
+// (default DefaultStopTimeout). Zero stops at once, cancelling in-flight RPCs.
+func WithStopTimeout(d time.Duration) Option {
+	mustNotBeNegative("WithStopTimeout", d)
+	return func(c *config) { c.stopTimeout = d }
+}
+
+// WithLogger sets the logger for status transitions (Info), panicking checks
+// (Error) and forced stops (Warn). Nil, the default, means slog.Default() as
+// it is when each message is logged, so a later slog.SetDefault is honoured.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithObserver adds fn to the functions told about every status transition
+// of every name (services, liveness, readiness and ""), including a name's
+// first appearance (From is SERVICE_UNKNOWN). Observers are called one
+// transition at a time, in the order the transitions happened, without any
+// registry lock held, so fn may call the Registry; it may run on whichever
+// goroutine caused the change (a caller of SetServing, a check's scheduler,
+// Shutdown). Keep fn quick: later transitions wait for it.
+func WithObserver(fn func(Transition)) Option {
+	if fn == nil {
+		panic("healthreg: WithObserver(nil)")
+	}
+	return func(c *config) { c.observers = append(c.observers, fn) }
+}
+
+// WithCheckInterval sets how often checks run (default DefaultCheckInterval);
+// WithServiceCheckInterval overrides it for one service.
+func WithCheckInterval(d time.Duration) Option {
+	mustBePositive("WithCheckInterval", d)
+	return func(c *config) { c.checks.interval = d }
+}
+
+// WithCheckTimeout sets how long one run of a check may take (default
+// DefaultCheckTimeout); WithServiceCheckTimeout overrides it for one service.
+func WithCheckTimeout(d time.Duration) Option {
+	mustBePositive("WithCheckTimeout", d)
+	return func(c *config) { c.checks.timeout = d }
+}
+
+// WithThresholds damps flapping checks: a passing check counts as failing
+// only after failuresBeforeDown consecutive failures, and a failing one as
+// passing only after successesBeforeUp consecutive successes (defaults 1, 1).
+// A check's first result counts at once, so start-up does not wait several
+// intervals. WithServiceThresholds overrides them for one service.
+func WithThresholds(failuresBeforeDown, successesBeforeUp int) Option {
+	mustBeThresholds("WithThresholds", failuresBeforeDown, successesBeforeUp)
+	return func(c *config) {
+		c.checks.failuresBeforeDown = failuresBeforeDown
+		c.checks.successesBeforeUp = successesBeforeUp
+	}
+}
+
+func mustNotBeNegative(option string, d time.Duration) {
+	if d < 0 {
+		panic(fmt.Sprintf("healthreg: %s(%v): must not be negative", option, d))
+	}
+}
+
+func mustBePositive(option string, d time.Duration) {
+	if d <= 0 {
+		panic(fmt.Sprintf("healthreg: %s(%v): must be positive", option, d))
+	}
+}
+
+func mustBeThresholds(option string, down, up int) {
+	if down < 1 || up < 1 {
+		panic(fmt.Sprintf("healthreg: %s(%d, %d): thresholds must be at least 1", option, down, up))
+	}
+}

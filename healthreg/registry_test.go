@@ -1,0 +1,301 @@
+package healthreg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+func TestIsReservedName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"liveness": true, "readiness": true, "": true,
+		"helloworld.Greeter": false, "Liveness": false, " ": false,
+	} {
+		if got := IsReservedName(name); got != want {
+			t.Errorf("IsReservedName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestNewStartsNotServing(t *testing.T) {
+	r := newTestRegistry(t)
+	shutdownAtEnd(t, r)
+	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
+		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		"unknown.Service": SERVICE_UNKNOWN,
+	})
+}
+
+func TestReadinessFollowsServices(t *testing.T) {
+	r := newTestRegistry(t)
+	shutdownAtEnd(t, r)
+	a := r.Register("a.A")
+	b := r.Register("b.B")
+	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
+		"a.A": NOT_SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+	})
+
+	// A report made before SetReady holds afterwards.
+	b.SetServing(false, errors.New("warming up"))
+	r.SetReady()
+	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
+		"a.A": SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		LivenessName: NOT_SERVING, // readiness does not make the process live
+	})
+
+	b.SetServing(true, nil)
+	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
+		"a.A": SERVING, "b.B": SERVING, ReadinessName: SERVING, OverallName: SERVING,
+	})
+
+	a.SetServing(false, nil)
+	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
+		"a.A": NOT_SERVING, "b.B": SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+	})
+	if a.Name() != "a.A" {
+		t.Errorf("Name() = %q", a.Name())
+	}
+}
+
+func TestExcludeFromReadiness(t *testing.T) {
+	r := newTestRegistry(t)
+	shutdownAtEnd(t, r)
+	r.Register("main.Main")
+	admin := r.Register("admin.Admin", ExcludeFromReadiness())
+	r.SetReady()
+	admin.SetServing(false, nil)
+	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
+		"main.Main": SERVING, "admin.Admin": NOT_SERVING, ReadinessName: SERVING, OverallName: SERVING,
+	})
+}
+
+func TestSetLive(t *testing.T) {
+	r := newTestRegistry(t)
+	r.Register("a.A", WithCheck("fails", func(context.Context) error { return errors.New("down") }))
+	r.SetLive(true)
+	if got := r.Status(LivenessName); got != SERVING {
+		t.Fatalf("liveness = %v after SetLive(true)", got)
+	}
+	r.SetReady()
+	waitFor(t, "the failing check to be seen", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.services["a.A"].checks[0].known
+	})
+	// Checks never touch liveness.
+	if got := r.Status(LivenessName); got != SERVING {
+		t.Fatalf("liveness = %v with a failing check", got)
+	}
+	r.SetLive(false)
+	if got := r.Status(LivenessName); got != NOT_SERVING {
+		t.Fatalf("liveness = %v after SetLive(false)", got)
+	}
+	r.SetLive(true)
+	r.Shutdown(context.Background(), nil)
+	r.SetLive(true) // ignored: the server has stopped
+	if got := r.Status(LivenessName); got != NOT_SERVING {
+		t.Fatalf("liveness = %v after Shutdown", got)
+	}
+}
+
+func TestRegisterPanics(t *testing.T) {
+	r := newTestRegistry(t)
+	r.Register("a.A")
+	for _, tc := range []struct {
+		name string
+		do   func()
+		want string
+	}{
+		{"duplicate", func() { r.Register("a.A") }, `Register("a.A"): already registered`},
+		{"liveness", func() { r.Register(LivenessName) }, `Register("liveness"): the name is reserved`},
+		{"readiness", func() { r.Register(ReadinessName) }, `Register("readiness"): the name is reserved`},
+		{"overall", func() { r.Register(OverallName) }, `Register(""): the name is reserved`},
+		{"duplicate check", func() {
+			ok := func(context.Context) error { return nil }
+			r.Register("b.B", WithCheck("db", ok), WithCheck("db", ok))
+		}, `Register("b.B"): two checks named "db"`},
+		{"after shutdown", func() {
+			r.Shutdown(context.Background(), nil)
+			r.Register("c.C")
+		}, `Register("c.C") after Shutdown began`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := recoverMessage(tc.do); !strings.Contains(got, tc.want) {
+				t.Errorf("panic = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+	// The failed registrations left nothing behind.
+	if got := r.Status("b.B"); got != SERVICE_UNKNOWN {
+		t.Errorf("Status(b.B) = %v after a refused Register", got)
+	}
+}
+
+func TestOptionPanics(t *testing.T) {
+	for name, do := range map[string]func(){
+		"WithDrainDelay":           func() { WithDrainDelay(-1) },
+		"WithStopTimeout":          func() { WithStopTimeout(-1) },
+		"WithCheckInterval":        func() { WithCheckInterval(0) },
+		"WithCheckTimeout":         func() { WithCheckTimeout(-time.Second) },
+		"WithThresholds":           func() { WithThresholds(0, 1) },
+		"WithServiceCheckInterval": func() { WithServiceCheckInterval(0) },
+		"WithServiceCheckTimeout":  func() { WithServiceCheckTimeout(0) },
+		"WithServiceThresholds":    func() { WithServiceThresholds(1, 0) },
+		"WithObserver":             func() { WithObserver(nil) },
+		"WithCheck":                func() { WithCheck("x", nil) },
+	} {
+		if got := recoverMessage(do); !strings.Contains(got, name) {
+			t.Errorf("%s: panic = %q, want one naming the option", name, got)
+		}
+	}
+}
+
+func recoverMessage(do func()) (msg string) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg, _ = p.(string)
+		}
+	}()
+	do()
+	return "no panic"
+}
+
+func TestObserverSeesEveryTransitionInOrder(t *testing.T) {
+	var seen transitions
+	r := newTestRegistry(t, WithObserver(seen.observe))
+	svc := r.Register("a.A")
+	r.SetLive(true)
+	r.SetReady()
+	svc.SetServing(false, errors.New("disk full"))
+	svc.SetServing(true, nil)
+	r.Shutdown(context.Background(), nil)
+
+	type step struct {
+		name     string
+		from, to healthpb.HealthCheckResponse_ServingStatus
+		err      error // checked with errors.Is; nil: Err must be nil
+	}
+	want := []step{
+		// New: the reserved names appear.
+		{ReadinessName, SERVICE_UNKNOWN, NOT_SERVING, ErrNotReady},
+		{OverallName, SERVICE_UNKNOWN, NOT_SERVING, ErrNotReady},
+		{LivenessName, SERVICE_UNKNOWN, NOT_SERVING, ErrNotLive},
+		// Register.
+		{"a.A", SERVICE_UNKNOWN, NOT_SERVING, ErrNotReady},
+		// SetLive, SetReady: services before readiness.
+		{LivenessName, NOT_SERVING, SERVING, nil},
+		{"a.A", NOT_SERVING, SERVING, nil},
+		{ReadinessName, NOT_SERVING, SERVING, nil},
+		{OverallName, NOT_SERVING, SERVING, nil},
+		// SetServing(false): readiness goes down first.
+		{ReadinessName, SERVING, NOT_SERVING, nil},
+		{OverallName, SERVING, NOT_SERVING, nil},
+		{"a.A", SERVING, NOT_SERVING, nil},
+		{"a.A", NOT_SERVING, SERVING, nil},
+		{ReadinessName, NOT_SERVING, SERVING, nil},
+		{OverallName, NOT_SERVING, SERVING, nil},
+		// Shutdown: readiness first, liveness only once the server stopped.
+		{ReadinessName, SERVING, NOT_SERVING, ErrShuttingDown},
+		{OverallName, SERVING, NOT_SERVING, ErrShuttingDown},
+		{"a.A", SERVING, NOT_SERVING, ErrShuttingDown},
+		{LivenessName, SERVING, NOT_SERVING, ErrNotLive},
+	}
+	got := seen.snapshot()
+	if len(got) != len(want) {
+		t.Fatalf("observed %d transitions, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Name != w.name || g.From != w.from || g.To != w.to {
+			t.Errorf("transition %d = %q %v→%v, want %q %v→%v", i, g.Name, g.From, g.To, w.name, w.from, w.to)
+		}
+		switch {
+		case w.to == SERVING && g.Err != nil:
+			t.Errorf("transition %d to SERVING has Err %v", i, g.Err)
+		case w.to == NOT_SERVING && g.Err == nil:
+			t.Errorf("transition %d to NOT_SERVING has no Err", i)
+		case w.err != nil && !errors.Is(g.Err, w.err):
+			t.Errorf("transition %d Err = %v, want %v", i, g.Err, w.err)
+		}
+	}
+	// The service's own reason reaches the service and, named, readiness.
+	if err := got[10].Err; err == nil || err.Error() != "disk full" {
+		t.Errorf("service Err = %v, want disk full", err)
+	}
+	if err := got[8].Err; err == nil || err.Error() != `service "a.A": disk full` {
+		t.Errorf("readiness Err = %v", err)
+	}
+}
+
+// An observer may call back into the Registry, even to change a status,
+// without deadlocking, and still sees transitions in order.
+func TestObserverMayCallRegistry(t *testing.T) {
+	var (
+		r    *Registry
+		svc  *Service
+		once sync.Once
+		seen transitions
+	)
+	r = newTestRegistry(t, WithObserver(func(tr Transition) {
+		// New reports the reserved names before r is assigned.
+		if tr.Name == ReadinessName && tr.To == SERVING {
+			_ = r.Status(tr.Name)
+			once.Do(func() { svc.SetServing(false, nil) })
+		}
+		seen.observe(tr)
+	}))
+	shutdownAtEnd(t, r)
+	svc = r.Register("a.A")
+	r.SetReady()
+	waitFor(t, "readiness to go down again", func() bool {
+		got := seen.of(ReadinessName)
+		return len(got) == 3 && got[2].To == NOT_SERVING
+	})
+}
+
+func TestTransitionsAreLogged(t *testing.T) {
+	var buf syncBuffer
+	r := New(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithDrainDelay(0))
+	shutdownAtEnd(t, r)
+	svc := r.Register("a.A")
+	r.SetReady()
+	svc.SetServing(false, errors.New("disk full"))
+	for _, want := range []string{
+		`level=INFO msg="health status changed" name=a.A from=NOT_SERVING to=SERVING`,
+		`level=INFO msg="health status changed" name=a.A from=SERVING to=NOT_SERVING err="disk full"`,
+		`name="" from=SERVING to=NOT_SERVING err="service \"a.A\": disk full"`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log lacks %s; log:\n%s", want, buf.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the registry's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestSupportPackageIsVersion1(t *testing.T) {
+	const _ = SupportPackageIsVersion1 // what generated code does
+}

@@ -1,0 +1,100 @@
+package healthreg
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"google.golang.org/grpc"
+)
+
+// shutdownSignals are what Kubernetes (SIGTERM) and a terminal (SIGINT) send.
+var shutdownSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
+
+// Serve runs the application server srv on lis for the life of the process
+// and ties liveness to it:
+//
+//   - once srv is accepting connections on lis, liveness goes SERVING and
+//     SetReady is called;
+//   - when ctx is done or SIGTERM or SIGINT arrives, Serve calls Shutdown.
+//     The drain then runs in full, unless a second signal arrives (or ctx
+//     ends, if it was a signal that started the shutdown);
+//   - whenever srv.Serve returns, liveness goes NOT_SERVING. If it returns
+//     before any shutdown was asked for (lis failed, or something called
+//     srv.Stop), Serve still runs Shutdown (with its drain, during which a
+//     health port reports liveness NOT_SERVING) and returns srv.Serve's
+//     error.
+//
+// Serve returns when Shutdown has finished: srv.Serve's error if it failed,
+// else Shutdown's (nil unless the stop had to be forced). Register the health
+// service on srv (RegisterHealthService) or serve a health port
+// (ServeHealth) before calling it.
+func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener) error {
+	sigCtx, stopSignals := signal.NotifyContext(ctx, shutdownSignals...)
+	defer stopSignals()
+
+	accepting := make(chan struct{})
+	served := make(chan error, 1)
+	go func() {
+		err := srv.Serve(&acceptHook{Listener: lis, first: func() {
+			r.SetLive(true)
+			r.SetReady()
+			close(accepting)
+		}})
+		// After the hook's SetLive(true), since both run on this goroutine.
+		r.SetLive(false)
+		served <- err
+	}()
+
+	var serveErr error
+	serveDone := false
+	select {
+	case <-accepting:
+		select {
+		case <-sigCtx.Done():
+		case serveErr = <-served:
+			serveDone = true
+		}
+	case serveErr = <-served: // never accepted: nothing to drain
+		serveDone = true
+	}
+
+	// The drain gets its own cancellation: if ctx started the shutdown it is
+	// done already and must not cut the drain to nothing.
+	drainBase := ctx
+	if ctx.Err() != nil {
+		drainBase = context.WithoutCancel(ctx)
+	}
+	drainCtx, stopDrainSignals := signal.NotifyContext(drainBase, shutdownSignals...)
+	defer stopDrainSignals()
+	select {
+	case <-accepting:
+	default:
+		stopDrainSignals() // cancels drainCtx: skip the drain
+	}
+
+	shutdownErr := r.Shutdown(drainCtx, srv)
+	if !serveDone {
+		serveErr = <-served
+	}
+	if serveErr != nil {
+		return serveErr
+	}
+	return shutdownErr
+}
+
+// acceptHook calls first when grpc.Server.Serve first calls Accept: from
+// then on srv is serving lis, which is the moment liveness becomes true.
+type acceptHook struct {
+	net.Listener
+	once  sync.Once
+	first func()
+}
+
+func (l *acceptHook) Accept() (net.Conn, error) {
+	l.once.Do(l.first)
+	return l.Listener.Accept()
+}

@@ -1,0 +1,145 @@
+package healthreg
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+func TestShutdownTwice(t *testing.T) {
+	r := newTestRegistry(t, WithDrainDelay(20*time.Millisecond))
+	app := startApp(t, r)
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range 3 {
+		wg.Go(func() { errs[i] = r.Shutdown(context.Background(), app.srv) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Shutdown %d = %v", i, err)
+		}
+	}
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Errorf("Shutdown after Shutdown = %v", err)
+	}
+	// A second call whose ctx ends first returns the ctx's error.
+	r2 := newTestRegistry(t, WithDrainDelay(time.Hour))
+	r2.SetReady()
+	drainCtx, endDrain := context.WithCancel(context.Background())
+	first := make(chan error)
+	go func() { first <- r2.Shutdown(drainCtx, nil) }()
+	waitFor(t, "the first Shutdown", func() bool { return r2.Status(ReadinessName) == NOT_SERVING })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r2.Shutdown(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("impatient second Shutdown = %v", err)
+	}
+	endDrain()
+	if err := <-first; err != nil {
+		t.Error(err)
+	}
+}
+
+// A client watching health (as grpc-go's client-side health checking does on
+// every connection) must not hold GracefulStop until the stop timeout.
+func TestWatchDoesNotHoldGracefulStop(t *testing.T) {
+	r := newTestRegistry(t, WithStopTimeout(time.Hour))
+	app := startApp(t, r)
+	r.SetReady()
+	w := watch(t, app.client, OverallName)
+	w.waitLast(t, SERVING)
+	if err := r.Shutdown(context.Background(), app.srv); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if err := w.ended(t); status.Code(err) != codes.Unavailable {
+		t.Errorf("Watch ended with %v", err)
+	}
+	if got := w.last(); got != NOT_SERVING {
+		t.Errorf("Watch ended on %v", got)
+	}
+}
+
+// hangService has one streaming method that runs until its client leaves or
+// the server stops: an RPC GracefulStop would wait for forever.
+var hangService = grpc.ServiceDesc{
+	ServiceName: "test.Hang",
+	HandlerType: (*any)(nil),
+	Streams: []grpc.StreamDesc{{
+		StreamName:    "Hang",
+		ServerStreams: true,
+		Handler: func(srv any, stream grpc.ServerStream) error {
+			srv.(chan struct{}) <- struct{}{}
+			<-stream.Context().Done()
+			return stream.Context().Err()
+		},
+	}},
+}
+
+func TestForcedStop(t *testing.T) {
+	r := newTestRegistry(t, WithStopTimeout(50*time.Millisecond))
+	entered := make(chan struct{}, 1)
+	lis := listen(t)
+	srv := grpc.NewServer()
+	srv.RegisterService(&hangService, entered)
+	r.RegisterHealthService(srv)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecureCreds()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	stream, err := conn.NewStream(context.Background(), &hangService.Streams[0], "/test.Hang/Hang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.SendMsg(&emptypb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	r.SetLive(true)
+
+	err = r.Shutdown(context.Background(), srv)
+	if err == nil || !strings.Contains(err.Error(), "graceful stop took longer than 50ms") {
+		t.Errorf("Shutdown = %v, want a forced stop", err)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve = %v", err)
+	}
+	if got := r.Status(LivenessName); got != NOT_SERVING {
+		t.Errorf("liveness = %v after the stop", got)
+	}
+	if err := stream.RecvMsg(&emptypb.Empty{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("the hanging RPC ended with %v", err)
+	}
+}
+
+// Shutdown cancels a run in flight and waits for it when it honours its
+// context.
+func TestShutdownCancelsRunningCheck(t *testing.T) {
+	r := newTestRegistry(t, WithCheckTimeout(time.Hour))
+	entered := make(chan struct{})
+	var got error
+	r.Register("a.A", WithCheck("waits", func(ctx context.Context) error {
+		close(entered)
+		<-ctx.Done()
+		got = ctx.Err() // read after Shutdown: it waits for this run
+		return got
+	}))
+	<-entered
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(got, context.Canceled) {
+		t.Errorf("the check's context ended with %v", got)
+	}
+}

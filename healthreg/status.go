@@ -1,0 +1,123 @@
+package healthreg
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The rules that turn the registry's state into a status per name live here
+// and nowhere else. Every state change (a report, a check result, SetReady,
+// SetLive, Register, Shutdown) calls recomputeLocked, which derives every
+// name's status afresh and pushes the ones that changed to grpc-go's health
+// server; deriving instead of patching keeps the rules in one place.
+
+// recomputeLocked brings every name up to date. r.mu must be held.
+func (r *Registry) recomputeLocked() {
+	up := r.ready && !r.shutting
+	readiness := serving
+	if !up {
+		readiness = notServing
+	}
+	services := make([]servingStatus, len(r.order))
+	for i, s := range r.order {
+		services[i] = statusOf(r.serviceErrLocked(s))
+		if services[i] != serving && !s.excluded {
+			readiness = notServing
+		}
+	}
+
+	// Order the updates so that no client ever sees readiness SERVING while
+	// a service it counts is NOT_SERVING: readiness goes down before the
+	// services and comes up after them.
+	if readiness == notServing {
+		r.setAggregatesLocked(readiness)
+	}
+	for i, s := range r.order {
+		r.setLocked(s.name, services[i], func() error { return r.serviceErrLocked(s) })
+	}
+	if readiness == serving {
+		r.setAggregatesLocked(readiness)
+	}
+
+	r.setLocked(LivenessName, statusOf(r.liveErrLocked()), r.liveErrLocked)
+}
+
+// setAggregatesLocked sets readiness and "", which are always equal.
+func (r *Registry) setAggregatesLocked(st servingStatus) {
+	r.setLocked(ReadinessName, st, r.readinessErrLocked)
+	r.setLocked(OverallName, st, r.readinessErrLocked)
+}
+
+// setLocked records name's status, tells grpc-go's health server (which
+// wakes the name's Watch streams) and queues the transition. The reason is
+// computed only for a transition, since building it can allocate.
+func (r *Registry) setLocked(name string, st servingStatus, reason func() error) {
+	old, known := r.status[name]
+	if known && old == st {
+		return
+	}
+	if !known {
+		old = unknown // what Watch reported for the name until now
+	}
+	r.status[name] = st
+	r.hs.SetServingStatus(name, st)
+	t := Transition{Name: name, From: old, To: st}
+	if st != serving {
+		t.Err = reason()
+	}
+	r.pending = append(r.pending, t)
+}
+
+// serviceErrLocked says why s is not SERVING, or nil if it is.
+func (r *Registry) serviceErrLocked(s *Service) error {
+	switch {
+	case r.shutting:
+		return ErrShuttingDown
+	case !r.ready:
+		return ErrNotReady
+	case !s.reported:
+		return s.reportErr
+	}
+	var failing []error
+	for _, c := range s.checks {
+		if !c.passing {
+			failing = append(failing, c.err)
+		}
+	}
+	if len(failing) == 1 {
+		return failing[0] // errors.Join would hide it behind a wrapper
+	}
+	return errors.Join(failing...)
+}
+
+// readinessErrLocked says why readiness is not SERVING, or nil if it is.
+func (r *Registry) readinessErrLocked() error {
+	switch {
+	case r.shutting:
+		return ErrShuttingDown
+	case !r.ready:
+		return ErrNotReady
+	}
+	var down []error
+	for _, s := range r.order {
+		if err := r.serviceErrLocked(s); err != nil && !s.excluded {
+			down = append(down, fmt.Errorf("service %q: %w", s.name, err))
+		}
+	}
+	return errors.Join(down...)
+}
+
+// liveErrLocked says why liveness is not SERVING, or nil if it is.
+func (r *Registry) liveErrLocked() error {
+	if !r.live {
+		return ErrNotLive
+	}
+	return nil
+}
+
+func statusOf(reason error) servingStatus {
+	if reason != nil {
+		return notServing
+	}
+	return serving
+}
