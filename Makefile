@@ -9,6 +9,8 @@ export PATH := $(CURDIR)/bin:$(PATH)
 TOOLS_GO := GOWORK=off go
 MODULES := . healthreg examples
 EXAMPLES := helloworld multi
+# What `make generate` writes, and so what must not change when it reruns.
+GENERATED := proto $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
 
 .PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc clean
 
@@ -58,8 +60,8 @@ lint: tools
 
 # Regenerating must not change a checked-in file, nor add one.
 check-generated: generate
-	@status=$$(git status --porcelain -- proto examples); if [ -n "$$status" ]; then \
-		echo "make generate changed checked-in files:"; echo "$$status"; git diff --stat -- proto examples; exit 1; fi
+	@status=$$(git status --porcelain -- $(GENERATED)); if [ -n "$$status" ]; then \
+		echo "make generate changed checked-in files:"; echo "$$status"; git diff --stat -- $(GENERATED); exit 1; fi
 
 # Every module's tests; the runtime's under the race detector. The examples'
 # end-to-end tests run the binaries in ./bin (grpc-health-probe, buf, protoc).
