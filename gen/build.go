@@ -115,7 +115,7 @@ func (g *group) workload(p *Params) *Workload {
 	}
 	w.Readiness = s.probe(readiness, readinessName, w.Exec())
 	w.Startup = s.probe(startup, "liveness", w.Exec())
-	if w.Startup.FailureThreshold == 0 {
+	if s.startupFromSeconds() {
 		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
 		w.Startup.FailureThreshold = int32((int64(budget) + int64(w.Startup.PeriodSeconds) - 1) / int64(w.Startup.PeriodSeconds))
 	}
@@ -123,6 +123,21 @@ func (g *group) workload(p *Params) *Workload {
 		w.Scaffold = p.scaffold(g.name)
 	}
 	return w
+}
+
+// startupFromSeconds reports whether startup_seconds, not
+// startup.failure_threshold, sets the startup probe's failure threshold: the
+// layer of higher precedence decides (one layer may not set both).
+func (s *service) startupFromSeconds() bool {
+	for _, l := range s.layers {
+		if _, ok := l.get(fTimings[startup][4]); ok {
+			return false
+		}
+		if _, ok := l.get(fStartupSeconds); ok {
+			return true
+		}
+	}
+	return true
 }
 
 // probe resolves the timings of one probe kind.

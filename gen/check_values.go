@@ -2,9 +2,8 @@ package gen
 
 import (
 	"fmt"
+	"path"
 	"strings"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
@@ -49,6 +48,11 @@ func checkLayer(l layer, errs *errorList) {
 	if v, ok := l.get(fProbeBin); ok {
 		if s := v.String(); s == "" || strings.ContainsAny(s, " \t\n") {
 			errs.add(l.errorAt(fProbeBin, v, "must be a path without spaces, such as "+defaultProbeBin))
+		} else if !cleanAbsPath(s) {
+			// The exec probe runs it without a shell and the scaffold's
+			// Dockerfile COPYs to it: a relative path would be looked up on
+			// $PATH, and '$', a backslash or a trailing '/' mean something to COPY.
+			errs.add(l.errorAt(fProbeBin, v, "must be an absolute file path of letters, digits, '.', '_', '-' and '/', such as "+defaultProbeBin))
 		}
 	}
 	if v, ok := l.get(fContainer); ok {
@@ -70,16 +74,34 @@ func checkSkipped(s *service, errs *errorList) {
 	if sl.opts == nil {
 		return
 	}
+	// Fields in declaration order: Range's order is deliberately unstable
+	// across builds of protobuf-go, and the message must not change.
 	var set []string
-	sl.opts.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-		if fd.Name() != "skip" {
+	m := sl.opts.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fd := fields.Get(i); fd.Name() != "skip" && m.Has(fd) {
 			set = append(set, string(fd.Name()))
 		}
-		return true
-	})
+	}
 	if len(set) > 0 {
 		errs.add(sl.errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
 	}
+}
+
+// cleanAbsPath reports whether s is an absolute, clean path of a file made of
+// characters that neither YAML, a Dockerfile nor a shell reads specially.
+func cleanAbsPath(s string) bool {
+	if !path.IsAbs(s) || path.Clean(s) != s || s == "/" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // dns1035Label returns why s is not a DNS-1035 label (the rule for Service

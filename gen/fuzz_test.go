@@ -1,0 +1,263 @@
+package gen
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
+)
+
+// Seeds of the fuzz targets run as ordinary tests; the checked-in corpus is
+// under testdata/fuzz/<target>/, crashers included.
+
+// toFullName turns any string into a valid protobuf full name, so that every
+// fuzz input exercises defaultWorkloadName on the inputs it is defined for.
+func toFullName(s string) string {
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		b := []byte(p)
+		for j, c := range b {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+				b[j] = '_'
+			}
+		}
+		if len(b) == 0 || b[0] >= '0' && b[0] <= '9' {
+			b = append([]byte{'_'}, b...)
+		}
+		parts[i] = string(b)
+	}
+	return strings.Join(parts, ".")
+}
+
+func FuzzWorkloadName(f *testing.F) {
+	f.Fuzz(func(t *testing.T, s string) {
+		defaultWorkloadName(s) // defined for full names, but must not panic on anything
+		name := s
+		if !isFullName(name) {
+			name = toFullName(s)
+			if !isFullName(name) {
+				t.Fatalf("toFullName(%q) = %q, not a full name", s, name)
+			}
+		}
+		if p := checkWorkloadName(name); len(p) > 0 {
+			t.Errorf("defaultWorkloadName(%q) = %q: %v", name, defaultWorkloadName(name), p)
+		}
+	})
+}
+
+// checkResponse checks what every response must be: an error and no files,
+// or files and no error; the error is clean text, and the response encodes.
+func checkResponse(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
+	t.Helper()
+	if _, err := proto.Marshal(resp); err != nil {
+		t.Fatalf("response does not encode: %v", err)
+	}
+	if resp.GetSupportedFeatures() != SupportedFeatures {
+		t.Errorf("supported features %d, want %d", resp.GetSupportedFeatures(), SupportedFeatures)
+	}
+	if resp.Error == nil {
+		return
+	}
+	msg := resp.GetError()
+	if len(resp.File) != 0 {
+		t.Errorf("error %q with %d files", msg, len(resp.File))
+	}
+	if strings.TrimSpace(msg) == "" || strings.Contains(msg, "%!") || strings.Contains(msg, "panic") {
+		t.Errorf("unclean error %q", msg)
+	}
+}
+
+// fuzzSeedRequests are valid requests and parameters the fuzz targets start from.
+func fuzzSeedRequests(f *testing.F) []*pluginpb.CodeGeneratorRequest {
+	var reqs []*pluginpb.CodeGeneratorRequest
+	for _, c := range k8sCases() {
+		params := "emit=go,emit=k8s"
+		if c.params != "" {
+			params += "," + c.params
+		}
+		reqs = append(reqs, requestFor(f, params, c.files...))
+	}
+	return reqs
+}
+
+func FuzzGenerate(f *testing.F) {
+	for _, req := range fuzzSeedRequests(f) {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "")
+		f.Add(b, req.GetParameter()+",probe=exec,health_port=1")
+	}
+	f.Add([]byte{}, "emit=k8s")
+	f.Add([]byte("\x0a\x01a"), "emit=k8s,emit=go,scaffold=true,image=x")
+	f.Fuzz(func(t *testing.T, data []byte, param string) {
+		req := &pluginpb.CodeGeneratorRequest{}
+		if err := proto.Unmarshal(data, req); err != nil {
+			t.Skip()
+		}
+		if param != "" {
+			req.Parameter = proto.String(param)
+		}
+		resp := Generate(req)
+		checkResponse(t, resp)
+		if resp.Error != nil {
+			return
+		}
+		files := map[string]string{}
+		for _, file := range resp.File {
+			files[file.GetName()] = file.GetContent()
+		}
+		// The manifests of a request protoc could send are valid.
+		if sane(req) {
+			decodeManifests(t, files)
+		}
+	})
+}
+
+// sane reports whether every file name of req is what protoc sends: a
+// relative slash-separated path of printable characters. Others may make
+// headers that break YAML comments, which no compiler sends.
+func sane(req *pluginpb.CodeGeneratorRequest) bool {
+	for _, f := range req.GetProtoFile() {
+		n := f.GetName()
+		if !utf8.ValidString(n) || strings.ContainsFunc(n, func(r rune) bool { return r < ' ' || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 }) {
+			return false
+		}
+	}
+	return true
+}
+
+// fuzzOptionsProto is the request FuzzOptions sets options on.
+var fuzzOptionsProto = testProto{"fuzz/v1/svc.proto", `syntax = "proto3";
+package fuzz.v1;
+option go_package = "example.com/test/fuzz/v1;fuzzv1";
+import "health/options/v1/options.proto";
+service Svc {}
+`}
+
+// Bits of FuzzOptions' set mask: which fields of HealthOptions are set.
+const (
+	setPort = 1 << iota
+	setHealthPort
+	setProbe
+	setProbeBin
+	setContainer
+	setWorkload
+	setStartupSeconds
+	setTimings // 15 bits: liveness, readiness, startup; initial delay, period, timeout, success, failure
+)
+
+func FuzzOptions(f *testing.F) {
+	base := requestFor(f, "", fuzzOptionsProto)
+	type timings = [15]int32
+	defaults := timings{0, 10, 2, 1, 3, 0, 5, 2, 1, 3, 0, 2, 2, 1, 30}
+	add := func(set uint32, port, healthPort, probe int32, probeBin, container, workload string, startup int32, ts timings, onFile, scaffold bool) {
+		f.Add(set, port, healthPort, probe, probeBin, container, workload, startup,
+			ts[0], ts[1], ts[2], ts[3], ts[4], ts[5], ts[6], ts[7], ts[8], ts[9], ts[10], ts[11], ts[12], ts[13], ts[14], onFile, scaffold)
+	}
+	add(0, 0, 0, 0, "", "", "", 0, defaults, false, false)
+	add(0x7f, 8080, 8081, 2, "/bin/grpc_health_probe", "app", "svc", 60, defaults, false, true)
+	add(0xffffffff&^setStartupSeconds, 1, 65535, 1, "/x/grpc-health-probe", "a", "w", 0, timings{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, true, false)
+	add(0xffffffff&^setStartupSeconds, 50051, 9, 2, "/grpc_health_probe", "c", "z0", 0, timings{2147483647, 2147483647, 2147483647, 1, 2147483647, 0, 1, 2147483647, 2147483647, 2147483647, 0, 2147483647, 1, 1, 2147483647}, false, true)
+	add(setStartupSeconds|setProbe|setTimings<<11, 0, 0, 2, "", "", "", 2147483647, timings{11: 2147483647}, false, false)
+	add(0xffffffff, 0, -1, 3, "relative bin", "-x", "X", -5, timings{-1, 0, 0, 2, 0}, false, false)
+
+	f.Fuzz(func(t *testing.T, set uint32, port, healthPort, probe int32, probeBin, container, workload string, startup int32,
+		li, lp, lt, ls, lf, ri, rp, rt, rs, rf, si, sp, st, ss, sf int32, onFile, scaffold bool) {
+		opts := &optionsv1.HealthOptions{}
+		if set&setPort != 0 {
+			opts.Port = proto.Int32(port)
+		}
+		if set&setHealthPort != 0 {
+			opts.HealthPort = proto.Int32(healthPort)
+		}
+		if set&setProbe != 0 {
+			opts.Probe = optionsv1.ProbeStyle(probe).Enum()
+		}
+		// protoc only writes valid UTF-8 into a proto3 string.
+		if set&setProbeBin != 0 {
+			opts.ProbeBin = proto.String(strings.ToValidUTF8(probeBin, "?"))
+		}
+		if set&setContainer != 0 {
+			opts.Container = proto.String(strings.ToValidUTF8(container, "?"))
+		}
+		if set&setWorkload != 0 {
+			opts.Workload = proto.String(strings.ToValidUTF8(workload, "?"))
+		}
+		if set&setStartupSeconds != 0 {
+			opts.StartupSeconds = proto.Int32(startup)
+		}
+		values := [15]int32{li, lp, lt, ls, lf, ri, rp, rt, rs, rf, si, sp, st, ss, sf}
+		for k, dst := range []**optionsv1.ProbeTiming{&opts.Liveness, &opts.Readiness, &opts.Startup} {
+			pt := &optionsv1.ProbeTiming{}
+			fields := []**int32{&pt.InitialDelaySeconds, &pt.PeriodSeconds, &pt.TimeoutSeconds, &pt.SuccessThreshold, &pt.FailureThreshold}
+			setAny := false
+			for i, fp := range fields {
+				if set&(setTimings<<(5*k+i)) != 0 {
+					*fp = proto.Int32(values[5*k+i])
+					setAny = true
+				}
+			}
+			if setAny {
+				*dst = pt
+			}
+		}
+
+		req := proto.Clone(base).(*pluginpb.CodeGeneratorRequest)
+		file := req.ProtoFile[len(req.ProtoFile)-1]
+		if onFile {
+			proto.SetExtension(file.Options, optionsv1.E_File, opts)
+		} else {
+			file.Service[0].Options = &descriptorpb.ServiceOptions{}
+			proto.SetExtension(file.Service[0].Options, optionsv1.E_Service, opts)
+		}
+		req.Parameter = proto.String("emit=go,emit=k8s")
+		if scaffold {
+			*req.Parameter += ",scaffold=true"
+		}
+		// Through the wire, as protoc sends it.
+		b, err := proto.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req = &pluginpb.CodeGeneratorRequest{}
+		if err := proto.Unmarshal(b, req); err != nil {
+			t.Fatal(err)
+		}
+
+		resp := Generate(req)
+		checkResponse(t, resp)
+		if resp.Error != nil {
+			return
+		}
+		files := map[string]string{}
+		for _, file := range resp.File {
+			files[file.GetName()] = file.GetContent()
+		}
+		want := wantWorkload{services: []string{"fuzz.v1.Svc"}, port: opts.GetPort(), probePort: opts.GetHealthPort(),
+			container: opts.GetContainer(), exec: opts.GetProbe() == optionsv1.ProbeStyle_PROBE_STYLE_EXEC, probeBin: opts.GetProbeBin(),
+			sources: []string{fuzzOptionsProto.name}}
+		name := "fuzz-v1-svc"
+		if opts.Workload != nil {
+			name = opts.GetWorkload()
+		}
+		workloads := decodeManifests(t, files)
+		w := workloads[name]
+		if w == nil || len(workloads) != 1 {
+			t.Fatalf("want one workload %q, got %d: %v", name, len(workloads), files)
+		}
+		checkWorkload(t, w, want)
+		if scaffold {
+			checkScaffold(t, w, scaffoldWant{drain: 5, stop: 15})
+		}
+		if consts := healthNameConsts(t, files); len(consts) != 1 || consts[0] != "fuzz.v1.Svc" {
+			t.Errorf("_HealthName constants %q, want [fuzz.v1.Svc]", consts)
+		}
+	})
+}

@@ -1,0 +1,195 @@
+package gen
+
+import (
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/quick"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// quickFullName is a random valid protobuf full name: dot-separated identifiers
+// [A-Za-z_][A-Za-z0-9_]*, biased towards the characters that matter to
+// defaultWorkloadName (case changes, underscores, digits) and towards names
+// around and beyond the 63-character limit.
+type quickFullName string
+
+func (quickFullName) Generate(r *rand.Rand, size int) reflect.Value {
+	const (
+		first = "ABCXYZabcxyz_"
+		rest  = first + "0189"
+	)
+	parts := 1 + r.Intn(4)
+	maxLen := 1 + r.Intn(size+1)
+	if r.Intn(4) == 0 {
+		maxLen = 20 + r.Intn(60) // near the label limit once joined
+	}
+	var b strings.Builder
+	for p := 0; p < parts; p++ {
+		if p > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteByte(first[r.Intn(len(first))])
+		for n := r.Intn(maxLen); n > 0; n-- {
+			b.WriteByte(rest[r.Intn(len(rest))])
+		}
+	}
+	return reflect.ValueOf(quickFullName(b.String()))
+}
+
+// isFullName reports whether s is a valid protobuf full name.
+func isFullName(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+			if !letter && !(i > 0 && c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkWorkloadName reports what is wrong with defaultWorkloadName(in) for a
+// valid full name in, or "".
+func checkWorkloadName(in string) []string {
+	got := defaultWorkloadName(in)
+	var problems []string
+	if errs := validation.IsDNS1035Label(got); len(errs) > 0 {
+		problems = append(problems, errs...)
+	}
+	if len(got) > 63 {
+		problems = append(problems, "longer than 63 characters")
+	}
+	if again := defaultWorkloadName(in); again != got {
+		problems = append(problems, "not deterministic: "+again)
+	}
+	if msg := dns1035Label(got); msg != "" {
+		problems = append(problems, "the plugin's own check rejects it: "+msg)
+	}
+	return problems
+}
+
+func TestDefaultWorkloadNameIsLabel(t *testing.T) {
+	f := func(n quickFullName) bool {
+		if !isFullName(string(n)) {
+			t.Fatalf("generator made %q, not a full name", n)
+		}
+		if p := checkWorkloadName(string(n)); len(p) > 0 {
+			t.Errorf("defaultWorkloadName(%q) = %q: %v", n, defaultWorkloadName(string(n)), p)
+			return false
+		}
+		return true
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 5000}); err != nil {
+		t.Error(err)
+	}
+}
+
+// labelish is a short random string over the characters that DNS label
+// rules care about.
+type labelish string
+
+func (labelish) Generate(r *rand.Rand, size int) reflect.Value {
+	const alphabet = "az09-A_."
+	n := r.Intn(8)
+	if r.Intn(8) == 0 {
+		n = 60 + r.Intn(8)
+	}
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.Intn(len(alphabet))]
+	}
+	return reflect.ValueOf(labelish(b))
+}
+
+// TestDNSLabelChecksAgree: the plugin's own label checks accept exactly what
+// Kubernetes' validation accepts.
+func TestDNSLabelChecksAgree(t *testing.T) {
+	f := func(s labelish) bool {
+		ok := true
+		if ours, k8s := dns1035Label(string(s)) == "", len(validation.IsDNS1035Label(string(s))) == 0; ours != k8s {
+			t.Errorf("DNS-1035 %q: plugin accepts %v, Kubernetes %v", s, ours, k8s)
+			ok = false
+		}
+		if ours, k8s := dns1123Label(string(s)) == "", len(validation.IsDNS1123Label(string(s))) == 0; ours != k8s {
+			t.Errorf("DNS-1123 %q: plugin accepts %v, Kubernetes %v", s, ours, k8s)
+			ok = false
+		}
+		return ok
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 20000}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDefaultWorkloadNameCollision: services whose full names map to one
+// default workload name are an error naming both, never one merged workload.
+func TestDefaultWorkloadNameCollision(t *testing.T) {
+	tests := []struct {
+		name  string
+		files []testProto
+		want  string
+	}{
+		{
+			name: "one file",
+			files: []testProto{{"acme/api.proto", `syntax = "proto3";
+package acme;
+service BarBaz {}
+service Bar_Baz {}
+`}},
+			want: `acme/api.proto:4: services acme.BarBaz, acme.Bar_Baz: both get the default workload name "acme-bar-baz"; ` +
+				`set (health.options.v1.service).workload on one of them, or put both in one workload`,
+		},
+		{
+			name: "two packages",
+			files: []testProto{
+				{"foo/a.proto", "syntax = \"proto3\";\npackage foo;\nservice BarBaz {}\n"},
+				{"foo/bar/b.proto", "syntax = \"proto3\";\npackage foo.bar;\n\nservice Baz {}\n"},
+			},
+			want: `foo/bar/b.proto:4: services foo.BarBaz, foo.bar.Baz: both get the default workload name "foo-bar-baz"; ` +
+				`set (health.options.v1.service).workload on one of them, or put both in one workload`,
+		},
+		{
+			name: "three services",
+			files: []testProto{{"x/x.proto", `syntax = "proto3";
+package x;
+service HTTPServer {}
+service HttpServer {}
+service Http_Server {}
+`}},
+			want: `x/x.proto:4: services x.HTTPServer, x.HttpServer: both get the default workload name "x-http-server"; ` +
+				`set (health.options.v1.service).workload on one of them, or put both in one workload` + "\n" +
+				`x/x.proto:5: services x.HTTPServer, x.Http_Server: both get the default workload name "x-http-server"; ` +
+				`set (health.options.v1.service).workload on one of them, or put both in one workload`,
+		},
+		{
+			name: "explicit name equal to a default",
+			files: []testProto{{"y/y.proto", `syntax = "proto3";
+package y;
+import "health/options/v1/options.proto";
+service Cart {}
+service Other { option (health.options.v1.service) = { workload: "y-cart" }; }
+`}},
+			want: `y/y.proto:4: services y.Cart, y.Other: workload "y-cart" is named explicitly for y.Other and is also ` +
+				`the default workload name of y.Cart; name the workload of y.Cart too`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := Generate(requestFor(t, "emit=k8s", tt.files...))
+			if resp.GetError() != tt.want {
+				t.Errorf("error:\n%s\nwant:\n%s", resp.GetError(), tt.want)
+			}
+			if len(resp.File) != 0 {
+				t.Errorf("%d files written with an error", len(resp.File))
+			}
+		})
+	}
+}

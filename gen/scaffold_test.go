@@ -1,0 +1,301 @@
+package gen
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+)
+
+// grpcHealthProbeModule is what the scaffold's build stage installs.
+const grpcHealthProbeModule = "github.com/grpc-ecosystem/grpc-health-probe@v0.4.62"
+
+// scaffoldWant is what a scaffold must agree with besides its probes.
+type scaffoldWant struct {
+	drain, stop int64 // the server's drain and stop seconds
+}
+
+// checkScaffold checks a scaffold workload as a whole: the pod passes the
+// restricted Pod Security Standard, the grace period covers drain and stop,
+// the Service reaches the pods' grpc port, and the Dockerfile parses and
+// agrees with the manifests.
+func checkScaffold(t testing.TB, w *workloadOut, want scaffoldWant) {
+	t.Helper()
+	d, svc := w.deployment, w.service
+	if d == nil || svc == nil || w.dockerfile == "" {
+		t.Errorf("%s: scaffold lacks its Deployment, Service or Dockerfile", w.name)
+		return
+	}
+	pod := &d.Spec.Template
+
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range evaluator.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}, &pod.ObjectMeta, &pod.Spec) {
+		if !r.Allowed {
+			t.Errorf("%s: pod is not restricted: %s: %s", w.name, r.ForbiddenReason, r.ForbiddenDetail)
+		}
+	}
+
+	if g := pod.Spec.TerminationGracePeriodSeconds; g == nil || *g <= want.drain+want.stop {
+		t.Errorf("%s: terminationGracePeriodSeconds %v does not cover drain %ds + stop %ds", w.name, g, want.drain, want.stop)
+	}
+
+	podLabels := labels.Set(pod.Labels)
+	if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(podLabels) {
+		t.Errorf("%s: Service selector %v does not select the pod labels %v", w.name, svc.Spec.Selector, pod.Labels)
+	}
+	if sel := d.Spec.Selector; sel == nil || !labels.SelectorFromSet(sel.MatchLabels).Matches(podLabels) || len(sel.MatchExpressions) > 0 {
+		t.Errorf("%s: Deployment selector %v does not select its pod labels %v", w.name, sel, pod.Labels)
+	}
+	if len(pod.Spec.Containers) != 1 {
+		t.Fatalf("%s: %d containers, want 1", w.name, len(pod.Spec.Containers))
+	}
+	c := &pod.Spec.Containers[0]
+	grpcPort := int32(0)
+	for _, p := range c.Ports {
+		if p.Name == "grpc" {
+			grpcPort = p.ContainerPort
+		}
+	}
+	if len(svc.Spec.Ports) != 1 {
+		t.Errorf("%s: Service has %d ports, want 1", w.name, len(svc.Spec.Ports))
+	}
+	for _, p := range svc.Spec.Ports {
+		if p.TargetPort != intstr.FromString("grpc") || grpcPort == 0 || p.Port != grpcPort || p.Name != "grpc" {
+			t.Errorf("%s: Service port %+v does not target the container's grpc port %d", w.name, p, grpcPort)
+		}
+	}
+	if c.Image == "" {
+		t.Errorf("%s: container has no image", w.name)
+	}
+
+	checkDockerfile(t, w.name, w.dockerfile, &pod.Spec, c)
+}
+
+// checkDockerfile parses a scaffold's Dockerfile with BuildKit's own parser
+// and checks that it agrees with the pod it runs in.
+func checkDockerfile(t testing.TB, name, dockerfile string, pod *corev1.PodSpec, c *corev1.Container) {
+	t.Helper()
+	res, err := parser.Parse(strings.NewReader(dockerfile))
+	if err != nil {
+		t.Errorf("%s/Dockerfile: %v\n%s", name, err, dockerfile)
+		return
+	}
+	for _, w := range res.Warnings {
+		t.Errorf("%s/Dockerfile: parser warning: %s", name, w.Short)
+	}
+	lint := linter.New(&linter.Config{Warn: func(rule, desc, url, msg string, _ []parser.Range) {
+		t.Errorf("%s/Dockerfile: lint %s: %s", name, rule, msg)
+	}})
+	stages, metaArgs, err := instructions.Parse(res.AST, lint)
+	if err != nil {
+		t.Errorf("%s/Dockerfile: %v\n%s", name, err, dockerfile)
+		return
+	}
+	if len(stages) != 2 || len(metaArgs) != 0 || stages[0].Name != "build" {
+		t.Errorf("%s/Dockerfile: want a build stage and a final stage, got %d stages:\n%s", name, len(stages), dockerfile)
+		return
+	}
+	build, final := stages[0], stages[1]
+
+	// What the final stage copies from the build stage, by destination, and
+	// its USER, EXPOSE and ENTRYPOINT.
+	copied := map[string]string{}
+	var users []string
+	exposed := map[string]bool{}
+	var entrypoint []string
+	for _, cmd := range final.Commands {
+		switch cmd := cmd.(type) {
+		case *instructions.CopyCommand:
+			if cmd.From != "build" || len(cmd.SourcePaths) != 1 {
+				t.Errorf("%s/Dockerfile: unexpected %s", name, cmd)
+				continue
+			}
+			copied[cmd.DestPath] = cmd.SourcePaths[0]
+		case *instructions.UserCommand:
+			users = append(users, cmd.User)
+		case *instructions.ExposeCommand:
+			for _, p := range cmd.Ports {
+				exposed[p] = true
+			}
+		case *instructions.EntrypointCommand:
+			if cmd.PrependShell {
+				t.Errorf("%s/Dockerfile: ENTRYPOINT in shell form", name)
+			}
+			entrypoint = cmd.CmdLine
+		}
+	}
+
+	// USER is numeric and is the pod's user and group.
+	ctx := pod.SecurityContext
+	if len(users) != 1 || ctx == nil || ctx.RunAsUser == nil || ctx.RunAsGroup == nil ||
+		users[0] != fmt.Sprintf("%d:%d", *ctx.RunAsUser, *ctx.RunAsGroup) {
+		t.Errorf("%s/Dockerfile: USER %v, pod security context %+v", name, users, ctx)
+	}
+	if cs := c.SecurityContext; cs != nil && (cs.RunAsUser != nil || cs.RunAsGroup != nil) {
+		t.Errorf("%s: the container overrides the pod's user", name)
+	}
+	// Every container port is exposed.
+	for _, p := range c.Ports {
+		if !exposed[strconv.Itoa(int(p.ContainerPort))] && !exposed[fmt.Sprintf("%d/tcp", p.ContainerPort)] {
+			t.Errorf("%s/Dockerfile: EXPOSE %v lacks container port %d", name, exposed, p.ContainerPort)
+		}
+	}
+	if len(entrypoint) != 1 || copied[entrypoint[0]] == "" || len(c.Command) > 0 {
+		t.Errorf("%s/Dockerfile: ENTRYPOINT %v is not the server the build stage built (copied: %v)", name, entrypoint, copied)
+	}
+
+	// For exec probes the final stage puts grpc_health_probe where the probes
+	// run it, from where the build stage's go install wrote it.
+	var probeBins []string
+	for _, kp := range probesOf(c) {
+		if kp.probe != nil && kp.probe.Exec != nil {
+			probeBins = append(probeBins, kp.probe.Exec.Command[0])
+		}
+	}
+	var runs []string
+	for _, cmd := range build.Commands {
+		if r, ok := cmd.(*instructions.RunCommand); ok {
+			runs = append(runs, strings.Join(r.CmdLine, " "))
+		}
+	}
+	var install string
+	for _, r := range runs {
+		if strings.Contains(r, "grpc-health-probe") {
+			install = r
+		}
+	}
+	if len(probeBins) == 0 {
+		if install != "" || len(copied) != 1 {
+			t.Errorf("%s/Dockerfile: grpc probes but the image installs grpc_health_probe: %v", name, copied)
+		}
+		return
+	}
+	for _, bin := range probeBins {
+		src, ok := copied[bin]
+		if !ok {
+			t.Errorf("%s/Dockerfile: probes run %q, which the final stage does not COPY to (it copies to %v)", name, bin, copied)
+			continue
+		}
+		fields := strings.Fields(install)
+		if !hasString(fields, "install") || !hasString(fields, grpcHealthProbeModule) || !hasString(fields, "GOBIN="+path.Dir(src)) ||
+			path.Base(src) != "grpc-health-probe" || !hasString(fields, "CGO_ENABLED=0") {
+			t.Errorf("%s/Dockerfile: the build stage does not go install %s into %s: %q", name, grpcHealthProbeModule, src, runs)
+		}
+	}
+}
+
+func TestScaffold(t *testing.T) {
+	tests := []struct {
+		name   string
+		params string
+		want   scaffoldWant
+	}{
+		{"defaults", "", scaffoldWant{drain: 5, stop: 15}},
+		{"exec", "probe=exec", scaffoldWant{drain: 5, stop: 15}},
+		{"exec elsewhere", "probe=exec,probe_bin=/usr/local/bin/grpc_health_probe,health_port=8081,container=api", scaffoldWant{drain: 5, stop: 15}},
+		{"drain and stop", "drain_seconds=0,stop_seconds=1,image=example.com/x@sha256:0123", scaffoldWant{drain: 0, stop: 1}},
+		{"long drain", "drain_seconds=2147483647,stop_seconds=2147483647,port=1", scaffoldWant{drain: 1<<31 - 1, stop: 1<<31 - 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			params := "emit=k8s,scaffold=true"
+			if tt.params != "" {
+				params += "," + tt.params
+			}
+			files := runPlugin(t, requestFor(t, params, greeterProto, shopProto))
+			workloads := decodeManifests(t, files)
+			if len(workloads) != 3 {
+				t.Fatalf("%d workloads, want 3", len(workloads))
+			}
+			for _, w := range workloads {
+				checkScaffold(t, w, tt.want)
+			}
+		})
+	}
+}
+
+// scaffoldWantOf reads drain_seconds= and stop_seconds= from a parameter.
+func scaffoldWantOf(params string) scaffoldWant {
+	w := scaffoldWant{drain: 5, stop: 15}
+	for _, kv := range strings.Split(params, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil:
+		case k == drainSecondsParam:
+			w.drain = n
+		case k == stopSecondsParam:
+			w.stop = n
+		}
+	}
+	return w
+}
+
+// TestScaffoldCases checks the scaffolds of the manifest matrix.
+func TestScaffoldCases(t *testing.T) {
+	for _, c := range k8sCases() {
+		if !strings.Contains(c.params, "scaffold=true") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			_, workloads := generateCase(t, c, "emit=k8s")
+			for _, w := range workloads {
+				checkScaffold(t, w, scaffoldWantOf(c.params))
+			}
+		})
+	}
+}
+
+// errorRecorder is a testing.TB that records Errorf instead of failing.
+type errorRecorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *errorRecorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// TestCheckDockerfileCatches: the Dockerfile checks are not vacuous; each
+// disagreement with the manifests is reported.
+func TestCheckDockerfileCatches(t *testing.T) {
+	files := runPlugin(t, requestFor(t, "emit=k8s,scaffold=true,probe=exec,health_port=8081", greeterProto))
+	w := decodeManifests(t, files)["helloworld-greeter"]
+	pod := &w.deployment.Spec.Template.Spec
+	for _, tt := range []struct{ old, new, want string }{
+		{"USER 65532:65532", "USER 1000:1000", "USER"},
+		{"USER 65532:65532", "USER nonroot", "USER"},
+		{"EXPOSE 8081\n", "", "lacks container port 8081"},
+		{"/bin/grpc_health_probe\n", "/usr/bin/grpc_health_probe\n", "does not COPY to"},
+		{"@v0.4.62", "@latest", "does not go install"},
+		{"GOBIN=/out", "GOBIN=/bin", "does not go install"},
+		{`ENTRYPOINT ["/server"]`, "ENTRYPOINT /server", "shell form"},
+	} {
+		if !strings.Contains(w.dockerfile, tt.old) {
+			t.Fatalf("Dockerfile lacks %q:\n%s", tt.old, w.dockerfile)
+		}
+		r := &errorRecorder{TB: t}
+		checkDockerfile(r, w.name, strings.Replace(w.dockerfile, tt.old, tt.new, 1), pod, &pod.Containers[0])
+		if !strings.Contains(strings.Join(r.errs, "\n"), tt.want) {
+			t.Errorf("replacing %q with %q: errors %q, want one about %q", tt.old, tt.new, r.errs, tt.want)
+		}
+	}
+	r := &errorRecorder{TB: t}
+	checkDockerfile(r, w.name, w.dockerfile, pod, &pod.Containers[0])
+	if len(r.errs) > 0 {
+		t.Errorf("the generated Dockerfile: %q", r.errs)
+	}
+}
