@@ -697,7 +697,11 @@ func TestManifestsDeterministic(t *testing.T) {
 func TestProbeBinMustBeAbsolute(t *testing.T) {
 	for _, bin := range []string{"grpc_health_probe", "0", "/bin/", "/bin/$PROBE", `/bin/probe\`, "/a/../grpc_health_probe", "/bin/probe\r"} {
 		resp := Generate(requestFor(t, "emit=k8s,scaffold=true,probe=exec,probe_bin="+bin, greeterProto))
-		want := "parameter probe_bin=" + bin + ": must be an absolute file path of letters, digits, '.', '_', '-' and '/', such as /bin/grpc_health_probe"
+		shown := bin
+		if strings.ContainsAny(bin, "\\\r") {
+			shown = strconv.Quote(bin) // the error quotes values that need escapes
+		}
+		want := "parameter probe_bin=" + shown + ": must be an absolute file path of letters, digits, '.', '_', '-' and '/', such as /bin/grpc_health_probe"
 		if resp.GetError() != want || len(resp.File) != 0 {
 			t.Errorf("probe_bin=%q: error %q, want %q", bin, resp.GetError(), want)
 		}
@@ -737,5 +741,21 @@ func TestStartupPrecedence(t *testing.T) {
 		if got := w.patch.Spec.Template.Spec.Containers[0].StartupProbe.FailureThreshold; got != tt.want {
 			t.Errorf("%s: startup failureThreshold %d, want %d", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestProbeBinNamesAgree keeps the generator's list of grpc_health_probe's
+// names equal to the one the drift check recognises probes by.
+func TestProbeBinNamesAgree(t *testing.T) {
+	for name := range probeBinNames {
+		if !proberules.IsProbeCommand([]string{"/bin/" + name}) {
+			t.Errorf("the generator accepts probe_bin named %q, which proberules does not recognise", name)
+		}
+	}
+	for _, name := range []string{"probe", "grpc_health_probe.sh", "health"} {
+		if proberules.IsProbeCommand([]string{"/bin/" + name}) == probeBinNames[name] {
+			continue
+		}
+		t.Errorf("%q: generator and proberules disagree", name)
 	}
 }

@@ -202,6 +202,9 @@ func checkParams(p *Params, errs *errorList) {
 // paramOption names a parameter and its value as they were written, the
 // same way for a value that does not parse and one that is out of range.
 func paramOption(name, value string) string {
+	if strconv.Quote(value) != `"`+value+`"` {
+		value = strconv.Quote(value) // control characters and the like
+	}
 	return "parameter " + name + "=" + value
 }
 
