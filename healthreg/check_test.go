@@ -41,8 +41,7 @@ func TestFailingCheckAndRecovery(t *testing.T) {
 	if took := time.Since(start); took > interval+500*time.Millisecond {
 		t.Errorf("a failing check took %v to show, interval %v", took, interval)
 	}
-	down := seen.of("a.A")
-	if err := down[len(down)-1].Err; err == nil || err.Error() != `check "db": connection refused` {
+	if err := seen.last(t, "a.A", NOT_SERVING).Err; err == nil || err.Error() != `check "db": connection refused` {
 		t.Errorf("Err = %v", err)
 	}
 
@@ -132,6 +131,7 @@ func TestThresholds(t *testing.T) {
 			t.Fatalf("after result %d (%v): %s, want %s", i, step.result, got, step.want)
 		}
 	}
+	seen.last(t, "a.A", SERVING)
 	if got := len(seen.of("a.A")); got != 4 { // appear, up, down, up
 		t.Errorf("%d transitions, want 4: %v", got, seen.of("a.A"))
 	}
@@ -177,8 +177,7 @@ func TestCheckTimeout(t *testing.T) {
 	waitFor(t, "SERVING", func() bool { return r.Status("a.A") == SERVING })
 	slow.Store(true)
 	waitFor(t, "NOT_SERVING", func() bool { return r.Status("a.A") == NOT_SERVING })
-	got := seen.of("a.A")
-	if err := got[len(got)-1].Err; !errors.Is(err, context.DeadlineExceeded) {
+	if err := seen.last(t, "a.A", NOT_SERVING).Err; !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Err = %v, want DeadlineExceeded", err)
 	}
 	slow.Store(false)
@@ -228,8 +227,7 @@ func TestHungCheck(t *testing.T) {
 	if n := h.calls.Load(); n != 2 {
 		t.Errorf("the check ran %d times, want 2: restarted while hanging", n)
 	}
-	got := seen.of("a.A")
-	if err := got[len(got)-1].Err; err == nil || !strings.Contains(err.Error(), `check "hangs": still running`) {
+	if err := seen.last(t, "a.A", NOT_SERVING).Err; err == nil || !strings.Contains(err.Error(), `check "hangs": still running`) {
 		t.Errorf("Err = %v", err)
 	}
 	// The health service answers at once.

@@ -237,6 +237,23 @@ func (ts *transitions) observe(t Transition) {
 	ts.mu.Unlock()
 }
 
+// last waits until the observer has been told of name's transition to st
+// (observers are called after the status changes, so Check can see a status
+// before the observer does) and returns that transition.
+func (ts *transitions) last(t testing.TB, name string, st servingStatus) Transition {
+	t.Helper()
+	var got Transition
+	waitFor(t, "the observer to see "+name+" go "+st.String(), func() bool {
+		all := ts.of(name)
+		if len(all) == 0 || all[len(all)-1].To != st {
+			return false
+		}
+		got = all[len(all)-1]
+		return true
+	})
+	return got
+}
+
 // of returns the transitions seen for name so far.
 func (ts *transitions) of(name string) []Transition {
 	ts.mu.Lock()
