@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -31,6 +28,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/protoc-gen-health/protoc-gen-health/examples/helloworld/gen/helloworld"
+	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/proctest"
 	shopv1 "github.com/protoc-gen-health/protoc-gen-health/examples/multi/gen/shop/v1"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 )
@@ -46,7 +44,7 @@ const (
 	drain            = 3 * time.Second        // the helloworld server's -drain when probed with grpc_health_probe
 	manifestDrain    = 10 * time.Second       // the servers' -drain when probed from their manifests
 	pollInterval     = 20 * time.Millisecond  // between two attempts of a poll
-	startTimeout     = 15 * time.Second       // for a server to print its addresses, or become ready
+	startTimeout     = 15 * time.Second       // for a server to become ready; proctest.StartTimeout, the same, to print its addresses
 	notReadyDeadline = time.Second            // after SIGTERM, for readiness to fail
 	rpcTimeout       = 5 * time.Second        // for one application or health RPC, or grpc_health_probe
 	cmdTimeout       = 60 * time.Second       // for protoc, buf and verify-probes
@@ -191,25 +189,15 @@ func init() {
 	for _, ex := range examples {
 		serverBuilds[ex.name] = sync.OnceValues(func() (string, error) {
 			bin := filepath.Join(buildDir, ex.name)
-			cmd := exec.Command("go", "build", "-o", bin, "./"+ex.name+"/server")
-			cmd.Dir = filepath.Join(root, "examples")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return "", fmt.Errorf("go build ./%s/server: %v\n%s", ex.name, err, out)
-			}
-			return bin, nil
+			return bin, proctest.Build(filepath.Join(root, "examples"), "./"+ex.name+"/server", bin)
 		})
 	}
 }
 
 // server is an example server running as a process.
 type server struct {
-	t          testing.TB
-	cmd        *exec.Cmd
-	addr       string // the application server's host:port
-	healthAddr string // the health port's host:port, "" without -health-addr
-	stderr     *lockedBuffer
-	exited     chan struct{} // closed once the process has exited
-	waitErr    error         // cmd.Wait's result, set before exited closes
+	*proctest.Server
+	t testing.TB
 }
 
 // startServer builds (once) and starts the example's server with args, and
@@ -220,54 +208,8 @@ func startServer(t testing.TB, ex example, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: exec.Command(bin, args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	s.cmd.Stderr = s.stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-		if t.Failed() {
-			t.Logf("%s server's stderr:\n%s", ex.name, s.stderr)
-		}
-	})
-
-	// serve.Main prints "health listening on ADDR" (with -health-addr) and
-	// then "grpc listening on ADDR"; the rest of stdout is drained.
-	addrs := make(chan [2]string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		var health string
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "health listening on "); ok {
-				health = a
-			}
-			if a, ok := strings.CutPrefix(sc.Text(), "grpc listening on "); ok {
-				addrs <- [2]string{a, health}
-			}
-		}
-		io.Copy(io.Discard, stdout)
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
-	select {
-	case a := <-addrs:
-		s.addr, s.healthAddr = a[0], a[1]
-	case <-s.exited:
-		t.Fatalf("%s server exited before listening: %v\n%s", ex.name, s.waitErr, s.stderr)
-	case <-time.After(startTimeout):
-		t.Fatalf("%s server printed no address within %v\n%s", ex.name, startTimeout, s.stderr)
-	}
-	if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-health-addr=") }) && s.healthAddr == "" {
+	s := &server{Server: proctest.Start(t, ex.name, bin, args...), t: t}
+	if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-health-addr=") }) && s.HealthAddr == "" {
 		t.Fatalf("%s server printed no health address", ex.name)
 	}
 	return s
@@ -276,7 +218,7 @@ func startServer(t testing.TB, ex example, args ...string) *server {
 // sigterm sends SIGTERM, as the kubelet does, and returns when it was sent.
 func (s *server) sigterm() time.Time {
 	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Signal(syscall.SIGTERM); err != nil {
 		s.t.Fatal(err)
 	}
 	return time.Now()
@@ -285,13 +227,17 @@ func (s *server) sigterm() time.Time {
 // wait waits for the process to exit and returns its exit code.
 func (s *server) wait(timeout time.Duration) int {
 	s.t.Helper()
-	select {
-	case <-s.exited:
-		return s.cmd.ProcessState.ExitCode()
-	case <-time.After(timeout):
+	err := s.Wait(timeout)
+	var exit *exec.ExitError
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.t.Fatalf("server did not exit within %v", timeout)
-		return -1
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	case err != nil:
+		s.t.Fatal(err)
 	}
+	return 0
 }
 
 // dial returns a client of addr, closed at the test's end.
@@ -499,24 +445,6 @@ func oneLetterOff(name string) string {
 		last = "y"
 	}
 	return name[:len(name)-1] + last
-}
-
-// lockedBuffer is a bytes.Buffer that a process and the test may share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // healthGo returns the contents of every .health.go under dir, by path

@@ -24,9 +24,9 @@ func TestManifestProbes(t *testing.T) {
 				args = append(args, "-health-addr=127.0.0.1:0")
 			}
 			srv := startServer(t, ex, args...)
-			ports := map[int32]int32{ex.appPort: portOf(t, srv.addr)}
+			ports := map[int32]int32{ex.appPort: portOf(t, srv.Addr)}
 			if ex.healthPort != 0 {
-				ports[ex.healthPort] = portOf(t, srv.healthAddr)
+				ports[ex.healthPort] = portOf(t, srv.HealthAddr)
 			}
 
 			for _, d := range deployments {
@@ -45,7 +45,7 @@ func TestManifestProbes(t *testing.T) {
 				}
 			}
 
-			app := dial(t, srv.addr)
+			app := dial(t, srv.Addr)
 			ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 			defer cancel()
 			if err := ex.rpc(ctx, app); err != nil {

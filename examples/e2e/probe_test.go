@@ -16,7 +16,7 @@ import (
 func TestHelloworldWithGRPCHealthProbe(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, exampleNamed(t, "helloworld"), "-addr=127.0.0.1:0", fmt.Sprintf("-drain=%v", drain))
-	addr := "-addr=" + srv.addr
+	addr := "-addr=" + srv.Addr
 	// probe runs grpc_health_probe for name; nil asks for no -service.
 	probe := func(name *string) cmdResult {
 		t.Helper()
@@ -42,7 +42,7 @@ func TestHelloworldWithGRPCHealthProbe(t *testing.T) {
 	}
 	expect("ready", &unknown, probeRPCFailure)
 
-	app := dial(t, srv.addr)
+	app := dial(t, srv.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
 	if err := sayHello(ctx, app); err != nil {

@@ -3,29 +3,28 @@
 package rollout
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/proctest"
 )
 
 // serverBin is the helloworld example server, built once by TestMain.
 var serverBin string
 
-// The server's -stop-timeout, and the bounds of the waits for a process.
+// The server's -stop-timeout, and the bound of the wait for a process to
+// exit (proctest.StartTimeout bounds the wait for its address).
 const (
-	stopTimeout  = 3 * time.Second
-	startTimeout = 15 * time.Second // to print its address
-	exitSlack    = 10 * time.Second // beyond -drain and -stop-timeout, to exit
+	stopTimeout = 3 * time.Second
+	exitSlack   = 10 * time.Second // beyond -drain and -stop-timeout, to exit
 )
 
 func TestMain(m *testing.M) {
@@ -36,10 +35,8 @@ func TestMain(m *testing.M) {
 	}
 	serverBin = filepath.Join(dir, "helloworld-server")
 	// The test runs in examples/rollout; go.work (if any) applies as usual.
-	cmd := exec.Command("go", "build", "-o", serverBin, "./helloworld/server")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./helloworld/server: %v\n%s", err, out)
+	if err := proctest.Build("..", "./helloworld/server", serverBin); err != nil {
+		fmt.Fprint(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(2)
 	}
@@ -51,13 +48,8 @@ func TestMain(m *testing.M) {
 
 // server is one helloworld server process.
 type server struct {
-	name    string // A, B, A' in the tests' messages
-	addr    string // the 127.0.0.1:port it serves on
-	cmd     *exec.Cmd
-	out     *lineWriter   // its stdout, which gives the address
-	stderr  *lockedBuffer // its log
-	exited  chan struct{} // closed once the process has exited
-	waitErr error         // cmd.Wait's result, set before exited closes
+	*proctest.Server
+	name string // A, B, A' in the tests' messages
 }
 
 // startServer starts a helloworld server on a port the OS picks, with the
@@ -70,59 +62,15 @@ type server struct {
 func startServer(t testing.TB, name string, drain time.Duration, avoid ...string) *server {
 	t.Helper()
 	for range 3 {
-		s := startOnce(t, name, drain)
-		if !slices.Contains(avoid, s.addr) {
-			return s
+		s := proctest.Start(t, name, serverBin, "-addr=127.0.0.1:0",
+			"-drain="+drain.String(), "-stop-timeout="+stopTimeout.String())
+		if !slices.Contains(avoid, s.Addr) {
+			return &server{Server: s, name: name}
 		}
-		s.kill()
+		s.Kill()
 	}
 	t.Fatalf("%s: the OS gave a used port three times", name)
 	return nil
-}
-
-func startOnce(t testing.TB, name string, drain time.Duration) *server {
-	t.Helper()
-	s := &server{
-		name: name,
-		cmd: exec.Command(serverBin, "-addr=127.0.0.1:0",
-			"-drain="+drain.String(), "-stop-timeout="+stopTimeout.String()),
-		out:    &lineWriter{prefix: "grpc listening on ", found: make(chan string, 1)},
-		stderr: &lockedBuffer{},
-		exited: make(chan struct{}),
-	}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.stderr
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait() // also waits for exec's copying goroutines
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		s.kill()
-		if t.Failed() {
-			t.Logf("server %s (%s) log:\n%s", s.name, s.addr, s.stderr)
-		}
-	})
-	select {
-	case s.addr = <-s.out.found:
-		return s
-	case <-s.exited:
-		t.Fatalf("server %s exited before listening: %v\n%s", name, s.waitErr, s.stderr)
-	case <-time.After(startTimeout):
-		t.Fatalf("server %s printed no address within %v\n%s", name, startTimeout, s.stderr)
-	}
-	return nil
-}
-
-// kill kills the process unless it has exited, and waits for it.
-func (s *server) kill() {
-	select {
-	case <-s.exited:
-	default:
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
 }
 
 // sigterm sends SIGTERM, as the kubelet does when it stops a pod, and
@@ -130,7 +78,7 @@ func (s *server) kill() {
 func (s *server) sigterm(t testing.TB) time.Time {
 	t.Helper()
 	at := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM %s: %v", s.name, err)
 	}
 	return at
@@ -142,63 +90,13 @@ func (s *server) sigterm(t testing.TB) time.Time {
 func (s *server) waitExit(t testing.TB, drain time.Duration) time.Time {
 	t.Helper()
 	timeout := drain + stopTimeout + exitSlack
-	select {
-	case <-s.exited:
-	case <-time.After(timeout):
+	err := s.Wait(timeout)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("server %s did not exit within %v of SIGTERM", s.name, timeout)
 	}
 	at := time.Now()
-	if s.waitErr != nil {
-		t.Fatalf("server %s: %v (want exit 0: a graceful stop)\n%s", s.name, s.waitErr, s.stderr)
+	if err != nil {
+		t.Fatalf("server %s: %v (want exit 0: a graceful stop)\n%s", s.name, err, s.Stderr())
 	}
 	return at
-}
-
-// lineWriter scans what it is given for the first line starting with
-// prefix and sends the rest of that line on found; it keeps nothing else.
-// Only exec's copying goroutine writes to it.
-type lineWriter struct {
-	prefix string
-	found  chan string // buffered, receives one address
-	buf    []byte
-	done   bool
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	if w.done {
-		return len(p), nil
-	}
-	w.buf = append(w.buf, p...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(w.buf[:i])
-		w.buf = w.buf[i+1:]
-		if rest, ok := strings.CutPrefix(line, w.prefix); ok {
-			w.found <- strings.TrimSpace(rest)
-			w.done, w.buf = true, nil
-			return len(p), nil
-		}
-	}
-}
-
-// lockedBuffer is a bytes.Buffer that exec's goroutine writes while the
-// test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

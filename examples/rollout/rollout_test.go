@@ -53,8 +53,8 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 		t.Errorf("%d of %d RPCs failed, want none; first errors:\n%s", r.failed, r.total, strings.Join(r.errs, "\n"))
 	}
 	for _, s := range []*server{ro.a, ro.b, ro.a2} {
-		if r.served[s.addr] < minServed {
-			t.Errorf("server %s answered %d RPCs, want at least %d", s.name, r.served[s.addr], minServed)
+		if r.served[s.Addr] < minServed {
+			t.Errorf("server %s answered %d RPCs, want at least %d", s.name, r.served[s.Addr], minServed)
 		}
 	}
 	if len(r.served) != 3 {
@@ -110,7 +110,7 @@ func (ro rollout) lastAfterTerm(s *server) time.Duration {
 	if s == ro.b {
 		term = ro.termB
 	}
-	return ro.lastStart[s.addr].Sub(term)
+	return ro.lastStart[s.Addr].Sub(term)
 }
 
 // rollingRestart runs servers A and B under load, replaces A with A', then
@@ -135,7 +135,7 @@ func rollingRestart(t *testing.T, healthCheck bool) rollout {
 
 	// The replacement pod comes up on a new address and the endpoints
 	// follow: A' appears and the exited A goes.
-	ro.a2 = startServer(t, "A'", drain, ro.a.addr)
+	ro.a2 = startServer(t, "A'", drain, ro.a.Addr)
 	res.UpdateState(endpoints(ro.a2, ro.b))
 	l.waitServed(t, ro.a2, minServed)
 
@@ -149,7 +149,7 @@ func rollingRestart(t *testing.T, healthCheck bool) rollout {
 	t.Logf("SIGTERM to exit: A %v, B %v (-drain=%v)",
 		exitA.Sub(ro.termA).Round(time.Millisecond), exitB.Sub(ro.termB).Round(time.Millisecond), drain)
 	t.Logf("RPCs: %d, failed: %d; answered by A %d, B %d, A' %d; the last to A began %v after its SIGTERM, to B %v",
-		r.total, r.failed, r.served[ro.a.addr], r.served[ro.b.addr], r.served[ro.a2.addr],
+		r.total, r.failed, r.served[ro.a.Addr], r.served[ro.b.Addr], r.served[ro.a2.Addr],
 		ro.lastAfterTerm(ro.a).Round(time.Microsecond), ro.lastAfterTerm(ro.b).Round(time.Microsecond))
 	return ro
 }
@@ -169,17 +169,17 @@ func TestRollingRestartWithoutUpdateFails(t *testing.T) {
 
 	a.sigterm(t)
 	a.waitExit(t, drain)
-	a2 := startServer(t, "A'", drain, a.addr) // the resolver is not told
+	a2 := startServer(t, "A'", drain, a.Addr) // the resolver is not told
 	l.waitServed(t, b, l.served(b)+minServed)
 	b.sigterm(t)
 	l.waitFailed(t)
 	r := l.stop() // failing RPCs fail fast: no need to spin through B's drain
 	b.waitExit(t, drain)
 	t.Logf("RPCs: %d, failed: %d; answered by A %d, B %d, A' %d; first errors:\n%s",
-		r.total, r.failed, r.served[a.addr], r.served[b.addr], r.served[a2.addr], strings.Join(r.errs, "\n"))
+		r.total, r.failed, r.served[a.Addr], r.served[b.Addr], r.served[a2.Addr], strings.Join(r.errs, "\n"))
 
-	if r.served[a2.addr] != 0 {
-		t.Errorf("A', which the client never knew of, answered %d RPCs", r.served[a2.addr])
+	if r.served[a2.Addr] != 0 {
+		t.Errorf("A', which the client never knew of, answered %d RPCs", r.served[a2.Addr])
 	}
 	for _, e := range r.errs {
 		if !strings.HasPrefix(e, codes.Unavailable.String()+":") && !strings.HasPrefix(e, codes.DeadlineExceeded.String()+":") {
@@ -198,7 +198,7 @@ func TestRollingRestartWithoutUpdateFails(t *testing.T) {
 // which it does milliseconds after NOT_SERVING arrives.
 func TestReadinessFlipsBeforeListenerCloses(t *testing.T) {
 	s := startServer(t, "S", drain)
-	cc := dial(t, s.addr)
+	cc := dial(t, s.Addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stream, err := healthpb.NewHealthClient(cc).Watch(ctx, &healthpb.HealthCheckRequest{Service: healthreg.ReadinessName})
@@ -244,7 +244,7 @@ func TestReadinessFlipsBeforeListenerCloses(t *testing.T) {
 	}
 	// A client that connects now, as one routed by stale endpoints would,
 	// is still served.
-	if err := sayHello(dial(t, s.addr)); err != nil {
+	if err := sayHello(dial(t, s.Addr)); err != nil {
 		t.Errorf("a new connection %v after NOT_SERVING: %v; want it served during the drain", time.Since(flip.at), err)
 	}
 	end := next("end of stream")
@@ -257,7 +257,7 @@ func TestReadinessFlipsBeforeListenerCloses(t *testing.T) {
 	exit := s.waitExit(t, drain)
 	t.Logf("after SIGTERM: NOT_SERVING at %v, Watch ended at %v, exit at %v",
 		flip.at.Sub(term).Round(time.Microsecond), end.at.Sub(term).Round(time.Millisecond), exit.Sub(term).Round(time.Millisecond))
-	if err := sayHello(dial(t, s.addr)); err == nil {
+	if err := sayHello(dial(t, s.Addr)); err == nil {
 		t.Error("a server that has exited answered SayHello")
 	}
 }
@@ -318,7 +318,7 @@ func sayHello(cc *grpc.ClientConn) error {
 func endpoints(servers ...*server) resolver.State {
 	var st resolver.State
 	for _, s := range servers {
-		st.Endpoints = append(st.Endpoints, resolver.Endpoint{Addresses: []resolver.Address{{Addr: s.addr}}})
+		st.Endpoints = append(st.Endpoints, resolver.Endpoint{Addresses: []resolver.Address{{Addr: s.Addr}}})
 	}
 	return st
 }
@@ -415,13 +415,13 @@ func (l *load) stop() result {
 func (l *load) served(s *server) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.res.served[s.addr]
+	return l.res.served[s.Addr]
 }
 
 // waitServed waits until s has answered n RPCs.
 func (l *load) waitServed(t testing.TB, s *server, n int) {
 	t.Helper()
-	l.waitFor(t, fmt.Sprintf("server %s to answer %d RPCs", s.name, n), func(r *result) bool { return r.served[s.addr] >= n })
+	l.waitFor(t, fmt.Sprintf("server %s to answer %d RPCs", s.name, n), func(r *result) bool { return r.served[s.Addr] >= n })
 }
 
 // waitFailed waits until an RPC has failed.
