@@ -35,6 +35,8 @@ const (
 
 // Generate runs the plugin on one request. Problems with the input come back
 // in the response's error field, with no files: protoc and buf print it.
+// It may modify req: it drops the source info the plugin never reads (see
+// trimSourceInfo) and, without emit=go, fills in missing go_package options.
 func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
 	resp, err := generate(req)
 	if err != nil {
@@ -54,6 +56,7 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if !params.EmitGo() {
 		giveGoPackages(req)
 	}
+	trimSourceInfo(req)
 	plugin, err := protogen.Options{}.New(req)
 	if err != nil {
 		return nil, err
@@ -62,6 +65,15 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if err != nil {
 		return nil, err
 	}
+	// Manifests bypass protogen: they belong at the root of the output
+	// directory whatever paths= or module= do to Go file names. They need
+	// only the model, so they render on another core while protogen
+	// formats the Go files; they are still appended after them.
+	k8s := make(chan k8sFiles, 1)
+	go func() {
+		files, err := renderK8s(model)
+		k8s <- k8sFiles{files, err}
+	}()
 	if err := renderGo(plugin, model); err != nil {
 		return nil, err
 	}
@@ -69,14 +81,57 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if resp.Error != nil {
 		return resp, nil
 	}
-	// Manifests bypass protogen: they belong at the root of the output
-	// directory whatever paths= or module= do to Go file names.
-	files, err := renderK8s(model)
-	if err != nil {
-		return nil, err
+	manifests := <-k8s
+	if manifests.err != nil {
+		return nil, manifests.err
 	}
-	resp.File = append(resp.File, files...)
+	resp.File = append(resp.File, manifests.files...)
 	return resp, nil
+}
+
+// k8sFiles is renderK8s's result, passed back from its goroutine.
+type k8sFiles struct {
+	files []*pluginpb.CodeGeneratorResponse_File
+	err   error
+}
+
+// trimSourceInfo drops every source location the plugin does not read,
+// before protogen sees the request. The plugin reads service declarations
+// (their leading comments, and their lines for errors) and option
+// statements of files and services (lines for errors); protogen would turn
+// every other location, those of each message, field, enum and method, into
+// comments that nothing here uses, which on a large request is most of the
+// time and memory its model costs. A location whose span protodesc rejects
+// is kept, so a malformed request fails as before.
+func trimSourceInfo(req *pluginpb.CodeGeneratorRequest) {
+	for _, f := range req.GetProtoFile() {
+		info := f.GetSourceCodeInfo()
+		if info == nil {
+			continue
+		}
+		kept := info.Location[:0]
+		for _, loc := range info.Location {
+			if readLocation(loc.GetPath()) || len(loc.GetSpan()) != 3 && len(loc.GetSpan()) != 4 {
+				kept = append(kept, loc)
+			}
+		}
+		clear(info.Location[len(kept):]) // let the dropped locations be collected
+		info.Location = kept
+	}
+}
+
+// readLocation reports whether the plugin reads the source location at path:
+// the file's options, a service's declaration, or a service's options.
+func readLocation(path []int32) bool {
+	switch {
+	case len(path) >= 1 && path[0] == fileOptionsField:
+		return true
+	case len(path) == 2 && path[0] == fileServiceField:
+		return true
+	case len(path) >= 3 && path[0] == fileServiceField && path[2] == serviceOptionsField:
+		return true
+	}
+	return false
 }
 
 // giveGoPackages gives every file without go_package a placeholder import

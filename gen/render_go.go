@@ -33,10 +33,16 @@ type goFileView struct {
 	Services             []goServiceView
 }
 
+// goServiceView copies GoService's fields rather than embedding it:
+// text/template finds a promoted field with a slow reflective search on
+// every access, a direct field quickly.
 type goServiceView struct {
-	*GoService
-	ConstName    string
-	RegisterFunc string
+	FullName              string
+	Comment               []string
+	Deprecated            bool
+	CountsTowardReadiness bool
+	ConstName             string
+	RegisterFunc          string
 }
 
 // renderGo writes one <name>.health.go for every file of the model.
@@ -57,9 +63,12 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 		}
 		for _, s := range f.Services {
 			v.Services = append(v.Services, goServiceView{
-				GoService:    s,
-				ConstName:    s.GoName + "_HealthName",
-				RegisterFunc: "Register" + s.GoName + "Health",
+				FullName:              s.FullName,
+				Comment:               s.Comment,
+				Deprecated:            s.Deprecated,
+				CountsTowardReadiness: s.CountsTowardReadiness,
+				ConstName:             s.GoName + "_HealthName",
+				RegisterFunc:          "Register" + s.GoName + "Health",
 			})
 			if !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
 				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")

@@ -1,0 +1,182 @@
+package gen
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoc-gen-health/protoc-gen-health/bench/corpus"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
+)
+
+// benchParameter is the plugin parameter of the benchmarks, as in
+// scripts/bench.sh.
+const benchParameter = "emit=go,emit=k8s"
+
+var benchRequest = sync.OnceValues(func() ([]byte, error) {
+	// scripts/bench.sh writes this file (and points here with
+	// HEALTH_BENCH_REQUEST); without it, build the same corpus here.
+	p := os.Getenv("HEALTH_BENCH_REQUEST")
+	if p == "" {
+		p = filepath.Join("..", "bench", "out", "request-health.bin")
+	}
+	if b, err := os.ReadFile(p); err == nil {
+		return b, nil
+	}
+	dir, err := os.MkdirTemp("", "health-bench-corpus-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	files, _, err := corpus.Write(dir)
+	if err != nil {
+		return nil, err
+	}
+	return protoreq.BuildBytes([]string{dir, optionsImportPath}, files, benchParameter)
+})
+
+// cpuTime returns the process's user and system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loop runs body b.N times and reports, beside ns/op, the process's CPU
+// time per op (cpu-ms/op, garbage collection included), which other
+// processes on a busy machine disturb much less than wall time.
+func loop(b *testing.B, body func()) {
+	b.Helper()
+	b.ReportAllocs()
+	start := cpuTime(b)
+	n := 0
+	for b.Loop() {
+		body()
+		n++
+	}
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(time.Millisecond)/float64(n), "cpu-ms/op")
+}
+
+// loadBenchRequest returns the benchmark corpus's request bytes.
+func loadBenchRequest(b *testing.B) []byte {
+	b.Helper()
+	in, err := benchRequest()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return in
+}
+
+func unmarshalRequest(b *testing.B, in []byte) *pluginpb.CodeGeneratorRequest {
+	req := &pluginpb.CodeGeneratorRequest{}
+	if err := proto.Unmarshal(in, req); err != nil {
+		b.Fatal(err)
+	}
+	return req
+}
+
+// BenchmarkGenerate runs Generate on the benchmark corpus's request,
+// decoded once: protogen's model, resolve, check and render. Generate trims
+// the request's source info in place on the first run, so later runs see
+// the trimmed request; BenchmarkPlugin/health decodes afresh every time.
+func BenchmarkGenerate(b *testing.B) {
+	req := unmarshalRequest(b, loadBenchRequest(b))
+	if req.GetParameter() != benchParameter {
+		b.Fatalf("request parameter %q, want %q", req.GetParameter(), benchParameter)
+	}
+	loop(b, func() {
+		if resp := Generate(req); resp.Error != nil {
+			b.Fatal(resp.GetError())
+		}
+	})
+}
+
+// BenchmarkPlugin is the whole plugin in-process, from request bytes to
+// response bytes, next to the floor that scripts/bench.sh runs as bench/noop:
+// decode the request and build protogen's model, nothing else.
+func BenchmarkPlugin(b *testing.B) {
+	in := loadBenchRequest(b)
+	b.Run("floor", func(b *testing.B) {
+		loop(b, func() {
+			req := unmarshalRequest(b, in)
+			plugin, err := protogen.Options{ParamFunc: func(string, string) error { return nil }}.New(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := proto.Marshal(plugin.Response()); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("health", func(b *testing.B) {
+		loop(b, func() {
+			resp := Generate(unmarshalRequest(b, in))
+			if resp.Error != nil {
+				b.Fatal(resp.GetError())
+			}
+			if _, err := proto.Marshal(resp); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}
+
+// BenchmarkStages times the plugin's own stages on the corpus, without
+// protogen's model (built once): build (resolve and check), the Go
+// templates with protogen's formatting of their output, and the
+// Kubernetes templates.
+func BenchmarkStages(b *testing.B) {
+	req := unmarshalRequest(b, loadBenchRequest(b))
+	params, err := parseParams(req.GetParameter())
+	if err != nil {
+		b.Fatal(err)
+	}
+	trimSourceInfo(req) // as Generate does
+	plugin, err := protogen.Options{}.New(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	model, err := build(plugin, params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("build", func(b *testing.B) {
+		loop(b, func() {
+			if _, err := build(plugin, params); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("go", func(b *testing.B) {
+		loop(b, func() {
+			// The model's files belong to plugin; their generated files go
+			// to an empty plugin, so each iteration starts afresh.
+			p, err := protogen.Options{}.New(&pluginpb.CodeGeneratorRequest{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := renderGo(p, model); err != nil {
+				b.Fatal(err)
+			}
+			if resp := p.Response(); resp.Error != nil {
+				b.Fatal(resp.GetError())
+			}
+		})
+	})
+	b.Run("k8s", func(b *testing.B) {
+		loop(b, func() {
+			if _, err := renderK8s(model); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make bench: how much protoc-gen-health costs on a large API tree, next to
+# a floor (a protogen plugin that only parses the request, bench/noop) and
+# protoc-gen-go-grpc, the plugin it runs beside.
+#
+#  1. builds the floor, the plugin, the runner and the corpus generator
+#     from this tree, and protoc-gen-go-grpc from the pinned tools/go.mod;
+#  2. writes the corpus (bench/corpus: fixed seed, the same bytes every
+#     time) to bench/out/corpus and compiles it in-process into
+#     bench/out/request-health.bin (parameter emit=go,emit=k8s) and
+#     bench/out/request.bin (no parameter: protoc-gen-go-grpc rejects ours);
+#     the two differ only in that field, and the floor reads the first;
+#  3. times each plugin as a whole process (request file on stdin, stdout
+#     to /dev/null), RUNS times, round-robin, and prints median wall time,
+#     CPU time and peak RSS with their ratios to the floor (bench/run).
+#     The floor links our options' Go package, as protoc-gen-health does;
+#     floor-unlinked does not, and so pays, like protoc-gen-go-grpc, for
+#     protogen re-decoding every file to resolve the unknown extensions;
+#  4. runs the in-process benchmarks of package gen on the same request
+#     (ns/op, B/op, allocs/op).
+#
+# Environment: RUNS (default 15), BENCHTIME (go test -benchtime, default
+# 5x), PROFILE=1 to also write CPU and memory profiles of BenchmarkGenerate
+# to bench/out and print their top entries. Everything it writes is under
+# bench/out/, which git ignores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-15}
+BENCHTIME=${BENCHTIME:-5x}
+OUT=bench/out
+BIN=$OUT/bin
+# The benchmark's tools are ours and protoc-gen-go-grpc's pinned module, not
+# the workspace's.
+export GOWORK=off
+
+mkdir -p "$BIN"
+echo "== build"
+go build -o "$BIN/" ./bench/noop ./bench/run ./bench/mkcorpus ./cmd/protoc-gen-health
+go build -tags nooptions -o "$BIN/noop-unlinked" ./bench/noop
+go build -modfile=tools/go.mod -o "$BIN/" google.golang.org/grpc/cmd/protoc-gen-go-grpc
+echo "$(go version), $(nproc) CPUs, $("$BIN/protoc-gen-go-grpc" --version), $("$BIN/protoc-gen-health" --version)"
+
+echo "== corpus and request"
+"$BIN/mkcorpus" -out "$OUT" -options proto
+
+echo "== plugins as processes (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+"$BIN/run" -n "$RUNS" -save "$OUT" -target protoc-gen-health:1.2:1.1 \
+	"floor=$BIN/noop@$OUT/request-health.bin" \
+	"floor-unlinked=$BIN/noop-unlinked@$OUT/request-health.bin" \
+	"protoc-gen-go-grpc=$BIN/protoc-gen-go-grpc@$OUT/request.bin" \
+	"protoc-gen-health=$BIN/protoc-gen-health@$OUT/request-health.bin" | tee "$OUT/results.txt"
+echo "protoc-gen-health response sha256: $(sha256sum <"$OUT/protoc-gen-health.out" | cut -d' ' -f1)" | tee -a "$OUT/results.txt"
+
+echo "== in-process (go test -bench, package gen)"
+export HEALTH_BENCH_REQUEST="$PWD/$OUT/request-health.bin"
+go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -count 1 ./gen/ |
+	grep -E '^(Benchmark|ok|FAIL|PASS)' | tee -a "$OUT/results.txt"
+if [ "${PROFILE:-}" = 1 ]; then
+	go test -run '^$' -bench '^BenchmarkGenerate$' -benchtime "$BENCHTIME" -count 1 \
+		-cpuprofile "$OUT/cpu.prof" -memprofile "$OUT/mem.prof" -o "$OUT/gen.test" ./gen/ >/dev/null
+	echo "== CPU profile of BenchmarkGenerate ($OUT/cpu.prof)"
+	go tool pprof -top -cum -nodecount 40 "$OUT/gen.test" "$OUT/cpu.prof" 2>/dev/null | sed -n '5,$p'
+	echo "== allocations of BenchmarkGenerate ($OUT/mem.prof)"
+	go tool pprof -sample_index=alloc_space -top -cum -nodecount 25 "$OUT/gen.test" "$OUT/mem.prof" 2>/dev/null | sed -n '5,$p'
+fi
