@@ -64,3 +64,32 @@ if [ "${PROFILE:-}" = 1 ]; then
 	echo "== allocations of BenchmarkGenerate ($OUT/mem.prof)"
 	go tool pprof -sample_index=alloc_space -top -cum -nodecount 25 "$OUT/gen.test" "$OUT/mem.prof" 2>/dev/null | sed -n '5,$p'
 fi
+
+# The runtime against a bare grpc-go health server, in the same run: Check
+# over loopback, alternating the two benchmarks ROUNDS times so that load
+# from elsewhere falls on both, then the medians' ratio; and Watch fan-out
+# and check-to-status propagation.
+ROUNDS=${ROUNDS:-9}
+echo "== runtime (package healthreg, $ROUNDS alternating rounds)"
+(cd healthreg && go test -c -o "../$OUT/healthreg.test" .)
+: >"$OUT/runtime.txt"
+for _ in $(seq "$ROUNDS"); do
+	for b in BenchmarkCheck BenchmarkCheckBare; do
+		"$OUT/healthreg.test" -test.run '^$' -test.bench "^$b\$" -test.benchmem -test.benchtime 1s |
+			grep '^Benchmark' >>"$OUT/runtime.txt"
+	done
+done
+"$OUT/healthreg.test" -test.run '^$' -test.bench 'WatchFanout|CheckPropagation' -test.benchtime 20x |
+	grep '^Benchmark' | tee -a "$OUT/runtime.txt"
+awk '
+	/^BenchmarkCheck-/     { rt[++n] = $3 }
+	/^BenchmarkCheckBare-/ { bare[++m] = $3 }
+	function median(a, k,   i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	END {
+		r = median(rt, n); b = median(bare, m)
+		printf "Check, median of %d rounds: runtime %.0f ns/op, bare %.0f ns/op\n", n, r, b
+		printf "throughput runtime/bare = %.3f (target >= 0.95: %s)\n", b / r, (b / r >= 0.95 ? "met" : "NOT met")
+	}' "$OUT/runtime.txt" | tee -a "$OUT/results.txt"
