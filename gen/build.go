@@ -18,26 +18,32 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	checkLayer(params, &errs)
 	checkParams(p, &errs)
 	services := collectServices(plugin, params)
-	checked := map[*protogen.File]bool{}
+	var files []*protogen.File // generated files with services, in order
+	byFile := map[*protogen.File][]*service{}
 	for _, s := range services {
 		if !s.generate {
 			continue
 		}
-		if !checked[s.file] {
-			checked[s.file] = true
-			checkLayer(s.layers[1], &errs)
+		if byFile[s.file] == nil {
+			files = append(files, s.file)
 		}
+		byFile[s.file] = append(byFile[s.file], s)
 		checkLayer(s.layers[0], &errs)
 		if s.skip {
 			checkSkipped(s, &errs)
 			continue
 		}
-		if name := s.fullName; name == "liveness" || name == "readiness" {
+		if name := s.fullName; name == LivenessName || name == ReadinessName {
 			errs.add(&Error{
 				File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{name},
 				Msg: fmt.Sprintf("the health name %q is reserved for the runtime's own status; give the service a package, or skip it", name),
 			})
 		}
+	}
+	for _, f := range files {
+		fs := byFile[f]
+		checkLayer(fs[0].layers[1], &errs)
+		checkSkippedFile(fs[0].layers[1], fs, &errs)
 	}
 	m := &Model{}
 	if p.EmitGo() {
@@ -75,7 +81,8 @@ func goFiles(services []*service) []*GoFile {
 		}
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,
-			GoName:                s.svc.GoName,
+			ConstName:             s.svc.GoName + "_HealthName",
+			RegisterFunc:          "Register" + s.svc.GoName + "Health",
 			Comment:               commentLines(s.svc.Comments.Leading),
 			Deprecated:            serviceDeprecated(s.svc),
 			CountsTowardReadiness: s.resolve(fCounts, protoreflect.ValueOfBool(true)).v.Bool(),
@@ -108,13 +115,13 @@ func (g *group) workload(p *Params) *Workload {
 	for _, m := range g.members {
 		w.Services = append(w.Services, m.fullName)
 	}
-	w.Liveness = s.probe(liveness, "liveness", w.Exec())
-	readinessName := "readiness"
+	w.Liveness = s.probe(liveness, LivenessName, w.Exec())
+	readinessName := ReadinessName
 	if len(g.members) == 1 {
 		readinessName = s.fullName
 	}
 	w.Readiness = s.probe(readiness, readinessName, w.Exec())
-	w.Startup = s.probe(startup, "liveness", w.Exec())
+	w.Startup = s.probe(startup, LivenessName, w.Exec())
 	if s.startupFromSeconds() {
 		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
 		w.Startup.FailureThreshold = int32((int64(budget) + int64(w.Startup.PeriodSeconds) - 1) / int64(w.Startup.PeriodSeconds))

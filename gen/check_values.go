@@ -74,23 +74,41 @@ func checkLayer(l layer, errs *errorList) {
 // checkSkipped reports options on a skipped service: they would silently do
 // nothing. The service's own skip field is the only one allowed.
 func checkSkipped(s *service, errs *errorList) {
-	sl := s.layers[0]
-	if sl.opts == nil {
-		return
+	if set := fieldsBesidesSkip(s.layers[0]); len(set) > 0 {
+		errs.add(s.layers[0].errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
 	}
-	// Fields in declaration order: Range's order is deliberately unstable
-	// across builds of protobuf-go, and the message must not change.
+}
+
+// checkSkippedFile reports a file option that sets more than skip on a file
+// all of whose services end up skipped: its other fields would do nothing.
+// (When a service un-skips itself, the file's fields apply to it.)
+func checkSkippedFile(fl layer, services []*service, errs *errorList) {
+	for _, s := range services {
+		if !s.skip {
+			return
+		}
+	}
+	if set := fieldsBesidesSkip(fl); len(set) > 0 {
+		errs.add(fl.errorAtOption(fmt.Sprintf("every service of the file is skipped, so %s would do nothing: remove them or stop skipping", strings.Join(set, ", "))))
+	}
+}
+
+// fieldsBesidesSkip lists the fields a layer sets other than skip, in
+// declaration order: Range's order is deliberately unstable across builds of
+// protobuf-go, and messages must not change.
+func fieldsBesidesSkip(l layer) []string {
+	if l.opts == nil {
+		return nil
+	}
 	var set []string
-	m := sl.opts.ProtoReflect()
+	m := l.opts.ProtoReflect()
 	fields := m.Descriptor().Fields()
 	for i := 0; i < fields.Len(); i++ {
 		if fd := fields.Get(i); fd.Name() != "skip" && m.Has(fd) {
 			set = append(set, string(fd.Name()))
 		}
 	}
-	if len(set) > 0 {
-		errs.add(sl.errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
-	}
+	return set
 }
 
 // probeBinNames are the file names grpc_health_probe goes by: its releases'

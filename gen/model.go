@@ -25,7 +25,8 @@ type GoFile struct {
 // GoService is one service's health code.
 type GoService struct {
 	FullName              string   // exactly the name the health server registers
-	GoName                string   // Go identifier of the service, as protoc-gen-go-grpc names it
+	ConstName             string   // Greeter_HealthName: the constant holding FullName
+	RegisterFunc          string   // RegisterGreeterHealth
 	Comment               []string // leading proto comment, one entry a line
 	Deprecated            bool
 	CountsTowardReadiness bool

@@ -105,7 +105,7 @@ func (l layer) errorAt(f field, v protoreflect.Value, msg string) *Error {
 	if l.file == nil {
 		// A parameter applies to the whole run: no file, no services, and
 		// the value as it was written on the command line.
-		return &Error{Option: paramOption(f.name, fmt.Sprint(v.Interface())), Msg: msg}
+		return &Error{Option: paramOption(f.name, paramText(f, v)), Msg: msg}
 	}
 	e := &Error{Services: l.services, Value: formatValue(f, v), Msg: msg}
 	e.File = l.file.Desc.Path()
@@ -152,4 +152,13 @@ func formatValue(f field, v protoreflect.Value) string {
 	default:
 		return fmt.Sprint(v.Interface())
 	}
+}
+
+// paramText prints a parameter's value as it was written on the command
+// line: the probe style as a word, not its enum number.
+func paramText(f field, v protoreflect.Value) string {
+	if f.name == fProbe.name {
+		return probeStyle(v)
+	}
+	return fmt.Sprint(v.Interface())
 }

@@ -194,8 +194,17 @@ func checkParams(p *Params, errs *errorList) {
 			errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "needs emit=k8s"})
 		}
 	}
-	if p.Image != "" && !p.Scaffold {
-		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "is only used with scaffold=true"})
+	if !p.Scaffold {
+		// These shape only the scaffold; anywhere else they would do nothing.
+		if p.Image != "" {
+			errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "is only used with scaffold=true"})
+		}
+		if p.DrainSeconds != nil {
+			errs.add(&Error{Option: paramOption(drainSecondsParam, fmt.Sprint(*p.DrainSeconds)), Msg: "is only used with scaffold=true"})
+		}
+		if p.StopSeconds != nil {
+			errs.add(&Error{Option: paramOption(stopSecondsParam, fmt.Sprint(*p.StopSeconds)), Msg: "is only used with scaffold=true"})
+		}
 	}
 }
 

@@ -67,8 +67,8 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 				Comment:               s.Comment,
 				Deprecated:            s.Deprecated,
 				CountsTowardReadiness: s.CountsTowardReadiness,
-				ConstName:             s.GoName + "_HealthName",
-				RegisterFunc:          "Register" + s.GoName + "Health",
+				ConstName:             s.ConstName,
+				RegisterFunc:          s.RegisterFunc,
 			})
 			if !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
 				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")
