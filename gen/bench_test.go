@@ -140,7 +140,7 @@ func BenchmarkStages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	trimSourceInfo(req) // as Generate does
+	TrimSourceInfo(req) // as Generate does
 	plugin, err := protogen.Options{}.New(req)
 	if err != nil {
 		b.Fatal(err)

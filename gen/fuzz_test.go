@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -34,20 +35,66 @@ func toFullName(s string) string {
 	return strings.Join(parts, ".")
 }
 
+// FuzzWorkloadName: for any two strings made into full names, each default
+// workload name is a valid DNS-1035 label of at most 63 characters that
+// depends only on its full name, and when two different names map to one
+// label the plugin reports the collision, naming both, and writes nothing:
+// never a silent merge.
 func FuzzWorkloadName(f *testing.F) {
-	f.Fuzz(func(t *testing.T, s string) {
-		defaultWorkloadName(s) // defined for full names, but must not panic on anything
-		name := s
-		if !isFullName(name) {
-			name = toFullName(s)
-			if !isFullName(name) {
-				t.Fatalf("toFullName(%q) = %q, not a full name", s, name)
+	f.Fuzz(func(t *testing.T, a, b string) {
+		defaultWorkloadName(a) // defined for full names, but must not panic on anything
+		na, nb := fuzzFullName(t, a), fuzzFullName(t, b)
+		for _, name := range []string{na, nb} {
+			if p := checkWorkloadName(name); len(p) > 0 {
+				t.Errorf("defaultWorkloadName(%q) = %q: %v", name, defaultWorkloadName(name), p)
 			}
 		}
-		if p := checkWorkloadName(name); len(p) > 0 {
-			t.Errorf("defaultWorkloadName(%q) = %q: %v", name, defaultWorkloadName(name), p)
+		if na == nb || defaultWorkloadName(na) != defaultWorkloadName(nb) {
+			return
+		}
+		resp := Generate(twoServiceRequest(t, na, nb))
+		checkResponse(t, resp)
+		msg := resp.GetError()
+		if resp.Error == nil || !strings.Contains(msg, na) || !strings.Contains(msg, nb) {
+			t.Errorf("%q and %q both map to %q: want an error naming both, got %q and %d files",
+				na, nb, defaultWorkloadName(na), msg, len(resp.File))
 		}
 	})
+}
+
+// fuzzFullName makes s a valid protobuf full name.
+func fuzzFullName(t *testing.T, s string) string {
+	if isFullName(s) {
+		return s
+	}
+	name := toFullName(s)
+	if !isFullName(name) {
+		t.Fatalf("toFullName(%q) = %q, not a full name", s, name)
+	}
+	return name
+}
+
+// twoServiceRequest is an emit=k8s request for two services with the given
+// full names, each in a file of its own, built from descriptors directly so
+// the fuzzer stays fast.
+func twoServiceRequest(t *testing.T, names ...string) *pluginpb.CodeGeneratorRequest {
+	req := &pluginpb.CodeGeneratorRequest{Parameter: proto.String("emit=k8s")}
+	for i, full := range names {
+		pkg, svc := "", full
+		if dot := strings.LastIndexByte(full, '.'); dot >= 0 {
+			pkg, svc = full[:dot], full[dot+1:]
+		}
+		file := fmt.Sprintf("f%d.proto", i)
+		req.FileToGenerate = append(req.FileToGenerate, file)
+		req.ProtoFile = append(req.ProtoFile, &descriptorpb.FileDescriptorProto{
+			Name:    proto.String(file),
+			Package: proto.String(pkg),
+			Syntax:  proto.String("proto3"),
+			Options: &descriptorpb.FileOptions{GoPackage: proto.String(fmt.Sprintf("example.com/f%d;f%d", i, i))},
+			Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String(svc)}},
+		})
+	}
+	return req
 }
 
 // checkResponse checks what every response must be: an error and no files,

@@ -36,7 +36,7 @@ const (
 // Generate runs the plugin on one request. Problems with the input come back
 // in the response's error field, with no files: protoc and buf print it.
 // It may modify req: it drops the source info the plugin never reads (see
-// trimSourceInfo) and, without emit=go, fills in missing go_package options.
+// TrimSourceInfo) and, without emit=go, fills in missing go_package options.
 func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
 	resp, err := generate(req)
 	if err != nil {
@@ -56,7 +56,7 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if !params.EmitGo() {
 		giveGoPackages(req)
 	}
-	trimSourceInfo(req)
+	TrimSourceInfo(req)
 	plugin, err := protogen.Options{}.New(req)
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ type k8sFiles struct {
 	err   error
 }
 
-// trimSourceInfo drops every source location the plugin does not read,
+// TrimSourceInfo drops every source location the plugin does not read,
 // before protogen sees the request. The plugin reads service declarations
 // (their leading comments, and their lines for errors) and option
 // statements of files and services (lines for errors); protogen would turn
@@ -103,7 +103,10 @@ type k8sFiles struct {
 // comments that nothing here uses, which on a large request is most of the
 // time and memory its model costs. A location whose span protodesc rejects
 // is kept, so a malformed request fails as before.
-func trimSourceInfo(req *pluginpb.CodeGeneratorRequest) {
+//
+// It is exported for the benchmark's second floor (bench/nooptrim), which
+// builds protogen's model of the same trimmed request.
+func TrimSourceInfo(req *pluginpb.CodeGeneratorRequest) {
 	for _, f := range req.GetProtoFile() {
 		info := f.GetSourceCodeInfo()
 		if info == nil {

@@ -36,7 +36,7 @@ export GOWORK=off
 
 mkdir -p "$BIN"
 echo "== build"
-go build -o "$BIN/" ./bench/noop ./bench/run ./bench/mkcorpus ./cmd/protoc-gen-health
+go build -o "$BIN/" ./bench/noop ./bench/nooptrim ./bench/run ./bench/mkcorpus ./cmd/protoc-gen-health
 go build -tags nooptions -o "$BIN/noop-unlinked" ./bench/noop
 go build -modfile=tools/go.mod -o "$BIN/" google.golang.org/grpc/cmd/protoc-gen-go-grpc
 echo "$(go version), $(nproc) CPUs, $("$BIN/protoc-gen-go-grpc" --version), $("$BIN/protoc-gen-health" --version)"
@@ -48,6 +48,7 @@ echo "== plugins as processes (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 "$BIN/run" -n "$RUNS" -save "$OUT" -target protoc-gen-health:1.2:1.1 \
 	"floor=$BIN/noop@$OUT/request-health.bin" \
 	"floor-unlinked=$BIN/noop-unlinked@$OUT/request-health.bin" \
+	"floor-trimmed=$BIN/nooptrim@$OUT/request-health.bin" \
 	"protoc-gen-go-grpc=$BIN/protoc-gen-go-grpc@$OUT/request.bin" \
 	"protoc-gen-health=$BIN/protoc-gen-health@$OUT/request-health.bin" | tee "$OUT/results.txt"
 echo "protoc-gen-health response sha256: $(sha256sum <"$OUT/protoc-gen-health.out" | cut -d' ' -f1)" | tee -a "$OUT/results.txt"
