@@ -30,8 +30,9 @@ import (
 // The scenario's timings and sizes.
 const (
 	// drain is the servers' -drain. It must exceed the client's reaction to
-	// a readiness flip (one Watch message on an open stream: milliseconds);
-	// the margin is wide because the machine may be busy.
+	// a readiness flip (one Watch message on an open stream: milliseconds)
+	// and the Service's propagation (300ms) by far more than a connection
+	// and an RPC take; the margins are wide because the machine may be busy.
 	drain = time.Second
 	// rpcTimeout is each RPC's own deadline: short, but far above a
 	// loopback round trip, so that it expiring means a lost request.
@@ -45,9 +46,11 @@ const (
 // time, as a Deployment's rolling update does, while workers send SayHello
 // without pause through a round_robin client that health-checks readiness,
 // and asserts that not one RPC fails, that every server took traffic, and
-// that the client left each old server on its readiness flip.
+// that the client left each old server on its readiness flip. The load
+// through the Service must lose nothing either (serviceLostNothing).
 func TestRollingRestartLosesNothing(t *testing.T) {
-	ro := rollingRestart(t, true)
+	ro := rollingRestart(t, drain, true)
+	serviceLostNothing(t, ro)
 	r := ro.result
 	if r.failed != 0 {
 		t.Errorf("%d of %d RPCs failed, want none; first errors:\n%s", r.failed, r.total, strings.Join(r.errs, "\n"))
@@ -75,17 +78,18 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 // sending to A and B until the GOAWAY at the end of their drains.
 //
 // It loses nothing either, which is why failures make no negative control
-// here (nor with -drain=0, which also lost no RPC in every trial): a
-// grpc-go client that balances over connections of its own is moved by the
-// GOAWAY that GracefulStop sends. RPCs it had not yet sent on the closing
-// connection are retried transparently on another one, those the server
-// took finish, and the closed listener only refuses reconnections to an
-// address the balancer then skips. The drain protects clients that open
-// new connections through something still routing to the pod (kube-proxy,
-// an L4 balancer, a lagging resolver); TestReadinessFlipsBeforeListenerCloses
-// pins what they rely on.
+// here (nor with -drain=0: TestRollingRestartWithoutDrainFails logs that
+// count): a grpc-go client that balances over connections of its own is
+// moved by the GOAWAY that GracefulStop sends. RPCs it had not yet sent on
+// the closing connection are retried transparently on another one, those
+// the server took finish, and the closed listener only refuses
+// reconnections to an address the balancer then skips. The drain protects
+// clients that open new connections through something still routing to
+// the pod (kube-proxy, an L4 balancer, a lagging resolver): the Service
+// load, which must lose nothing here too, and fails without the drain.
 func TestRollingRestartWithoutHealthCheck(t *testing.T) {
-	ro := rollingRestart(t, false)
+	ro := rollingRestart(t, drain, false)
+	serviceLostNothing(t, ro)
 	if r := ro.result; r.failed != 0 {
 		t.Errorf("%d of %d RPCs failed, want none (the GOAWAY moves the client); first errors:\n%s", r.failed, r.total, strings.Join(r.errs, "\n"))
 	}
@@ -96,33 +100,73 @@ func TestRollingRestartWithoutHealthCheck(t *testing.T) {
 	}
 }
 
+// TestRollingRestartWithoutDrainFails is the negative control of the
+// Service load: the same rollout with -drain=0. GracefulStop then closes
+// the listener at SIGTERM while the endpoints still list the pod for
+// propagation, and the Service load, which dials the listed addresses
+// round-robin every few milliseconds, must see its connections refused.
+func TestRollingRestartWithoutDrainFails(t *testing.T) {
+	ro := rollingRestart(t, 0, true)
+	r := ro.service
+	if r.failed == 0 {
+		t.Errorf("through the Service, none of %d RPCs failed with -drain=0, want failures while the endpoints list a closed listener", r.total)
+	}
+	for _, s := range []*server{ro.a, ro.b} {
+		if r.failedBy[s.Addr] == 0 {
+			t.Errorf("through the Service, no RPC to %s failed in the %v its address stayed listed after SIGTERM with -drain=0", s.name, propagation)
+		}
+	}
+	if n := r.failedBy[ro.a2.Addr]; n != 0 {
+		t.Errorf("through the Service, %d RPCs to A', which never stopped, failed", n)
+	}
+	for _, e := range r.errs {
+		if !strings.HasPrefix(e, codes.Unavailable.String()+":") {
+			t.Errorf("through the Service, an RPC failed with %s, want UNAVAILABLE", e)
+		}
+	}
+}
+
 // rollout is what rollingRestart did and counted.
 type rollout struct {
+	drain        time.Duration // the servers' -drain
 	a, b, a2     *server
 	termA, termB time.Time // just before each SIGTERM
-	result
+	result                 // the grpc-go client's load
+	service      result    // the load through the Service
+}
+
+// term is when s got SIGTERM.
+func (ro rollout) term(s *server) time.Time {
+	if s == ro.b {
+		return ro.termB
+	}
+	return ro.termA
 }
 
 // lastAfterTerm is how long after its SIGTERM the last RPC that s answered
-// began.
+// for the grpc-go client began.
 func (ro rollout) lastAfterTerm(s *server) time.Duration {
-	term := ro.termA
-	if s == ro.b {
-		term = ro.termB
-	}
-	return ro.lastStart[s.Addr].Sub(term)
+	return ro.lastStart[s.Addr].Sub(ro.term(s))
 }
 
-// rollingRestart runs servers A and B under load, replaces A with A', then
-// stops B, as a rolling update of a two-replica Deployment with maxSurge 0
-// does, and returns the load's counts.
-func rollingRestart(t *testing.T, healthCheck bool) rollout {
-	ro := rollout{a: startServer(t, "A", drain), b: startServer(t, "B", drain)}
+// rollingRestart runs servers A and B with -drain=drain under two loads,
+// replaces A with A', then stops B, as a rolling update of a two-replica
+// Deployment with maxSurge 0 does, and returns the loads' counts. One load
+// is a grpc-go client (newClient) whose resolver lists each server until it
+// has exited; the other goes through a Kubernetes Service
+// (startServiceLoad), whose endpoints drop a server propagation after its
+// SIGTERM and add A' once it is ready.
+func rollingRestart(t *testing.T, drain time.Duration, healthCheck bool) rollout {
+	ro := rollout{drain: drain, a: startServer(t, "A", drain), b: startServer(t, "B", drain)}
 	res := manual.NewBuilderWithScheme("rollout")
 	res.InitialState(endpoints(ro.a, ro.b))
 	l := startLoad(t, newClient(t, res, healthCheck))
+	ec := startEndpoints(t, ro.a, ro.b)
+	sl := startServiceLoad(t, ec)
 	l.waitServed(t, ro.a, minServed)
 	l.waitServed(t, ro.b, minServed)
+	sl.waitServed(t, ro.a, minServiceServed)
+	sl.waitServed(t, ro.b, minServiceServed)
 
 	// A goes first. Kubernetes removes a terminating pod from the Service's
 	// endpoints asynchronously, and clients learn it later still (DNS TTL,
@@ -131,19 +175,29 @@ func rollingRestart(t *testing.T, healthCheck bool) rollout {
 	// at SIGTERM, keeps requests off A while it drains. Removing A at
 	// SIGTERM instead would test the resolver, not the server's shutdown.
 	ro.termA = ro.a.sigterm(t)
+	ec.terminating(ro.a, ro.termA)
 	exitA := ro.a.waitExit(t, drain)
 
 	// The replacement pod comes up on a new address and the endpoints
-	// follow: A' appears and the exited A goes.
+	// follow: A' appears and the exited A goes. The Service's endpoints
+	// list A' once it is ready, and have dropped A propagation after its
+	// SIGTERM.
 	ro.a2 = startServer(t, "A'", drain, ro.a.Addr)
 	res.UpdateState(endpoints(ro.a2, ro.b))
+	ec.ready(ro.a2)
 	l.waitServed(t, ro.a2, minServed)
+	ec.waitSettled(t)
+	sl.waitServed(t, ro.a2, minServiceServed)
 
 	ro.termB = ro.b.sigterm(t)
+	ec.terminating(ro.b, ro.termB)
 	exitB := ro.b.waitExit(t, drain)
-	// A' alone carries the load once B has gone.
+	// A' alone carries the loads once B has gone from both lists.
 	l.waitServed(t, ro.a2, l.served(ro.a2)+minServed)
+	ec.waitSettled(t)
+	sl.waitServed(t, ro.a2, sl.served(ro.a2)+minServiceServed)
 	ro.result = l.stop()
+	ro.service = sl.stop()
 
 	r := ro.result
 	t.Logf("SIGTERM to exit: A %v, B %v (-drain=%v)",
@@ -151,6 +205,7 @@ func rollingRestart(t *testing.T, healthCheck bool) rollout {
 	t.Logf("RPCs: %d, failed: %d; answered by A %d, B %d, A' %d; the last to A began %v after its SIGTERM, to B %v",
 		r.total, r.failed, r.served[ro.a.Addr], r.served[ro.b.Addr], r.served[ro.a2.Addr],
 		ro.lastAfterTerm(ro.a).Round(time.Microsecond), ro.lastAfterTerm(ro.b).Round(time.Microsecond))
+	ro.logService(t, ec)
 	return ro
 }
 
@@ -323,9 +378,9 @@ func endpoints(servers ...*server) resolver.State {
 	return st
 }
 
-// load is workers goroutines sending SayHello back to back, each RPC with
-// its own deadline and without WaitForReady, until stop; every RPC is
-// counted, by the server that answered it or as a failure.
+// load is goroutines sending SayHello back to back (or pause apart), each
+// RPC with its own deadline and without WaitForReady, until stop; every RPC
+// is counted, by the server that answered it or as a failure.
 type load struct {
 	stopping chan struct{}
 	stopOnce sync.Once
@@ -339,18 +394,43 @@ type load struct {
 type result struct {
 	total, failed int
 	served        map[string]int       // successful RPCs by server address
+	failedBy      map[string]int       // failed RPCs by server address, where known
 	lastStart     map[string]time.Time // when the last RPC a server answered began
 	errs          []string             // the first few failures
 }
 
 func (r result) addrs() []string { return slices.Sorted(maps.Keys(r.served)) }
 
-// startLoad starts the workers on cc; they stop at the test's end at the
-// latest.
+// startLoad starts workers goroutines sending SayHello on cc back to back;
+// they stop at the test's end at the latest.
 func startLoad(t testing.TB, cc *grpc.ClientConn) *load {
-	l := &load{stopping: make(chan struct{}), res: result{served: map[string]int{}, lastStart: map[string]time.Time{}}}
 	client := helloworld.NewGreeterClient(cc)
-	for range workers {
+	return startWorkers(t, workers, 0, func() (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+		defer cancel()
+		var p peer.Peer
+		resp, err := client.SayHello(ctx, &helloworld.HelloRequest{Name: "rollout"}, grpc.Peer(&p))
+		if err == nil && resp.GetMessage() != "Hello rollout" {
+			err = fmt.Errorf("SayHello answered %q", resp.GetMessage())
+		}
+		var addr string
+		if p.Addr != nil {
+			addr = p.Addr.String()
+		}
+		return addr, err
+	})
+}
+
+// startWorkers starts n goroutines that call send, pause apart, until stop
+// or the test's end. send makes one RPC with its own deadline, not tied to
+// stop (so stopping lets RPCs in flight finish rather than cancelling
+// them), and returns the address of the server it went to ("" if unknown)
+// and its error.
+func startWorkers(t testing.TB, n int, pause time.Duration, send func() (addr string, err error)) *load {
+	l := &load{stopping: make(chan struct{}), res: result{
+		served: map[string]int{}, failedBy: map[string]int{}, lastStart: map[string]time.Time{},
+	}}
+	for range n {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
@@ -360,7 +440,12 @@ func startLoad(t testing.TB, cc *grpc.ClientConn) *load {
 					return
 				default:
 				}
-				l.one(client)
+				start := time.Now()
+				addr, err := send()
+				l.count(start, addr, err)
+				if pause > 0 {
+					time.Sleep(pause)
+				}
 			}
 		}()
 	}
@@ -368,28 +453,21 @@ func startLoad(t testing.TB, cc *grpc.ClientConn) *load {
 	return l
 }
 
-// one sends one RPC and counts it. Its context is not tied to stop, so
-// stopping lets RPCs in flight finish rather than cancelling them.
-func (l *load) one(client helloworld.GreeterClient) {
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
-	defer cancel()
-	var p peer.Peer
-	start := time.Now()
-	resp, err := client.SayHello(ctx, &helloworld.HelloRequest{Name: "rollout"}, grpc.Peer(&p))
-	if err == nil && resp.GetMessage() != "Hello rollout" {
-		err = fmt.Errorf("SayHello answered %q", resp.GetMessage())
-	}
+// count counts one RPC that began at start.
+func (l *load) count(start time.Time, addr string, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.res.total++
 	if err != nil {
 		l.res.failed++
+		if addr != "" {
+			l.res.failedBy[addr]++
+		}
 		if len(l.res.errs) < 5 {
 			l.res.errs = append(l.res.errs, describe(err))
 		}
 		return
 	}
-	addr := p.Addr.String()
 	l.res.served[addr]++
 	if start.After(l.res.lastStart[addr]) {
 		l.res.lastStart[addr] = start
