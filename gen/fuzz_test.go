@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -52,6 +53,9 @@ func FuzzWorkloadName(f *testing.F) {
 		if na == nb || defaultWorkloadName(na) != defaultWorkloadName(nb) {
 			return
 		}
+		if strings.HasPrefix(na, nb+".") || strings.HasPrefix(nb, na+".") {
+			t.Skip("one name is the other's package: no request can hold both") // "_" and "_._"
+		}
 		resp := Generate(twoServiceRequest(t, na, nb))
 		checkResponse(t, resp)
 		msg := resp.GetError()
@@ -97,6 +101,9 @@ func twoServiceRequest(t *testing.T, names ...string) *pluginpb.CodeGeneratorReq
 	return req
 }
 
+// quotedValue matches a Go-quoted string, as errors print option values.
+var quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
 // checkResponse checks what every response must be: an error and no files,
 // or files and no error; the error is clean text, and the response encodes.
 func checkResponse(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
@@ -114,7 +121,10 @@ func checkResponse(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
 	if len(resp.File) != 0 {
 		t.Errorf("error %q with %d files", msg, len(resp.File))
 	}
-	if strings.TrimSpace(msg) == "" || strings.Contains(msg, "%!") || strings.Contains(msg, "panic") {
+	// A user's value is quoted in the message and may hold anything; outside
+	// the quotes, "%!" would be a formatting mistake of ours.
+	ours := quotedValue.ReplaceAllString(msg, `""`)
+	if strings.TrimSpace(msg) == "" || strings.Contains(ours, "%!") || strings.Contains(ours, "panic") {
 		t.Errorf("unclean error %q", msg)
 	}
 }
