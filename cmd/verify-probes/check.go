@@ -29,6 +29,16 @@ func check(sites []site, cat *catalog) []finding {
 		if s.initNotSidecar {
 			add(proberules.Error, "", "an init container may have probes only as a sidecar, with restartPolicy: Always")
 		}
+		if e := s.decodeErr; e != nil {
+			// Nothing more is known of a probe that cannot be decoded.
+			msg := e.message
+			if i := slices.IndexFunc(s.container.Ports, func(cp corev1.ContainerPort) bool { return e.portName != "" && cp.Name == e.portName }); i >= 0 {
+				msg += fmt.Sprintf(": use %d, the number of the container's port %q", s.container.Ports[i].ContainerPort, e.portName)
+			}
+			add(proberules.Error, e.field, "%s", msg)
+			out[len(out)-1].Line = e.line
+			continue
+		}
 		for _, f := range proberules.Check(s.probeKind, s.probe, proberules.HandWritten) {
 			add(f.Severity, f.Field, "%s", f.Message)
 		}
@@ -48,6 +58,8 @@ type addFunc func(sev proberules.Severity, field, format string, args ...any)
 func checkService(t proberules.Target, cat *catalog, add addFunc) {
 	switch name := t.Service; {
 	case proberules.IsFixedName(name), cat.served[name]:
+	case name == healthServiceName:
+		add(proberules.Error, "", "service %q is the health-checking service itself: the health server never registers it as a health name, so the probe gets NOT_FOUND and always fails", name)
 	case cat.skipped[name]:
 		add(proberules.Error, "", "service %q is skipped by its health options (skip: true), so the health server never registers it", name)
 	default:
@@ -60,10 +72,10 @@ func checkService(t proberules.Target, cat *catalog, add addFunc) {
 }
 
 // checkTargetPort: a gRPC health probe should probe a port the container
-// declares. Containers that declare no ports are not checked, nor exec
-// probes of another host.
+// declares, even when it declares none (unless it is a patch's, see
+// checkDeclared). Exec probes of another host are not checked.
 func checkTargetPort(t proberules.Target, c *corev1.Container, add addFunc) {
-	if len(c.Ports) == 0 || t.Port == 0 {
+	if t.Port == 0 {
 		return
 	}
 	field := "grpc.port"
@@ -79,8 +91,20 @@ func checkTargetPort(t proberules.Target, c *corev1.Container, add addFunc) {
 			return
 		}
 	}
-	if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == t.Port }) {
-		add(proberules.Warning, field, "port %d is not among the container's ports (%s)", t.Port, portList(c.Ports))
+	checkDeclared(t.Port, field, c, add)
+}
+
+// checkDeclared warns when port is not one of the container's ports. A
+// container without an image and without ports is a patch's (the generator
+// writes strategic-merge patches of probes): its base declares the ports.
+func checkDeclared(port int32, field string, c *corev1.Container, add addFunc) {
+	switch {
+	case port < 1 || port > 65535: // proberules reports it
+	case len(c.Ports) == 0 && c.Image == "":
+	case len(c.Ports) == 0:
+		add(proberules.Warning, field, "container declares no ports; the probe's port %d is not declared", port)
+	case !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == port }):
+		add(proberules.Warning, field, "port %d is not among the container's ports (%s)", port, portList(c.Ports))
 	}
 }
 
@@ -104,9 +128,7 @@ func checkPort(p *corev1.Probe, c *corev1.Container, add addFunc) {
 		}
 		return
 	}
-	if len(c.Ports) > 0 && !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == port.IntVal }) {
-		add(proberules.Warning, field, "port %d is not among the container's ports (%s)", port.IntVal, portList(c.Ports))
-	}
+	checkDeclared(port.IntVal, field, c, add)
 }
 
 func portList(ports []corev1.ContainerPort) string {

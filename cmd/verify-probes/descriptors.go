@@ -12,10 +12,15 @@ import (
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
+// healthServiceName is the gRPC health-checking service. A descriptor set
+// holds it when the protos import it, but the runtime never registers it as
+// a health name: a probe that names it gets NOT_FOUND.
+const healthServiceName = "grpc.health.v1.Health"
+
 // catalog is what the descriptors say about health names: which services the
 // health server registers and which it does not because they are skipped.
 type catalog struct {
-	served  map[string]bool // fully-qualified service names, not skipped
+	served  map[string]bool // fully-qualified service names, not skipped, nor healthServiceName
 	skipped map[string]bool // fully-qualified service names skipped by our options
 }
 
@@ -51,6 +56,9 @@ func loadCatalog(paths []string) (*catalog, error) {
 				if pkg := f.GetPackage(); pkg != "" {
 					name = pkg + "." + name
 				}
+				if name == healthServiceName {
+					continue // neither served nor a suggestion; checkService names it
+				}
 				skip := fileSkip
 				if v := skipOption(proto.GetExtension(s.GetOptions(), optionsv1.E_Service)); v != nil {
 					skip = v
@@ -76,7 +84,8 @@ func skipOption(ext any) *bool {
 	return h.Skip
 }
 
-// candidates returns the names a misspelt health name may have meant, sorted.
+// candidates returns the names a misspelt health name may have meant, sorted:
+// the served ones, so never a skipped service nor healthServiceName.
 func (c *catalog) candidates() []string {
 	names := []string{"liveness", "readiness"}
 	for n := range c.served {

@@ -20,8 +20,9 @@ import (
 
 // The test protos: helloworld.Greeter; shop.v2.Cart and shop.v2.Checkout
 // (skipped by its service option); legacy.Old (skipped by its file option)
-// and legacy.Kept (which sets skip: false).
-var testProtos = []string{"helloworld/helloworld.proto", "shop/v2/cart.proto", "legacy/legacy.proto"}
+// and legacy.Kept (which sets skip: false); grpc.health.v1.Health, which the
+// runtime never registers as a health name.
+var testProtos = []string{"helloworld/helloworld.proto", "shop/v2/cart.proto", "legacy/legacy.proto", "grpc/health/v1/health.proto"}
 
 // compileProtos compiles testdata/proto in-process, resolving our options
 // from the repository's proto directory, and returns the files.
@@ -139,8 +140,8 @@ func TestRun(t *testing.T) {
 		{
 			name: "exec timeouts do not fit", args: []string{"--descriptors", "$DESC", m + "timeouts.yaml"},
 			wantStdout: lines(
-				`testdata/manifests/timeouts.yaml:11: warning: Deployment/greeter greeter readinessProbe.timeoutSeconds: grpc_health_probe may take -connect-timeout 1s + -rpc-timeout 1s = 2s, more than timeoutSeconds 1, so the kubelet kills it and counts a failure: raise timeoutSeconds to 2 or lower the timeouts`,
-				`testdata/manifests/timeouts.yaml:14: warning: Deployment/greeter greeter livenessProbe.timeoutSeconds: grpc_health_probe may take -connect-timeout 3s + -rpc-timeout 2s = 5s, more than timeoutSeconds 4, so the kubelet kills it and counts a failure: raise timeoutSeconds to 5 or lower the timeouts`,
+				`testdata/manifests/timeouts.yaml:11: warning: Deployment/greeter greeter readinessProbe.timeoutSeconds: grpc_health_probe's -connect-timeout 1s + -rpc-timeout 1s = 2s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds 1 or the kubelet may kill the probe and count a failure; raise timeoutSeconds to 3 or lower the timeouts`,
+				`testdata/manifests/timeouts.yaml:14: warning: Deployment/greeter greeter livenessProbe.timeoutSeconds: grpc_health_probe's -connect-timeout 3s + -rpc-timeout 2s = 5s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds 4 or the kubelet may kill the probe and count a failure; raise timeoutSeconds to 6 or lower the timeouts`,
 			),
 		},
 		{
@@ -169,11 +170,11 @@ func TestRun(t *testing.T) {
 			name: "probe rules", args: []string{"--descriptors", "$DESC", m + "rules.yaml"}, wantCode: 1,
 			wantStdout: lines(
 				`testdata/manifests/rules.yaml:9: error: Pod/rules init readinessProbe: an init container may have probes only as a sidecar, with restartPolicy: Always`,
-				`testdata/manifests/rules.yaml:14: error: Pod/rules app livenessProbe.grpc.port: must be between 1 and 65535, inclusive, not 0`,
-				`testdata/manifests/rules.yaml:14: error: Pod/rules app livenessProbe.successThreshold: must be 1 for liveness probes, not 2`,
-				`testdata/manifests/rules.yaml:17: error: Pod/rules app readinessProbe.periodSeconds: must be greater than or equal to 0, not -1`,
-				`testdata/manifests/rules.yaml:17: error: Pod/rules app readinessProbe.terminationGracePeriodSeconds: must not be set for readiness probes`,
-				`testdata/manifests/rules.yaml:17: error: Pod/rules app readinessProbe: may not specify more than 1 handler type, found tcpSocket, grpc`,
+				`testdata/manifests/rules.yaml:15: error: Pod/rules app livenessProbe.grpc.port: must be between 1 and 65535, inclusive, not 0`,
+				`testdata/manifests/rules.yaml:15: error: Pod/rules app livenessProbe.successThreshold: must be 1 for liveness probes, not 2`,
+				`testdata/manifests/rules.yaml:18: error: Pod/rules app readinessProbe.periodSeconds: must be greater than or equal to 0, not -1`,
+				`testdata/manifests/rules.yaml:18: error: Pod/rules app readinessProbe.terminationGracePeriodSeconds: must not be set for readiness probes`,
+				`testdata/manifests/rules.yaml:18: error: Pod/rules app readinessProbe: may not specify more than 1 handler type, found tcpSocket, grpc`,
 			),
 		},
 		{
@@ -186,12 +187,12 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name: "stdin", args: []string{"--descriptors=$DESC", "-"}, wantCode: 1,
-			stdin:      "# helm template output\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: c\n    readinessProbe:\n      grpc: {port: 1, service: helloworld.Greetr}\n",
+			stdin:      "# helm template output\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: c\n    readinessProbe:\n      grpc: {port: 1, service: helloworld.Greetr}\n    ports: [{containerPort: 1}]\n",
 			wantStdout: lines(`<stdin>:10: error: Pod/p c readinessProbe: unknown health service "helloworld.Greetr": not in the descriptors, nor "liveness", "readiness" or ""; did you mean "helloworld.Greeter"?`),
 		},
 		{
 			name: "merge keys", args: []string{"--descriptors", "$DESC", "-"}, wantCode: 1,
-			stdin:      "apiVersion: v1\nkind: Pod\nmetadata: {name: merged}\nspec:\n  containers:\n  - name: c\n    readinessProbe:\n      <<: {periodSeconds: -1}\n      grpc: {port: 1, service: helloworld.Greeter}\n",
+			stdin:      "apiVersion: v1\nkind: Pod\nmetadata: {name: merged}\nspec:\n  containers:\n  - name: c\n    readinessProbe:\n      <<: {periodSeconds: -1}\n      grpc: {port: 1, service: helloworld.Greeter}\n    ports: [{containerPort: 1}]\n",
 			wantStdout: lines(`<stdin>:7: error: Pod/merged c readinessProbe.periodSeconds: must be greater than or equal to 0, not -1`),
 		},
 		{
@@ -259,7 +260,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name: "json with a namespace", args: []string{"--descriptors", "$DESC", "--format=json", "-"}, wantCode: 1,
-			stdin: "kind: Pod\napiVersion: v1\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n  - name: c\n    startupProbe: {grpc: {port: 1, service: x}}\n",
+			stdin: "kind: Pod\napiVersion: v1\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n  - name: c\n    startupProbe: {grpc: {port: 1, service: x}}\n    ports: [{containerPort: 1}]\n",
 			wantStdout: `[
   {
     "file": "<stdin>",
@@ -285,8 +286,43 @@ func TestRun(t *testing.T) {
 			wantStderr: "verify-probes: testdata/manifests/broken.yaml:4: did not find expected key\n",
 		},
 		{
-			name: "wrong type", args: []string{"--descriptors", "$DESC", m + "badtype.yaml"}, wantCode: 2,
-			wantStderr: "verify-probes: testdata/manifests/badtype.yaml:5: Pod/badtype: spec.containers.readinessProbe.grpc.port: want int32, not string\n",
+			name: "wrong type outside the probes", args: []string{"--descriptors", "$DESC", m + "badtype.yaml"}, wantCode: 2,
+			wantStderr: "verify-probes: testdata/manifests/badtype.yaml:5: Pod/badtype: spec.containers.ports.containerPort: want int32, not string\n",
+		},
+		{
+			name: "wrong types confined to probes", args: []string{"--descriptors", "$DESC", m + "probetypes.yaml"}, wantCode: 1,
+			wantStdout: lines(
+				`testdata/manifests/probetypes.yaml:13: error: Pod/probetypes app livenessProbe.grpc.port: grpc probes need a numeric port; named ports are not allowed: use 50051, the number of the container's port "grpc"`,
+				`testdata/manifests/probetypes.yaml:14: error: Pod/probetypes app readinessProbe: unknown health service "helloworld.Greetr": not in the descriptors, nor "liveness", "readiness" or ""; did you mean "helloworld.Greeter"?`,
+				`testdata/manifests/probetypes.yaml:21: error: Pod/probetypes app startupProbe.grpc.port: grpc probes need a numeric port, not the string "50051": remove the quotes`,
+				`testdata/manifests/probetypes.yaml:27: error: Pod/probetypes sidecar readinessProbe.periodSeconds: want int32, not string`,
+				`testdata/manifests/probetypes.yaml:28: error: Pod/probetypes sidecar livenessProbe: want a mapping, not string`,
+				`testdata/manifests/probetypes.yaml:30: error: Pod/probetypes sidecar startupProbe.grpc.port: grpc probes need a numeric port; named ports are not allowed`,
+			),
+		},
+		{
+			name: "liveness probe names \"\" or readiness", args: []string{"--descriptors", "$DESC", m + "livenessnames.yaml"},
+			wantStdout: lines(
+				`testdata/manifests/livenessnames.yaml:11: warning: Deployment/names default livenessProbe: liveness probe checks "" (no service), which follows every service in this runtime: a failing dependency would restart the pod; probe "liveness"`,
+				`testdata/manifests/livenessnames.yaml:16: warning: Deployment/names readiness livenessProbe: liveness probe checks "readiness", which follows every service: a failing dependency would restart the pod; probe "liveness"`,
+				`testdata/manifests/livenessnames.yaml:21: warning: Deployment/names exec livenessProbe: liveness probe checks "" (no service), which follows every service in this runtime: a failing dependency would restart the pod; probe "liveness"`,
+			),
+		},
+		{
+			name: "grpc.health.v1.Health is not a health name", args: []string{"--descriptors", "$DESC", m + "healthservice.yaml"}, wantCode: 1,
+			wantStdout: lines(
+				`testdata/manifests/healthservice.yaml:12: error: Deployment/greeter greeter readinessProbe: service "grpc.health.v1.Health" is the health-checking service itself: the health server never registers it as a health name, so the probe gets NOT_FOUND and always fails`,
+				`testdata/manifests/healthservice.yaml:14: error: Deployment/greeter greeter startupProbe: unknown health service "grpc.health.v1.Heath": not in the descriptors, nor "liveness", "readiness" or ""`,
+			),
+		},
+		{
+			name: "containers that declare no ports", args: []string{"--descriptors", "$DESC", m + "noports.yaml"},
+			wantStdout: lines(
+				`testdata/manifests/noports.yaml:9: warning: Pod/noports app readinessProbe.grpc.port: container declares no ports; the probe's port 50051 is not declared`,
+				`testdata/manifests/noports.yaml:11: warning: Pod/noports app livenessProbe.exec.command: container declares no ports; the probe's port 50051 is not declared`,
+				`testdata/manifests/noports.yaml:14: warning: Pod/noports app startupProbe.tcpSocket.port: container declares no ports; the probe's port 50051 is not declared`,
+				`testdata/manifests/noports.yaml:25: warning: Pod/noports empty readinessProbe.httpGet.port: container declares no ports; the probe's port 8080 is not declared`,
+			),
 		},
 		{
 			name: "duplicate key", args: []string{"--descriptors", "$DESC", m + "duplicate.yaml"}, wantCode: 2,
@@ -414,7 +450,7 @@ func TestFindProbes(t *testing.T) {
 		"deployment.yaml:44 Deployment/greeter proxy readiness",
 		"job.yaml:12 Job/once once readiness",
 		"list.yaml:12 Pod/in-list a readiness",
-		"list.yaml:25 Deployment/in-deployment-list b readiness",
+		"list.yaml:26 Deployment/in-deployment-list b readiness",
 		"cronjob.yml:15 CronJob/nightly nightly startup",
 		"pod.yaml:12 Pod/web web liveness",
 		"pod.yaml:14 Pod/web web readiness",

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -82,7 +83,28 @@ type site struct {
 	// (restartPolicy Always): the API server allows it no probes.
 	initNotSidecar bool
 	probeKind      proberules.Kind
-	probe          *corev1.Probe
+	probe          *corev1.Probe // nil when decodeErr is set
+	// decodeErr is set for a probe of the wrong shape, such as a grpc probe
+	// with a named port: the document's other probes are still checked.
+	decodeErr *probeError
+}
+
+// probeError is why a probe cannot be decoded, at the line of the field at
+// fault.
+type probeError struct {
+	line    int
+	field   string // within the probe, as in proberules.Finding; "" for the probe as a whole
+	message string
+	// portName is the name a grpc probe gives as its port.
+	portName string
+}
+
+// probeKey names one probe of a pod spec: the container list, the index in
+// it and the probe's kind.
+type probeKey struct {
+	list  string // containers or initContainers
+	index int
+	kind  proberules.Kind
 }
 
 type groupKind struct{ group, kind string }
@@ -192,8 +214,10 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 	}
 
 	var spec corev1.PodSpec
+	var broken map[probeKey]*probeError
 	v, err := jsonValue(specNode)
 	if err == nil {
+		broken = takeBrokenProbes(v, specNode)
 		var data []byte
 		if data, err = json.Marshal(v); err == nil {
 			// Case-sensitive and lenient about unknown fields, as the API
@@ -205,9 +229,111 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 	if err != nil {
 		return fmt.Errorf("%s:%d: %s/%s: %s", r.file, specKey.Line, w.kind, w.name, decodeError(strings.Join(keys, "."), err))
 	}
-	r.containers(w, specNode, "containers", spec.Containers, false)
-	r.containers(w, specNode, "initContainers", spec.InitContainers, true)
+	r.containers(w, specNode, "containers", spec.Containers, false, broken)
+	r.containers(w, specNode, "initContainers", spec.InitContainers, true, broken)
 	return nil
+}
+
+// probeKinds are the probe kinds in the order a container's probes are read.
+var probeKinds = []proberules.Kind{proberules.Liveness, proberules.Readiness, proberules.Startup}
+
+// takeBrokenProbes decodes each probe of the pod spec v (the JSON value of
+// specNode) on its own, and removes from v those that cannot be decoded, so
+// that a type error confined to one probe (a grpc probe's named port) is that
+// probe's finding and the rest of the document is still checked. Any other
+// type error still makes the document unreadable.
+func takeBrokenProbes(v any, specNode *yaml.Node) map[probeKey]*probeError {
+	spec, _ := v.(map[string]any)
+	var broken map[probeKey]*probeError
+	for _, list := range []string{"containers", "initContainers"} {
+		items, _ := spec[list].([]any)
+		_, seq := lookup(specNode, list)
+		for i, item := range items {
+			c, _ := item.(map[string]any)
+			var itemNode *yaml.Node
+			if seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
+				itemNode = seq.Content[i]
+			}
+			for _, kind := range probeKinds {
+				pv, ok := c[kind.Field()]
+				if !ok || pv == nil {
+					continue
+				}
+				data, err := json.Marshal(pv)
+				if err == nil {
+					err = k8sjson.UnmarshalCaseSensitivePreserveInts(data, new(corev1.Probe))
+				}
+				if err == nil {
+					continue
+				}
+				keyNode, probeNode := lookup(itemNode, kind.Field())
+				if broken == nil {
+					broken = map[probeKey]*probeError{}
+				}
+				broken[probeKey{list, i, kind}] = probeDecodeError(err, keyNode, probeNode, itemNode)
+				delete(c, kind.Field())
+			}
+		}
+	}
+	return broken
+}
+
+// probeTypeError matches a type error of encoding/json (sigs.k8s.io/json's
+// fork, whose error type is internal): the JSON value, the Go path of the
+// field (from the struct's type name, naming embedded structs) and the type
+// wanted. A probe that is not an object has no struct field.
+var probeTypeError = regexp.MustCompile(`^json: cannot unmarshal (.+) into Go (?:struct field (\S+)|value) of type (\S+)$`)
+
+// probeDecodeError words err, the error decoding one probe, at the line of
+// the field at fault: keyNode and probeNode are the probe's key and value,
+// item the container's node.
+func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *probeError {
+	e := &probeError{message: err.Error()}
+	if keyNode != nil {
+		e.line = keyNode.Line
+	} else if item != nil {
+		e.line = item.Line
+	}
+	m := probeTypeError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return e
+	}
+	value, goPath, want := m[1], m[2], m[3]
+	if goPath == "" {
+		e.message = "want a mapping, not " + value
+		return e
+	}
+	var fields []string
+	for _, p := range strings.Split(goPath, ".")[1:] {
+		if p != "" && !unicode.IsUpper(rune(p[0])) {
+			fields = append(fields, p)
+		}
+	}
+	e.field = strings.Join(fields, ".")
+	e.message = fmt.Sprintf("want %s, not %s", want, value)
+	// The line of the deepest key found; a list in the path (httpHeaders)
+	// does not say which item.
+	var valueNode *yaml.Node
+	n := probeNode
+	for _, f := range fields {
+		k, v := lookup(n, f)
+		if k == nil {
+			valueNode = nil
+			break
+		}
+		e.line, n, valueNode = k.Line, v, v
+	}
+	if e.field == "grpc.port" && value == "string" {
+		if valueNode == nil {
+			e.message = "grpc probes need a numeric port; named ports are not allowed"
+		} else if _, err := strconv.ParseInt(valueNode.Value, 10, 32); err == nil {
+			e.message = fmt.Sprintf("grpc probes need a numeric port, not the string %q: remove the quotes", valueNode.Value)
+		} else {
+			e.message = "grpc probes need a numeric port; named ports are not allowed"
+			e.portName = valueNode.Value
+		}
+	}
+	return e
 }
 
 var typeError = regexp.MustCompile(`^json: cannot unmarshal (\w+) into Go struct field (\S+) of type (\S+)$`)
@@ -232,7 +358,7 @@ func decodeError(prefix string, err error) string {
 
 type workload struct{ kind, name, namespace string }
 
-func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []corev1.Container, init bool) {
+func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []corev1.Container, init bool, broken map[probeKey]*probeError) {
 	_, seq := lookup(spec, field)
 	for i := range cs {
 		c := &cs[i]
@@ -245,7 +371,8 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 			kind  proberules.Kind
 			probe *corev1.Probe
 		}{{proberules.Liveness, c.LivenessProbe}, {proberules.Readiness, c.ReadinessProbe}, {proberules.Startup, c.StartupProbe}} {
-			if pk.probe == nil {
+			decodeErr := broken[probeKey{field, i, pk.kind}]
+			if pk.probe == nil && decodeErr == nil {
 				continue
 			}
 			line := 0
@@ -261,6 +388,7 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 				initNotSidecar: init && !sidecar,
 				probeKind:      pk.kind,
 				probe:          pk.probe,
+				decodeErr:      decodeErr,
 			})
 		}
 	}

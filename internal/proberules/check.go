@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -17,8 +18,9 @@ import (
 // The rules are the API server's (k8s.io/kubernetes pkg/apis/core/validation:
 // validateProbe, validateHandler and the liveness, readiness and startup
 // specifics) plus two of ours: grpc_health_probe's arguments must be usable
-// and its timeouts must fit in timeoutSeconds, and a liveness probe must not
-// name a service.
+// and its timeouts must fit in timeoutSeconds, and a gRPC liveness probe must
+// name [LivenessName]: every other name, "" included, follows the services'
+// health, so a failing dependency would restart the pod.
 func Check(kind Kind, p *corev1.Probe, mode Mode) []Finding {
 	if p == nil {
 		return nil
@@ -166,8 +168,17 @@ func (c *checker) target(kind Kind, p *corev1.Probe) {
 	if !ok {
 		return
 	}
-	if kind == Liveness && t.Service != LivenessName && t.Service != OverallName {
-		c.add(Warning, "", "liveness probe checks %q: a failing dependency would restart the pod; probe %q", t.Service, LivenessName)
+	if kind == Liveness && t.Service != LivenessName {
+		// In our runtime only LivenessName ignores the services: "" and
+		// ReadinessName follow every one of them, other names one service.
+		var why string
+		switch t.Service {
+		case OverallName:
+			why = " (no service), which follows every service in this runtime"
+		case ReadinessName:
+			why = ", which follows every service"
+		}
+		c.add(Warning, "", "liveness probe checks %q%s: a failing dependency would restart the pod; probe %q", t.Service, why, LivenessName)
 	}
 	if !t.Exec {
 		return
@@ -198,11 +209,14 @@ func (c *checker) target(kind Kind, p *corev1.Probe) {
 		timeout = DefaultTimeoutSeconds
 	}
 	if timeout > 0 && t.ConnectTimeout > 0 && t.RPCTimeout > 0 {
+		// The kubelet's timeout runs from starting the process, so the
+		// probe's own timeouts must end strictly before it: equal is too
+		// late. The generator gives each 40% of timeoutSeconds.
 		need := t.ConnectTimeout + t.RPCTimeout
-		if need.Seconds() > float64(timeout) {
+		if limit := time.Duration(timeout) * time.Second; need >= limit {
 			c.add(Warning, "timeoutSeconds",
-				"grpc_health_probe may take -connect-timeout %s + -rpc-timeout %s = %s, more than timeoutSeconds %d, so the kubelet kills it and counts a failure: raise timeoutSeconds to %d or lower the timeouts",
-				t.ConnectTimeout, t.RPCTimeout, need, timeout, int64((need+999_999_999)/1_000_000_000))
+				"grpc_health_probe's -connect-timeout %s + -rpc-timeout %s = %s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds %d or the kubelet may kill the probe and count a failure; raise timeoutSeconds to %d or lower the timeouts",
+				t.ConnectTimeout, t.RPCTimeout, need, timeout, int64(need/time.Second)+1)
 		}
 	}
 }

@@ -33,7 +33,11 @@ func warningAt(field, msg string) Finding {
 }
 
 func TestCheck(t *testing.T) {
-	const fits = "-connect-timeout=1s"
+	const (
+		fits              = "-connect-timeout=1s"
+		livenessOverall   = `liveness probe checks "" (no service), which follows every service in this runtime: a failing dependency would restart the pod; probe "liveness"`
+		livenessReadiness = `liveness probe checks "readiness", which follows every service: a failing dependency would restart the pod; probe "liveness"`
+	)
 	tests := []struct {
 		name string
 		kind Kind
@@ -43,7 +47,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{name: "nil probe", kind: Liveness, p: nil},
 		{name: "generated grpc", kind: Readiness, p: timed(grpcProbe(50051, "helloworld.Greeter"))},
-		{name: "generated exec", kind: Liveness, p: timed(execProbe("/bin/grpc_health_probe", "-addr=:50051", "-service=liveness", "-connect-timeout=1s", "-rpc-timeout=2s"))},
+		{name: "generated exec", kind: Liveness, p: timed(execProbe("/bin/grpc_health_probe", "-addr=:50051", "-service=liveness", "-connect-timeout=1s", "-rpc-timeout=1s"))},
 		{name: "hand-written defaults", kind: Liveness, mode: HandWritten, p: grpcProbe(50051, "liveness")},
 		{name: "hand-written startup defaults", kind: Startup, mode: HandWritten, p: grpcProbe(50051, "")},
 		{
@@ -56,7 +60,7 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
-			name: "generated liveness success 0", kind: Liveness, p: with(timed(grpcProbe(50051, "")), func(p *corev1.Probe) { p.SuccessThreshold = 0 }),
+			name: "generated liveness success 0", kind: Liveness, p: with(timed(grpcProbe(50051, "liveness")), func(p *corev1.Probe) { p.SuccessThreshold = 0 }),
 			want: []Finding{errorAt("successThreshold", "must be 1 for liveness probes, not 0")},
 		},
 		{
@@ -77,7 +81,7 @@ func TestCheck(t *testing.T) {
 			want: []Finding{errorAt("initialDelaySeconds", "must be greater than or equal to 0, not -1")},
 		},
 		{
-			name: "liveness success 2", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = 2 }),
+			name: "liveness success 2", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, "liveness"), func(p *corev1.Probe) { p.SuccessThreshold = 2 }),
 			want: []Finding{errorAt("successThreshold", "must be 1 for liveness probes, not 2")},
 		},
 		{
@@ -85,7 +89,7 @@ func TestCheck(t *testing.T) {
 			want: []Finding{errorAt("successThreshold", "must be 1 for startup probes, not 3")},
 		},
 		{
-			name: "liveness success -1", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = -1 }),
+			name: "liveness success -1", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, "liveness"), func(p *corev1.Probe) { p.SuccessThreshold = -1 }),
 			want: []Finding{errorAt("successThreshold", "must be greater than or equal to 0, not -1")},
 		},
 		{name: "readiness success 3", kind: Readiness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.SuccessThreshold = 3 })},
@@ -93,7 +97,7 @@ func TestCheck(t *testing.T) {
 			name: "readiness grace period", kind: Readiness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(30)) }),
 			want: []Finding{errorAt("terminationGracePeriodSeconds", "must not be set for readiness probes")},
 		},
-		{name: "liveness grace period", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, ""), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(30)) })},
+		{name: "liveness grace period", kind: Liveness, mode: HandWritten, p: with(grpcProbe(50051, "liveness"), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(30)) })},
 		{
 			name: "startup grace period 0", kind: Startup, p: with(timed(grpcProbe(50051, "")), func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(0)) }),
 			want: []Finding{errorAt("terminationGracePeriodSeconds", "must be greater than 0, not 0")},
@@ -140,31 +144,76 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "liveness names readiness, generated", kind: Liveness, p: timed(grpcProbe(50051, "readiness")),
-			want: []Finding{errorAt("", `liveness probe checks "readiness": a failing dependency would restart the pod; probe "liveness"`)},
+			want: []Finding{errorAt("", livenessReadiness)},
 		},
+		{
+			name: "liveness names readiness, hand-written", kind: Liveness, mode: HandWritten, p: grpcProbe(50051, "readiness"),
+			want: []Finding{warningAt("", livenessReadiness)},
+		},
+		{
+			name: "liveness without service, hand-written", kind: Liveness, mode: HandWritten,
+			p:    &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 50051}}},
+			want: []Finding{warningAt("", livenessOverall)},
+		},
+		{
+			name: "liveness names \"\", generated", kind: Liveness, p: timed(grpcProbe(50051, "")),
+			want: []Finding{errorAt("", livenessOverall)},
+		},
+		{
+			name: "liveness exec without -service, hand-written", kind: Liveness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-addr=:50051"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
+			want: []Finding{warningAt("", livenessOverall)},
+		},
+		{
+			name: "liveness exec names a service, generated", kind: Liveness,
+			p:    timed(execProbe("grpc_health_probe", "-addr=:50051", "-service=helloworld.Greeter", "-connect-timeout=1s", "-rpc-timeout=1s")),
+			want: []Finding{errorAt("", `liveness probe checks "helloworld.Greeter": a failing dependency would restart the pod; probe "liveness"`)},
+		},
+		{name: "liveness names liveness, generated", kind: Liveness, p: timed(grpcProbe(50051, "liveness"))},
+		{name: "readiness without service", kind: Readiness, mode: HandWritten, p: grpcProbe(50051, "")},
+		{name: "startup without service", kind: Startup, p: timed(grpcProbe(50051, ""))},
+		{name: "liveness http", kind: Liveness, mode: HandWritten, p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(8080)}}}},
 		{name: "readiness names a service", kind: Readiness, mode: HandWritten, p: grpcProbe(50051, "helloworld.Greeter")},
 		{
 			name: "exec defaults do not fit the default timeout, hand-written", kind: Readiness, mode: HandWritten,
 			p:    execProbe("/bin/grpc_health_probe", "-addr=:50051"),
-			want: []Finding{warningAt("timeoutSeconds", "grpc_health_probe may take -connect-timeout 1s + -rpc-timeout 1s = 2s, more than timeoutSeconds 1, so the kubelet kills it and counts a failure: raise timeoutSeconds to 2 or lower the timeouts")},
+			want: []Finding{warningAt("timeoutSeconds", "grpc_health_probe's -connect-timeout 1s + -rpc-timeout 1s = 2s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds 1 or the kubelet may kill the probe and count a failure; raise timeoutSeconds to 3 or lower the timeouts")},
 		},
 		{
 			name: "exec timeouts do not fit, generated", kind: Readiness,
 			p:    with(timed(execProbe("grpc-health-probe", "--addr", "localhost:50051", "-connect-timeout", "2s", "-rpc-timeout=1500ms")), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
-			want: []Finding{errorAt("timeoutSeconds", "grpc_health_probe may take -connect-timeout 2s + -rpc-timeout 1.5s = 3.5s, more than timeoutSeconds 3, so the kubelet kills it and counts a failure: raise timeoutSeconds to 4 or lower the timeouts")},
+			want: []Finding{errorAt("timeoutSeconds", "grpc_health_probe's -connect-timeout 2s + -rpc-timeout 1.5s = 3.5s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds 3 or the kubelet may kill the probe and count a failure; raise timeoutSeconds to 4 or lower the timeouts")},
 		},
 		{
-			name: "exec timeouts fit exactly", kind: Readiness, mode: HandWritten,
-			p: with(execProbe("grpc_health_probe", "-addr=:50051", fits, "-rpc-timeout=1s"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			name: "exec timeouts equal timeoutSeconds, hand-written", kind: Readiness, mode: HandWritten,
+			p:    with(execProbe("grpc_health_probe", "-addr=:50051", fits, "-rpc-timeout=1s"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			want: []Finding{warningAt("timeoutSeconds", "grpc_health_probe's -connect-timeout 1s + -rpc-timeout 1s = 2s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds 2 or the kubelet may kill the probe and count a failure; raise timeoutSeconds to 3 or lower the timeouts")},
+		},
+		{
+			name: "exec timeouts equal timeoutSeconds, generated", kind: Readiness,
+			p:    timed(execProbe("grpc_health_probe", "-addr=:50051", "-connect-timeout=1500ms", "-rpc-timeout=1500ms")),
+			want: []Finding{errorAt("timeoutSeconds", "grpc_health_probe's -connect-timeout 1.5s + -rpc-timeout 1.5s = 3s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds 3 or the kubelet may kill the probe and count a failure; raise timeoutSeconds to 4 or lower the timeouts")},
+		},
+		{
+			name: "exec timeouts fit", kind: Readiness, mode: HandWritten,
+			p: with(execProbe("grpc_health_probe", "-addr=:50051", fits, "-rpc-timeout=1s"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
+		},
+		{
+			name: "exec timeouts fit the default timeout", kind: Readiness, mode: HandWritten,
+			p: execProbe("grpc_health_probe", "-addr=:50051", "-connect-timeout=400ms", "-rpc-timeout=400ms"),
+		},
+		{
+			name: "exec timeouts just below timeoutSeconds, generated", kind: Readiness,
+			p: timed(execProbe("grpc_health_probe", "-addr=:50051", "-connect-timeout=1500ms", "-rpc-timeout=1499ms")),
 		},
 		{
 			name: "exec without addr", kind: Readiness, mode: HandWritten,
-			p:    with(execProbe("grpc_health_probe", "-service=x"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p:    with(execProbe("grpc_health_probe", "-service=x"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{errorAt("exec.command", "grpc_health_probe needs -addr, such as -addr=:50051")},
 		},
 		{
 			name: "exec bad addr and durations", kind: Readiness, mode: HandWritten,
-			p: with(execProbe("grpc_health_probe", "-addr=localhost", "-connect-timeout=5", "-rpc-timeout=0s"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p: with(execProbe("grpc_health_probe", "-addr=localhost", "-connect-timeout=5", "-rpc-timeout=0s"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{
 				errorAt("exec.command", `grpc_health_probe rejects its arguments: invalid value "5" for -connect-timeout: a duration such as 1s or 500ms`),
 				errorAt("exec.command", `-addr "localhost" must be host:port, such as :50051`),
@@ -174,12 +223,12 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "exec named port", kind: Readiness, mode: HandWritten,
-			p:    with(execProbe("grpc_health_probe", "-addr=:grpc"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p:    with(execProbe("grpc_health_probe", "-addr=:grpc"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{errorAt("exec.command", `-addr ":grpc": port must be a number between 1 and 65535`)},
 		},
 		{
 			name: "exec version and help", kind: Readiness, mode: HandWritten,
-			p: with(execProbe("grpc_health_probe", "-version", "-h", "-addr=:1"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p: with(execProbe("grpc_health_probe", "-version", "-h", "-addr=:1"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{
 				errorAt("exec.command", "grpc_health_probe rejects its arguments: -version prints the version and exits 0 without probing"),
 				errorAt("exec.command", "grpc_health_probe rejects its arguments: -h prints usage and exits without probing"),
@@ -187,17 +236,17 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "exec missing value", kind: Readiness, mode: HandWritten,
-			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-service"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-service"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{errorAt("exec.command", "grpc_health_probe rejects its arguments: flag needs an argument: -service")},
 		},
 		{
 			name: "exec unknown flag, hand-written", kind: Readiness, mode: HandWritten,
-			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-new-flag", "-service=x"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-new-flag", "-service=x"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{warningAt("exec.command", "flag -new-flag is unknown to grpc_health_probe v0.4")},
 		},
 		{
 			name: "exec bad bool", kind: Readiness, mode: HandWritten,
-			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-tls=maybe"), func(p *corev1.Probe) { p.TimeoutSeconds = 2 }),
+			p:    with(execProbe("grpc_health_probe", "-addr=:1", "-tls=maybe"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{errorAt("exec.command", `grpc_health_probe rejects its arguments: invalid boolean value "maybe" for -tls`)},
 		},
 		{

@@ -81,11 +81,11 @@ func (f Finding) String() string {
 }
 
 // The health names our runtime's health server registers besides each
-// service's fully-qualified name.
+// service's fully-qualified name (healthreg's contract).
 const (
-	LivenessName  = "liveness"  // the process is alive; a liveness probe names it
+	LivenessName  = "liveness"  // the server is serving; checks never affect it: the only name for a liveness probe
 	ReadinessName = "readiness" // every service that counts toward readiness is serving
-	OverallName   = ""          // the server as a whole, and grpc_health_probe's default
+	OverallName   = ""          // no service: the probe default and grpc_health_probe's; follows ReadinessName
 )
 
 // IsFixedName reports whether name is one of the names the health server
