@@ -21,16 +21,22 @@ func quietRegistry(opts ...Option) *Registry {
 	return New(append([]Option{WithLogger(slog.New(slog.DiscardHandler)), WithDrainDelay(0)}, opts...)...)
 }
 
-// benchCheck measures Check over loopback against whatever register puts on
-// the server, with parallel clients sharing one connection.
-func benchCheck(b *testing.B, register func(*grpc.Server)) {
+// benchClient serves whatever register puts on a server over loopback and
+// returns a client for it; both end with the benchmark.
+func benchClient(b *testing.B, register func(*grpc.Server)) healthpb.HealthClient {
 	lis := listen(b)
 	srv := grpc.NewServer()
 	register(srv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	defer func() { srv.Stop(); <-served }()
-	client := dial(b, lis.Addr().String())
+	b.Cleanup(func() { srv.Stop(); <-served })
+	return dial(b, lis.Addr().String())
+}
+
+// benchCheck measures Check's throughput, with parallel clients sharing one
+// connection.
+func benchCheck(b *testing.B, register func(*grpc.Server)) {
+	client := benchClient(b, register)
 	req := &healthpb.HealthCheckRequest{Service: "bench.A"}
 
 	b.ReportAllocs()
@@ -46,24 +52,74 @@ func benchCheck(b *testing.B, register func(*grpc.Server)) {
 	})
 }
 
-// BenchmarkCheck is Check through the registry, which answers with
-// grpc-go's own server: compare with BenchmarkCheckBare in the same run.
-func BenchmarkCheck(b *testing.B) {
+// benchCheckLatency measures what one probe waits for: Check after Check
+// from one goroutine, nothing else on the connection, reporting the median
+// and 99th percentile of each call's duration.
+func benchCheckLatency(b *testing.B, register func(*grpc.Server)) {
+	client := benchClient(b, register)
+	req := &healthpb.HealthCheckRequest{Service: "bench.A"}
+	ctx := context.Background()
+	if _, err := client.Check(ctx, req); err != nil { // connect outside the loop
+		b.Fatal(err)
+	}
+
+	var latencies []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		resp, err := client.Check(ctx, req)
+		latencies = append(latencies, time.Since(start))
+		if err != nil || resp.GetStatus() != SERVING {
+			b.Fatalf("Check = %v, %v", resp, err)
+		}
+	}
+	reportPercentiles(b, latencies, "check")
+}
+
+// benchRegistry is a ready registry with 21 services, bench.A among them,
+// as BenchmarkCheck and BenchmarkCheckLatency serve it.
+func benchRegistry(b *testing.B) *Registry {
 	r := quietRegistry()
-	defer r.Shutdown(context.Background(), nil)
+	b.Cleanup(func() { r.Shutdown(context.Background(), nil) })
 	for i := range 20 {
 		r.Register(fmt.Sprintf("bench.S%d", i))
 	}
 	r.Register("bench.A")
+	r.SetLive(true)
 	r.SetReady()
+	return r
+}
+
+// bareHealth registers a bare grpc-go health server with bench.A SERVING.
+func bareHealth(s *grpc.Server) {
+	hs := health.NewServer()
+	hs.SetServingStatus("bench.A", SERVING)
+	healthpb.RegisterHealthServer(s, hs)
+}
+
+// BenchmarkCheck is Check through the registry, which answers with
+// grpc-go's own server: compare with BenchmarkCheckBare in the same run.
+func BenchmarkCheck(b *testing.B) {
+	r := benchRegistry(b)
 	benchCheck(b, func(s *grpc.Server) { r.RegisterHealthService(s) })
 }
 
 // BenchmarkCheckBare is Check against a bare grpc-go health server.
 func BenchmarkCheckBare(b *testing.B) {
-	hs := health.NewServer()
-	hs.SetServingStatus("bench.A", SERVING)
-	benchCheck(b, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
+	benchCheck(b, bareHealth)
+}
+
+// BenchmarkCheckLatency is one Check at a time through the registry:
+// compare with BenchmarkCheckLatencyBare in the same run.
+func BenchmarkCheckLatency(b *testing.B) {
+	r := benchRegistry(b)
+	benchCheckLatency(b, func(s *grpc.Server) { r.RegisterHealthService(s) })
+}
+
+// BenchmarkCheckLatencyBare is one Check at a time against a bare grpc-go
+// health server.
+func BenchmarkCheckLatencyBare(b *testing.B) {
+	benchCheckLatency(b, bareHealth)
 }
 
 // BenchmarkWatchFanout measures how long one transition takes to reach each
@@ -74,6 +130,7 @@ func BenchmarkWatchFanout(b *testing.B) {
 	r := quietRegistry()
 	defer r.Shutdown(context.Background(), nil)
 	svc := r.Register("bench.A")
+	r.SetLive(true)
 	r.SetReady()
 	lis := listen(b)
 	srv := grpc.NewServer()
@@ -149,6 +206,7 @@ func BenchmarkCheckPropagation(b *testing.B) {
 		}
 		return nil
 	}))
+	r.SetLive(true)
 	r.SetReady()
 	<-seen // the first NOT_SERVING → SERVING
 

@@ -2,6 +2,7 @@ package healthreg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -128,23 +129,38 @@ func (c *check) start(timeout time.Duration) *run {
 
 // call runs the check's function once and sends its result. A panic is the
 // check's failure, not the process's: it is recovered, logged with its
-// stack, and reported as the run's error.
+// stack, and reported as the run's error. So is runtime.Goexit (t.Fatal or
+// t.FailNow in a check shared with tests): it runs the deferred function
+// with no panic to recover, and without a result the run would stay in
+// flight for ever and hold its service down for good.
 func (c *check) call(ctx context.Context, result chan<- error) {
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
-			c.svc.r.logger().LogAttrs(context.Background(), slog.LevelError, "health check panicked",
-				slog.String("service", c.svc.name),
-				slog.String("check", c.name),
-				slog.Any("panic", p),
-				slog.String("stack", string(debug.Stack())))
-			if err, ok := p.(error); ok {
-				result <- fmt.Errorf("panicked: %w", err)
-			} else {
-				result <- fmt.Errorf("panicked: %v", p)
-			}
+		if returned {
+			return
 		}
+		p := recover()
+		var err error
+		switch pe, isErr := p.(error); {
+		case p == nil: // Goexit: panic(nil) recovers a *runtime.PanicNilError
+			err = errors.New("exited without returning (runtime.Goexit)")
+		case isErr:
+			err = fmt.Errorf("panicked: %w", pe)
+		default:
+			err = fmt.Errorf("panicked: %v", p)
+		}
+		attrs := []slog.Attr{slog.String("service", c.svc.name), slog.String("check", c.name)}
+		msg := "health check exited without returning"
+		if p != nil {
+			msg, attrs = "health check panicked", append(attrs, slog.Any("panic", p))
+		}
+		attrs = append(attrs, slog.String("stack", string(debug.Stack())))
+		c.svc.r.logger().LogAttrs(context.Background(), slog.LevelError, msg, attrs...)
+		result <- err
 	}()
-	result <- c.fn(ctx)
+	err := c.fn(ctx)
+	returned = true
+	result <- err
 }
 
 // stopRun ends the run in flight, if any, when Shutdown stops the checks.

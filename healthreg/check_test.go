@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,6 +32,7 @@ func TestFailingCheckAndRecovery(t *testing.T) {
 	shutdownAtEnd(t, r)
 	var db flag
 	r.Register("a.A", WithCheck("db", db.check))
+	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "SERVING", func() bool { return r.Status("a.A") == SERVING })
 
@@ -63,6 +65,7 @@ func TestFirstRoundRunsAtOnce(t *testing.T) {
 		return r.services["a.A"].checks[0].known
 	})
 	db.set(nil)
+	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "the SetReady round", func() bool { return r.Status(ReadinessName) == SERVING })
 }
@@ -107,6 +110,7 @@ func TestThresholds(t *testing.T) {
 	shutdownAtEnd(t, r)
 	s := newScripted()
 	r.Register("a.A", WithCheck("flaky", s.check), WithServiceThresholds(3, 2))
+	r.SetLive(true)
 	r.SetReady()
 	<-s.started
 	fail := errors.New("flaky")
@@ -173,6 +177,7 @@ func TestCheckTimeout(t *testing.T) {
 		}
 		return nil
 	}))
+	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "SERVING", func() bool { return r.Status("a.A") == SERVING })
 	slow.Store(true)
@@ -220,6 +225,7 @@ func TestHungCheck(t *testing.T) {
 	// find the run still hanging can supply the others.
 	r.Register("a.A", WithCheck("hangs", h.check), WithServiceThresholds(3, 1))
 	app := startApp(t, r)
+	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "SERVING", func() bool { return r.Status("a.A") == SERVING })
 	waitFor(t, "NOT_SERVING", func() bool { return r.Status("a.A") == NOT_SERVING })
@@ -268,6 +274,7 @@ func TestPanickingCheck(t *testing.T) {
 	shutdownAtEnd(t, r)
 	p := &panicker{}
 	r.Register("a.A", WithCheck("panics", p.check))
+	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "down and up again", func() bool { return len(seen.of("a.A")) >= 4 })
 
@@ -279,6 +286,45 @@ func TestPanickingCheck(t *testing.T) {
 		t.Errorf("transition = %+v, want recovery", got[3])
 	}
 	for _, want := range []string{`level=ERROR msg="health check panicked" service=a.A check=panics panic=boom stack=`, "(*panicker).check"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// goexiter ends its goroutine without returning once, as t.FailNow in a
+// check shared with tests would, then passes.
+type goexiter struct{ calls atomic.Int32 }
+
+func (g *goexiter) check(context.Context) error {
+	if g.calls.Add(1) == 2 {
+		runtime.Goexit()
+	}
+	return nil
+}
+
+// A run that calls runtime.Goexit sends no result of its own; it must fail
+// like a panicking one rather than stay in flight for ever, so the check
+// runs again and the service recovers.
+func TestGoexitingCheck(t *testing.T) {
+	var seen transitions
+	var logs syncBuffer
+	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	shutdownAtEnd(t, r)
+	g := &goexiter{}
+	r.Register("a.A", WithCheck("exits", g.check))
+	r.SetLive(true)
+	r.SetReady()
+	waitFor(t, "down and up again", func() bool { return len(seen.of("a.A")) >= 4 })
+
+	got := seen.of("a.A")
+	if err := got[2].Err; got[2].To != NOT_SERVING || err == nil || err.Error() != `check "exits": exited without returning (runtime.Goexit)` {
+		t.Errorf("transition = %+v", got[2])
+	}
+	if got[3].To != SERVING {
+		t.Errorf("transition = %+v, want recovery", got[3])
+	}
+	for _, want := range []string{`level=ERROR msg="health check exited without returning" service=a.A check=exits stack=`, "(*goexiter).check"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}

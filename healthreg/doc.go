@@ -11,30 +11,34 @@
 // name. The registry answers for:
 //
 //   - "liveness" (LivenessName): SERVING while the application's gRPC server
-//     is serving. Checks never affect it: a failing database must take the
-//     pod out of load balancing, not make the kubelet restart it.
-//   - "readiness" (ReadinessName): SERVING exactly when the registry is
-//     ready (SetReady), not shutting down, and every registered service
-//     that counts toward readiness is SERVING.
+//     is serving (and, with WithAppProbe, answering). Checks never affect
+//     it: a failing database must take the pod out of load balancing, not
+//     make the kubelet restart it.
+//   - "readiness" (ReadinessName): SERVING exactly when liveness is SERVING,
+//     the registry is ready (SetReady), not shutting down, and every
+//     registered service that counts toward readiness is SERVING.
 //   - "" (OverallName): what clients ask when they name no service; it
 //     follows "readiness" exactly.
 //   - each registered service, usually a gRPC service's full name such as
-//     "helloworld.Greeter": SERVING exactly when the registry is ready, not
-//     shutting down, its own report (Service.SetServing, default true) is
-//     true, and all its checks pass (after damping). NOT_SERVING from
-//     Register until then.
+//     "helloworld.Greeter": SERVING exactly when liveness is SERVING, the
+//     registry is ready, not shutting down, its own report
+//     (Service.SetServing, default true) is true, and all its checks pass
+//     (after damping). NOT_SERVING from Register until then.
 //
 // These names and rules are the project's contract: manifests and the drift
 // checker depend on them. A name nobody registered answers NOT_FOUND on
 // Check and SERVICE_UNKNOWN on Watch (grpc-go's behaviour); a Watch on it
-// sees the name appear if it is registered later.
+// sees the name appear if it is registered later. Since every name requires
+// liveness, a health port never reports the process ready, or a service
+// SERVING, while the application server is down.
 //
 // Every status starts NOT_SERVING (grpc-go's server starts "" SERVING; New
 // overrides it before it can be served). Every change is visible to Check at
 // once and pushed to Watch streams: a stream may skip intermediate statuses
-// of a fast burst, but always ends up on the latest. Readiness never reads
-// SERVING while a service it counts reads NOT_SERVING: it goes down before
-// them and comes up after them.
+// of a fast burst, but always ends up on the latest. No name reads SERVING
+// while one it requires reads NOT_SERVING: liveness comes up first and goes
+// down last, and readiness goes down before the services it counts and
+// comes up after them.
 //
 // # Lifecycle
 //
@@ -47,6 +51,8 @@
 //     connections;
 //   - on SIGTERM or SIGINT (or when its ctx ends) calls Shutdown, whose drain
 //     runs in full unless a second signal arrives;
+//   - with WithAppProbe, marks liveness NOT_SERVING while the server's port
+//     stops answering gRPC calls, and SERVING again once it answers;
 //   - marks liveness NOT_SERVING whenever the server's Serve returns. If it
 //     returns on its own (the listener failed, or something called Stop),
 //     Serve still shuts everything down, then returns the server's error.
@@ -54,7 +60,8 @@
 // A program that runs its server itself calls SetLive(true) once it serves,
 // SetLive(false) when its Serve returns, SetReady when it is ready, and
 // Shutdown on SIGTERM. Without SetLive (or Serve), liveness stays
-// NOT_SERVING and a liveness probe restarts the container.
+// NOT_SERVING, and with it every other name: a liveness probe restarts the
+// container and no traffic is sent to it.
 //
 // # Liveness and the health port
 //
@@ -62,8 +69,18 @@
 // application's interceptors, on a separate listener. That port keeps
 // answering whatever happens to the application server, which is why
 // liveness is tied to the application server (Serve's lifetime) rather than
-// to the process: a dead application port cannot hide behind a healthy
-// health port.
+// to the process, and every other name to liveness: a dead application port
+// cannot hide behind a healthy health port.
+//
+// A server can also stay up but stop answering (a deadlocked interceptor,
+// exhausted workers, a stuck transport); its Serve does not return, so
+// liveness alone cannot see it. WithAppProbe makes Serve call the
+// application port itself (grpc.health.v1 Check of "liveness", through the
+// application's interceptors) every interval. Any answer, even an error
+// such as PERMISSION_DENIED, proves the port alive; a number of calls in a
+// row that fail in transport or time out take liveness NOT_SERVING until the
+// port answers again. A TLS application port needs the probe's credentials
+// among WithAppProbe's dial options. The probe stops when Shutdown begins.
 //
 // # Checks
 //
@@ -86,6 +103,9 @@
 //     check is not restarted meanwhile): checks should honour their context.
 //   - A run that panics is recovered, logged at Error with its stack, and
 //     counts as a failure whose error says "panicked"; the process carries on.
+//     A run that ends its goroutine without returning (runtime.Goexit, as
+//     t.FailNow does) is logged and fails the same way ("exited without
+//     returning"), so the check runs again at the next tick.
 //   - Damping (WithThresholds, WithServiceThresholds; defaults 1, 1): a
 //     passing check fails after that many consecutive failures, a failing one
 //     passes after that many consecutive successes. A check's first result
@@ -96,8 +116,9 @@
 // Shutdown(ctx, srv), called by Serve on SIGTERM:
 //
 //  1. at once sets "readiness", "" and every service NOT_SERVING, for good
-//     (reports and checks no longer change them), and stops the checks.
-//     "liveness" stays SERVING: the process is fine, only leaving;
+//     (reports and checks no longer change them), and stops the checks and
+//     the probe. "liveness" stays SERVING (unless it was down already): the
+//     process is fine, only leaving;
 //  2. keeps srv serving for the drain delay (WithDrainDelay, default
 //     DefaultDrainDelay = 5s) so that Kubernetes, which removes a
 //     terminating pod from its endpoints asynchronously, and the load
@@ -109,7 +130,7 @@
 //  4. calls srv.GracefulStop, then srv.Stop if it has not finished within
 //     the stop timeout (WithStopTimeout, default DefaultStopTimeout = 15s);
 //  5. sets "liveness" NOT_SERVING, stops the health port the same way, and
-//     waits for the checks' goroutines;
+//     waits for the checks' and the probe's goroutines;
 //  6. finally calls grpc-go's health Server.Shutdown, which freezes every
 //     status (it ignores later SetServingStatus calls and cannot be undone
 //     except by Resume, which would set every name SERVING and is never

@@ -15,7 +15,9 @@ var (
 	ErrShuttingDown = errors.New("healthreg: shutting down")
 
 	// ErrNotLive: the application server is not serving (not started yet, or
-	// stopped). It is the only reason liveness is ever NOT_SERVING.
+	// stopped), or it serves but does not answer (WithAppProbe). It is the
+	// only reason liveness is ever NOT_SERVING, and once the registry is
+	// ready it takes readiness, "" and every service down too.
 	ErrNotLive = errors.New("healthreg: application server is not serving")
 )
 

@@ -111,6 +111,7 @@ func TestUnknownName(t *testing.T) {
 	// A Watch on a name registered later sees it appear.
 	r.Register("no.Such")
 	w.waitLast(t, NOT_SERVING)
+	r.SetLive(true)
 	r.SetReady()
 	w.waitLast(t, SERVING)
 }
@@ -123,6 +124,7 @@ func TestWatchEndsOnLatestStatus(t *testing.T) {
 	shutdownAtEnd(t, r)
 	app := startApp(t, r)
 	svc := r.Register("a.A")
+	r.SetLive(true)
 	r.SetReady()
 	w := watch(t, app.client, "a.A")
 	w.waitLast(t, SERVING)

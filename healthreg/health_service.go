@@ -29,7 +29,9 @@ func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
 // had. Several listeners may be served at once.
 //
 // The health port keeps answering while the application server is down;
-// liveness is what tells the truth then (see SetLive and Serve).
+// liveness, which every other name requires, is what tells the truth then
+// (see SetLive and Serve). It cannot tell a server that runs but no longer
+// answers; WithAppProbe can.
 func (r *Registry) ServeHealth(lis net.Listener) error {
 	r.mu.Lock()
 	if r.portDown {

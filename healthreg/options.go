@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"google.golang.org/grpc"
 )
 
 const (
@@ -37,6 +39,7 @@ type config struct {
 	logger      *slog.Logger // nil: slog.Default() at the time of logging
 	observers   []func(Transition)
 	checks      checkConfig // defaults for every service's checks
+	appProbe    *appProbe   // nil: no application-port probe
 }
 
 // checkConfig is how a service's checks are scheduled and damped.
@@ -125,6 +128,42 @@ func WithThresholds(failuresBeforeDown, successesBeforeUp int) Option {
 		c.checks.failuresBeforeDown = failuresBeforeDown
 		c.checks.successesBeforeUp = successesBeforeUp
 	}
+}
+
+// WithAppProbe makes Serve check that the application port answers, not
+// only that its server runs. From when the server first accepts until
+// Shutdown begins, Serve calls grpc.health.v1.Health/Check("liveness") on
+// the listener's address every interval, over one connection that it keeps
+// while the port answers and dials afresh after a failure (so a recovered
+// port is seen at the next call, not after gRPC's reconnect backoff). Any
+// answer proves the port alive, including an error chosen by the
+// application's interceptors (Unauthenticated, PermissionDenied) and
+// Unimplemented from a port without the health service. Only UNAVAILABLE
+// (the transport failed) and DEADLINE_EXCEEDED (no answer within timeout)
+// count: failures of them in a row set liveness, and with it everything
+// else, NOT_SERVING; the next answer sets it back if the server still
+// serves.
+//
+// Use it with a health port (ServeHealth), which answers whatever happens
+// to the application server: without the probe, a wedged server (a
+// deadlocked interceptor, exhausted workers, a stuck transport) whose Serve
+// has not returned keeps liveness SERVING, and the kubelet never restarts
+// it. The probe dials in plaintext: a TLS application port needs the
+// matching grpc.WithTransportCredentials (with a client certificate if the
+// port demands one) in dialOpts, or every call fails its handshake and
+// liveness goes NOT_SERVING. dialOpts follow the defaults, so they override
+// them. A wildcard listener (":50051") is dialled on 127.0.0.1; pass
+// grpc.WithContextDialer for one that loopback does not reach. The
+// application sees one Check call per interval, with the user agent
+// "healthreg-app-probe", through its interceptors.
+func WithAppProbe(interval, timeout time.Duration, failures int, dialOpts ...grpc.DialOption) Option {
+	mustBePositive("WithAppProbe", interval)
+	mustBePositive("WithAppProbe", timeout)
+	if failures < 1 {
+		panic(fmt.Sprintf("healthreg: WithAppProbe(%d failures): must be at least 1", failures))
+	}
+	p := &appProbe{interval: interval, timeout: timeout, failures: failures, dialOpts: dialOpts}
+	return func(c *config) { c.appProbe = p }
 }
 
 func mustNotBeNegative(option string, d time.Duration) {

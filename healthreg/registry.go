@@ -39,6 +39,7 @@ type Registry struct {
 	pending  []Transition             // not yet delivered to log and observers
 	ready    bool                     // SetReady was called
 	live     bool                     // the application server is serving
+	probeErr error                    // why the application port fails its probe; nil if it answers
 	shutting bool                     // Shutdown has begun
 	stopped  bool                     // Shutdown has stopped the application server
 	portSrv  *grpc.Server             // ServeHealth's server, made on first use
@@ -48,8 +49,11 @@ type Registry struct {
 
 	delivering atomic.Bool // a goroutine is delivering pending transitions
 
-	stopChecks chan struct{}  // closed when Shutdown begins
-	checkers   sync.WaitGroup // one per check's scheduler goroutine
+	// stopping is done once Shutdown begins: it stops the checks and the
+	// application-port probe and cancels the probe's call in flight.
+	stopping  context.Context
+	beginStop context.CancelFunc
+	checkers  sync.WaitGroup // one per check's scheduler goroutine, one for the probe
 
 	// Watch streams never end on their own, and GracefulStop waits for every
 	// open stream, so Shutdown ends them through these contexts just before
@@ -63,15 +67,15 @@ type Registry struct {
 // SetReady is called.
 func New(opts ...Option) *Registry {
 	r := &Registry{
-		cfg:        defaultConfig(),
-		hs:         health.NewServer(),
-		services:   make(map[string]*Service),
-		status:     make(map[string]servingStatus),
-		stopChecks: make(chan struct{}),
+		cfg:      defaultConfig(),
+		hs:       health.NewServer(),
+		services: make(map[string]*Service),
+		status:   make(map[string]servingStatus),
 	}
 	for _, o := range opts {
 		o(&r.cfg)
 	}
+	r.stopping, r.beginStop = context.WithCancel(context.Background())
 	r.appWatch, r.endAppWatch = context.WithCancel(context.Background())
 	r.portWatch, r.endPortWatch = context.WithCancel(context.Background())
 
@@ -116,7 +120,7 @@ func (r *Registry) Register(name string, opts ...ServiceOption) *Service {
 	}
 	for _, c := range s.checks {
 		r.checkers.Add(1)
-		go c.schedule(r.stopChecks)
+		go c.schedule(r.stopping.Done())
 	}
 	r.mu.Unlock()
 	r.deliver()
@@ -158,12 +162,13 @@ func (r *Registry) SetReady() {
 }
 
 // SetLive reports whether the application's gRPC server is serving; it sets
-// liveness. Serve calls it: true once the server accepts connections, false
-// when the server's Serve returns. Call it yourself only when you run the
-// server without Registry.Serve, and then call it with false when the
-// server's Serve returns, so a dead application port cannot hide behind a
-// healthy health port (ServeHealth). Once Shutdown has stopped the server,
-// liveness stays NOT_SERVING.
+// liveness, which readiness, "" and every service require too. Serve calls
+// it: true once the server accepts connections, false when the server's
+// Serve returns. Call it yourself only when you run the server without
+// Registry.Serve, and then call it with false when the server's Serve
+// returns, so a dead application port cannot hide behind a healthy health
+// port (ServeHealth). Once Shutdown has stopped the server, liveness stays
+// NOT_SERVING.
 func (r *Registry) SetLive(live bool) {
 	r.mu.Lock()
 	if !r.stopped {

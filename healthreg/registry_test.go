@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,10 +45,10 @@ func TestReadinessFollowsServices(t *testing.T) {
 
 	// A report made before SetReady holds afterwards.
 	b.SetServing(false, errors.New("warming up"))
+	r.SetLive(true)
 	r.SetReady()
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
 		"a.A": SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
-		LivenessName: NOT_SERVING, // readiness does not make the process live
 	})
 
 	b.SetServing(true, nil)
@@ -64,11 +65,72 @@ func TestReadinessFollowsServices(t *testing.T) {
 	}
 }
 
+// Every name requires liveness: a program that reports its application
+// server gone (SetLive(false)) must not keep readiness SERVING on a health
+// port. Liveness comes up first and goes down last, so no probe ever sees
+// a name SERVING while liveness is NOT_SERVING.
+func TestReadinessFollowsLiveness(t *testing.T) {
+	var seen transitions
+	r := newTestRegistry(t, WithObserver(seen.observe))
+	r.Register("a.A")
+	r.Register("b.B", ExcludeFromReadiness())
+	healthLis := listen(t)
+	portDone := make(chan error, 1)
+	go func() { portDone <- r.ServeHealth(healthLis) }()
+	probes := dial(t, healthLis.Addr().String())
+	all := func(st healthpb.HealthCheckResponse_ServingStatus) statuses {
+		return statuses{LivenessName: st, ReadinessName: st, OverallName: st, "a.A": st, "b.B": st}
+	}
+	// order returns the names of the transitions seen since the last call.
+	var n int
+	order := func() []string {
+		var names []string
+		for _, tr := range seen.snapshot()[n:] {
+			names = append(names, tr.Name)
+			if tr.To == NOT_SERVING && !errors.Is(tr.Err, ErrNotLive) {
+				t.Errorf("%q went down with %v, want ErrNotLive", tr.Name, tr.Err)
+			}
+		}
+		n += len(names)
+		return names
+	}
+
+	r.SetReady() // ready, but no server is serving
+	wantStatuses(t, r, probes, all(NOT_SERVING))
+	n = len(seen.snapshot())
+	for _, step := range []struct {
+		live bool
+		want []string
+	}{
+		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, OverallName}},
+		{false, []string{ReadinessName, OverallName, "a.A", "b.B", LivenessName}},
+		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, OverallName}},
+	} {
+		r.SetLive(step.live) // delivers its transitions before it returns
+		want := NOT_SERVING
+		if step.live {
+			want = SERVING
+		}
+		wantStatuses(t, r, probes, all(want))
+		if got := order(); !slices.Equal(got, step.want) {
+			t.Errorf("SetLive(%v): transitions %q, want %q", step.live, got, step.want)
+		}
+	}
+
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-portDone; err != nil {
+		t.Errorf("ServeHealth = %v", err)
+	}
+}
+
 func TestExcludeFromReadiness(t *testing.T) {
 	r := newTestRegistry(t)
 	shutdownAtEnd(t, r)
 	r.Register("main.Main")
 	admin := r.Register("admin.Admin", ExcludeFromReadiness())
+	r.SetLive(true)
 	r.SetReady()
 	admin.SetServing(false, nil)
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
@@ -150,6 +212,7 @@ func TestOptionPanics(t *testing.T) {
 		"WithServiceThresholds":    func() { WithServiceThresholds(1, 0) },
 		"WithObserver":             func() { WithObserver(nil) },
 		"WithCheck":                func() { WithCheck("x", nil) },
+		"WithAppProbe":             func() { WithAppProbe(time.Second, time.Second, 0) },
 	} {
 		if got := recoverMessage(do); !strings.Contains(got, name) {
 			t.Errorf("%s: panic = %q, want one naming the option", name, got)
@@ -253,6 +316,7 @@ func TestObserverMayCallRegistry(t *testing.T) {
 	}))
 	shutdownAtEnd(t, r)
 	svc = r.Register("a.A")
+	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "readiness to go down again", func() bool {
 		got := seen.of(ReadinessName)
@@ -265,6 +329,7 @@ func TestTransitionsAreLogged(t *testing.T) {
 	r := New(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithDrainDelay(0))
 	shutdownAtEnd(t, r)
 	svc := r.Register("a.A")
+	r.SetLive(true)
 	r.SetReady()
 	svc.SetServing(false, errors.New("disk full"))
 	for _, want := range []string{

@@ -15,17 +15,19 @@ import (
 var shutdownSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
 
 // Serve runs the application server srv on lis for the life of the process
-// and ties liveness to it:
+// and ties liveness, and so every other name, to it:
 //
 //   - once srv is accepting connections on lis, liveness goes SERVING and
 //     SetReady is called;
+//   - with WithAppProbe, liveness goes NOT_SERVING while lis stops answering
+//     gRPC calls, and SERVING again once it answers;
 //   - when ctx is done or SIGTERM or SIGINT arrives, Serve calls Shutdown.
 //     The drain then runs in full, unless a second signal arrives (or ctx
 //     ends, if it was a signal that started the shutdown);
 //   - whenever srv.Serve returns, liveness goes NOT_SERVING. If it returns
 //     before any shutdown was asked for (lis failed, or something called
 //     srv.Stop), Serve still runs Shutdown (with its drain, during which a
-//     health port reports liveness NOT_SERVING) and returns srv.Serve's
+//     health port reports every name NOT_SERVING) and returns srv.Serve's
 //     error.
 //
 // Serve returns when Shutdown has finished: srv.Serve's error if it failed,
@@ -53,6 +55,7 @@ func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener
 	serveDone := false
 	select {
 	case <-accepting:
+		r.startAppProbe(lis.Addr())
 		select {
 		case <-sigCtx.Done():
 		case serveErr = <-served:

@@ -52,9 +52,10 @@ type ServiceOption func(*Service)
 // WithCheck adds a check named name to the service; repeat it for several
 // checks. fn is called on the service's check interval with a context that
 // ends after the check timeout; a nil error means passing. The service is
-// SERVING only while all its checks pass. A run that panics is recovered and
-// fails; a run that ignores its context and overruns the timeout fails and
-// is abandoned (see the package documentation).
+// SERVING only while all its checks pass. A run that panics, or calls
+// runtime.Goexit, is recovered and fails; a run that ignores its context
+// and overruns the timeout fails and is abandoned (see the package
+// documentation).
 func WithCheck(name string, fn func(context.Context) error) ServiceOption {
 	if fn == nil {
 		panic(fmt.Sprintf("healthreg: WithCheck(%q, nil)", name))

@@ -16,8 +16,9 @@ type Stopper interface {
 // Shutdown takes the process out of service and stops srv, in this order:
 //
 //  1. At once readiness, "" and every service go NOT_SERVING and stay so;
-//     checks stop running (a run in flight is cancelled). liveness stays
-//     SERVING: the process is healthy, only leaving.
+//     checks and the application-port probe (WithAppProbe) stop running (a
+//     run or call in flight is cancelled). liveness stays as it is: SERVING
+//     unless the server was already down; the process is only leaving.
 //  2. srv keeps serving for the drain delay (WithDrainDelay), while load
 //     balancers and Kubernetes endpoints catch up; ctx ending cuts the drain
 //     short.
@@ -27,7 +28,8 @@ type Stopper interface {
 //  4. srv.GracefulStop, bounded by the stop timeout (WithStopTimeout); if it
 //     is exceeded srv.Stop cancels the RPCs still running.
 //  5. liveness goes NOT_SERVING; the health port (ServeHealth) is stopped
-//     the same way as srv; Shutdown waits for the checks' schedulers.
+//     the same way as srv; Shutdown waits for the checks' schedulers and
+//     the probe.
 //  6. grpc-go's health server is shut down, which freezes every status.
 //
 // It returns a non-nil error only when srv had to be stopped forcibly. srv
@@ -51,7 +53,7 @@ func (r *Registry) Shutdown(ctx context.Context, srv Stopper) error {
 	}
 	r.done = make(chan struct{})
 	r.shutting = true
-	close(r.stopChecks)
+	r.beginStop()
 	r.recomputeLocked()
 	r.mu.Unlock()
 	r.deliver()

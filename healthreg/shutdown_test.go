@@ -33,6 +33,7 @@ func TestShutdownTwice(t *testing.T) {
 	}
 	// A second call whose ctx ends first returns the ctx's error.
 	r2 := newTestRegistry(t, WithDrainDelay(time.Hour))
+	r2.SetLive(true)
 	r2.SetReady()
 	drainCtx, endDrain := context.WithCancel(context.Background())
 	first := make(chan error)
@@ -54,6 +55,7 @@ func TestShutdownTwice(t *testing.T) {
 func TestWatchDoesNotHoldGracefulStop(t *testing.T) {
 	r := newTestRegistry(t, WithStopTimeout(time.Hour))
 	app := startApp(t, r)
+	r.SetLive(true)
 	r.SetReady()
 	w := watch(t, app.client, OverallName)
 	w.waitLast(t, SERVING)

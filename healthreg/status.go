@@ -7,13 +7,17 @@ import (
 
 // The rules that turn the registry's state into a status per name live here
 // and nowhere else. Every state change (a report, a check result, SetReady,
-// SetLive, Register, Shutdown) calls recomputeLocked, which derives every
-// name's status afresh and pushes the ones that changed to grpc-go's health
-// server; deriving instead of patching keeps the rules in one place.
+// SetLive, a probe result, Register, Shutdown) calls recomputeLocked, which
+// derives every name's status afresh and pushes the ones that changed to
+// grpc-go's health server; deriving instead of patching keeps the rules in
+// one place.
 
 // recomputeLocked brings every name up to date. r.mu must be held.
 func (r *Registry) recomputeLocked() {
-	up := r.ready && !r.shutting
+	live := statusOf(r.liveErrLocked())
+	// Everything else needs the application server too: a health port must
+	// not report a process ready whose application port is dead.
+	up := r.ready && !r.shutting && live == serving
 	readiness := serving
 	if !up {
 		readiness = notServing
@@ -26,9 +30,13 @@ func (r *Registry) recomputeLocked() {
 		}
 	}
 
-	// Order the updates so that no client ever sees readiness SERVING while
-	// a service it counts is NOT_SERVING: readiness goes down before the
-	// services and comes up after them.
+	// Order the updates so that no client ever sees a name SERVING while one
+	// it depends on is NOT_SERVING: liveness comes up first and goes down
+	// last; readiness goes down before the services it counts and comes up
+	// after them.
+	if live == serving {
+		r.setLocked(LivenessName, live, r.liveErrLocked)
+	}
 	if readiness == notServing {
 		r.setAggregatesLocked(readiness)
 	}
@@ -38,8 +46,9 @@ func (r *Registry) recomputeLocked() {
 	if readiness == serving {
 		r.setAggregatesLocked(readiness)
 	}
-
-	r.setLocked(LivenessName, statusOf(r.liveErrLocked()), r.liveErrLocked)
+	if live != serving {
+		r.setLocked(LivenessName, live, r.liveErrLocked)
+	}
 }
 
 // setAggregatesLocked sets readiness and "", which are always equal.
@@ -75,6 +84,8 @@ func (r *Registry) serviceErrLocked(s *Service) error {
 		return ErrShuttingDown
 	case !r.ready:
 		return ErrNotReady
+	case r.liveErrLocked() != nil:
+		return r.liveErrLocked()
 	case !s.reported:
 		return s.reportErr
 	}
@@ -97,6 +108,8 @@ func (r *Registry) readinessErrLocked() error {
 		return ErrShuttingDown
 	case !r.ready:
 		return ErrNotReady
+	case r.liveErrLocked() != nil:
+		return r.liveErrLocked()
 	}
 	var down []error
 	for _, s := range r.order {
@@ -107,12 +120,14 @@ func (r *Registry) readinessErrLocked() error {
 	return errors.Join(down...)
 }
 
-// liveErrLocked says why liveness is not SERVING, or nil if it is.
+// liveErrLocked says why liveness is not SERVING, or nil if it is: the
+// application server is not serving, or it serves but does not answer the
+// application-port probe (WithAppProbe).
 func (r *Registry) liveErrLocked() error {
 	if !r.live {
 		return ErrNotLive
 	}
-	return nil
+	return r.probeErr
 }
 
 func statusOf(reason error) servingStatus {
