@@ -77,16 +77,24 @@ func (r *Registry) setLocked(name string, st servingStatus, reason func() error)
 	r.pending = append(r.pending, t)
 }
 
-// serviceErrLocked says why s is not SERVING, or nil if it is.
-func (r *Registry) serviceErrLocked(s *Service) error {
+// registryErrLocked says why no service nor readiness can be SERVING, in
+// the order a user should fix it, or nil.
+func (r *Registry) registryErrLocked() error {
 	switch {
 	case r.shutting:
 		return ErrShuttingDown
 	case !r.ready:
 		return ErrNotReady
-	case r.liveErrLocked() != nil:
-		return r.liveErrLocked()
-	case !s.reported:
+	}
+	return r.liveErrLocked()
+}
+
+// serviceErrLocked says why s is not SERVING, or nil if it is.
+func (r *Registry) serviceErrLocked(s *Service) error {
+	if err := r.registryErrLocked(); err != nil {
+		return err
+	}
+	if !s.reported {
 		return s.reportErr
 	}
 	var failing []error
@@ -103,13 +111,8 @@ func (r *Registry) serviceErrLocked(s *Service) error {
 
 // readinessErrLocked says why readiness is not SERVING, or nil if it is.
 func (r *Registry) readinessErrLocked() error {
-	switch {
-	case r.shutting:
-		return ErrShuttingDown
-	case !r.ready:
-		return ErrNotReady
-	case r.liveErrLocked() != nil:
-		return r.liveErrLocked()
+	if err := r.registryErrLocked(); err != nil {
+		return err
 	}
 	var down []error
 	for _, s := range r.order {
