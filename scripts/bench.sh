@@ -75,7 +75,7 @@ echo "== runtime (package healthreg, $ROUNDS alternating rounds)"
 (cd healthreg && go test -c -o "../$OUT/healthreg.test" .)
 : >"$OUT/runtime.txt"
 for _ in $(seq "$ROUNDS"); do
-	for b in BenchmarkCheck BenchmarkCheckBare; do
+	for b in BenchmarkCheck BenchmarkCheckBare BenchmarkCheckLatency BenchmarkCheckLatencyBare; do
 		"$OUT/healthreg.test" -test.run '^$' -test.bench "^$b\$" -test.benchmem -test.benchtime 1s |
 			grep '^Benchmark' >>"$OUT/runtime.txt"
 	done
@@ -85,6 +85,8 @@ done
 awk '
 	/^BenchmarkCheck-/     { rt[++n] = $3 }
 	/^BenchmarkCheckBare-/ { bare[++m] = $3 }
+	/^BenchmarkCheckLatency-/     { rp50[++k] = $5; rp99[k] = $7 }
+	/^BenchmarkCheckLatencyBare-/ { bp50[++l] = $5; bp99[l] = $7 }
 	function median(a, k,   i, j, t) {
 		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
@@ -93,4 +95,6 @@ awk '
 		r = median(rt, n); b = median(bare, m)
 		printf "Check, median of %d rounds: runtime %.0f ns/op, bare %.0f ns/op\n", n, r, b
 		printf "throughput runtime/bare = %.3f (target >= 0.95: %s)\n", b / r, (b / r >= 0.95 ? "met" : "NOT met")
+		printf "Check latency, one stream, median of %d rounds: runtime p50 %.0f µs p99 %.0f µs, bare p50 %.0f µs p99 %.0f µs\n",
+			k, median(rp50, k), median(rp99, k), median(bp50, l), median(bp99, l)
 	}' "$OUT/runtime.txt" | tee -a "$OUT/results.txt"

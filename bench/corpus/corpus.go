@@ -413,6 +413,13 @@ func (g *gen) writeServiceFile(a *api, p *pkg, nsvc int) error {
 				a.members++
 			}
 		}
+		if allSkipped(plans) {
+			// The file's option must reach a service: the plugin rejects
+			// options that would do nothing.
+			plans[0].opt = ""
+			g.stats.SkippedServices--
+			a.members++
+		}
 	case fileLevel:
 		fileOpt = g.fileLevelOption()
 		for i := range plans {
@@ -420,6 +427,10 @@ func (g *gen) writeServiceFile(a *api, p *pkg, nsvc int) error {
 			if plans[i].opt == "skip: true" {
 				g.stats.SkippedServices++
 			}
+		}
+		if allSkipped(plans) {
+			plans[0].opt = "" // as above
+			g.stats.SkippedServices--
 		}
 	case skipFile:
 		fileOpt = "option (health.options.v1.file) = { skip: true };\n"
@@ -506,6 +517,16 @@ func (g *gen) fileLevelOption() string {
 		fields = append(fields, fmt.Sprintf("liveness: { timeout_seconds: %d failure_threshold: %d }", 1+g.r.IntN(5), 2+g.r.IntN(5)))
 	}
 	return "option (health.options.v1.file) = { " + strings.Join(fields, " ") + " };\n"
+}
+
+// allSkipped reports whether every planned service of a file is skipped.
+func allSkipped(plans []svcPlan) bool {
+	for _, p := range plans {
+		if p.opt != "skip: true" {
+			return false
+		}
+	}
+	return true
 }
 
 // ownWorkloadOption is the service option of a service whose workload is its
