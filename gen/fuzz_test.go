@@ -101,6 +101,22 @@ func twoServiceRequest(t *testing.T, names ...string) *pluginpb.CodeGeneratorReq
 	return req
 }
 
+// generateChecked runs the plugin, checks what every response must be, and
+// returns its files by name, or false when it answered with an error.
+func generateChecked(t *testing.T, req *pluginpb.CodeGeneratorRequest) (map[string]string, bool) {
+	t.Helper()
+	resp := Generate(req)
+	checkResponse(t, resp)
+	if resp.Error != nil {
+		return nil, false
+	}
+	files := map[string]string{}
+	for _, file := range resp.File {
+		files[file.GetName()] = file.GetContent()
+	}
+	return files, true
+}
+
 // quotedValue matches a Go-quoted string, as errors print option values.
 var quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
@@ -161,14 +177,9 @@ func FuzzGenerate(f *testing.F) {
 		if param != "" {
 			req.Parameter = proto.String(param)
 		}
-		resp := Generate(req)
-		checkResponse(t, resp)
-		if resp.Error != nil {
+		files, ok := generateChecked(t, req)
+		if !ok {
 			return
-		}
-		files := map[string]string{}
-		for _, file := range resp.File {
-			files[file.GetName()] = file.GetContent()
 		}
 		// The manifests of a request protoc could send are valid.
 		if sane(req) {
@@ -288,14 +299,9 @@ func FuzzOptions(f *testing.F) {
 			t.Fatal(err)
 		}
 
-		resp := Generate(req)
-		checkResponse(t, resp)
-		if resp.Error != nil {
+		files, ok := generateChecked(t, req)
+		if !ok {
 			return
-		}
-		files := map[string]string{}
-		for _, file := range resp.File {
-			files[file.GetName()] = file.GetContent()
 		}
 		want := wantWorkload{services: []string{"fuzz.v1.Svc"}, port: opts.GetPort(), probePort: opts.GetHealthPort(),
 			container: opts.GetContainer(), exec: opts.GetProbe() == optionsv1.ProbeStyle_PROBE_STYLE_EXEC, probeBin: opts.GetProbeBin(),

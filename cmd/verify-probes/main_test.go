@@ -2,20 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/bufbuild/protocompile"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
 // The test protos: helloworld.Greeter; shop.v2.Cart and shop.v2.Checkout
@@ -25,22 +24,9 @@ import (
 var testProtos = []string{"helloworld/helloworld.proto", "shop/v2/cart.proto", "legacy/legacy.proto", "grpc/health/v1/health.proto"}
 
 // compileProtos compiles testdata/proto in-process, resolving our options
-// from the repository's proto directory, and returns the files.
-var compileProtos = sync.OnceValues(func() ([]protoreflect.FileDescriptor, error) {
-	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			ImportPaths: []string{"testdata/proto", "../../proto"},
-		}),
-	}
-	files, err := c.Compile(context.Background(), testProtos...)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]protoreflect.FileDescriptor, len(files))
-	for i, f := range files {
-		out[i] = f
-	}
-	return out, nil
+// from the repository's proto directory: the files with their imports first.
+var compileProtos = sync.OnceValues(func() (*descriptorpb.FileDescriptorSet, error) {
+	return protoreq.Compile([]string{"testdata/proto", "../../proto"}, testProtos)
 })
 
 // writeDescriptors writes a FileDescriptorSet of the test protos to a
@@ -48,29 +34,20 @@ var compileProtos = sync.OnceValues(func() ([]protoreflect.FileDescriptor, error
 // does) or without them, and returns its path.
 func writeDescriptors(t *testing.T, includeImports bool) string {
 	t.Helper()
-	files, err := compileProtos()
+	all, err := compileProtos()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var set descriptorpb.FileDescriptorSet
-	seen := map[string]bool{}
-	var add func(f protoreflect.FileDescriptor)
-	add = func(f protoreflect.FileDescriptor) {
-		if seen[f.Path()] {
-			return
-		}
-		seen[f.Path()] = true
-		if includeImports {
-			for i := range f.Imports().Len() {
-				add(f.Imports().Get(i).FileDescriptor)
+	set := &descriptorpb.FileDescriptorSet{File: all.File}
+	if !includeImports {
+		set = &descriptorpb.FileDescriptorSet{}
+		for _, f := range all.File {
+			if slices.Contains(testProtos, f.GetName()) {
+				set.File = append(set.File, f)
 			}
 		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(f))
 	}
-	for _, f := range files {
-		add(f)
-	}
-	data, err := proto.Marshal(&set)
+	data, err := proto.Marshal(set)
 	if err != nil {
 		t.Fatal(err)
 	}
