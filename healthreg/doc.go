@@ -76,10 +76,11 @@
 // exhausted workers, a stuck transport); its Serve does not return, so
 // liveness alone cannot see it. WithAppProbe makes Serve call the
 // application port itself (grpc.health.v1 Check of "liveness", through the
-// application's interceptors) every interval. Any answer, even an error
-// such as PERMISSION_DENIED, proves the port alive; a number of calls in a
-// row that fail in transport or time out take liveness NOT_SERVING until the
-// port answers again. A TLS application port needs the probe's credentials
+// application's interceptors) every interval. Any answer from the server,
+// even an error such as PERMISSION_DENIED or a load shedder's UNAVAILABLE,
+// proves the port alive; a number of calls in a row that get nothing from
+// the server (they fail in transport or time out) take liveness NOT_SERVING
+// until the port answers again. A TLS application port needs the probe's credentials
 // among WithAppProbe's dial options. The probe stops when Shutdown begins.
 //
 // # Checks

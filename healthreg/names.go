@@ -12,14 +12,15 @@ const SupportPackageIsVersion1 = true
 // `grpc.service` to one of these) and the drift checker depend on the exact
 // strings, so they are part of the package's contract.
 const (
-	// LivenessName is SERVING while the application's gRPC server is serving.
-	// Checks never affect it: a failing dependency must not make Kubernetes
-	// restart a process that is itself fine.
+	// LivenessName is SERVING while the application's gRPC server is serving
+	// (and, with WithAppProbe, answering). Checks never affect it: a failing
+	// dependency must not make Kubernetes restart a process that is itself
+	// fine. Every other name requires it.
 	LivenessName = "liveness"
 
-	// ReadinessName is SERVING while the process should receive traffic: the
-	// registry is ready, not shutting down, and every registered service that
-	// counts toward readiness is SERVING.
+	// ReadinessName is SERVING while the process should receive traffic:
+	// liveness is SERVING, the registry is ready, not shutting down, and
+	// every registered service that counts toward readiness is SERVING.
 	ReadinessName = "readiness"
 
 	// OverallName is the empty name that gRPC health clients ask about when

@@ -138,11 +138,14 @@ func WithThresholds(failuresBeforeDown, successesBeforeUp int) Option {
 // port is seen at the next call, not after gRPC's reconnect backoff). Any
 // answer proves the port alive, including an error chosen by the
 // application's interceptors (Unauthenticated, PermissionDenied) and
-// Unimplemented from a port without the health service. Only UNAVAILABLE
-// (the transport failed) and DEADLINE_EXCEEDED (no answer within timeout)
-// count: failures of them in a row set liveness, and with it everything
-// else, NOT_SERVING; the next answer sets it back if the server still
-// serves.
+// Unimplemented from a port without the health service, and even
+// UNAVAILABLE or DEADLINE_EXCEEDED when the server itself sends them (a
+// load shedder: an overloaded server must not be restarted for shedding).
+// Only calls that got nothing from the server (no header, no trailer) and
+// ended UNAVAILABLE (the transport failed) or DEADLINE_EXCEEDED (no answer
+// within timeout) count: failures of them in a row set liveness, and with
+// it everything else, NOT_SERVING; the next answer sets it back if the
+// server still serves.
 //
 // Use it with a health port (ServeHealth), which answers whatever happens
 // to the application server: without the probe, a wedged server (a

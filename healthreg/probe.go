@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
 
@@ -59,6 +62,7 @@ func (r *Registry) runAppProbe(p *appProbe, addr net.Addr) {
 	opts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithUserAgent(probeUserAgent),
+		grpc.WithStatsHandler(answerTracker{}),
 	}, p.dialOpts...)
 
 	var conn *grpc.ClientConn // kept while the port answers
@@ -112,16 +116,46 @@ func (r *Registry) runAppProbe(p *appProbe, addr net.Addr) {
 
 // probeOnce makes one cheap call on conn and returns an error only if the
 // server did not answer it: any status the server sends, even an error,
-// proves that the port accepts connections and runs handlers.
+// proves that the port accepts connections and runs handlers. That includes
+// UNAVAILABLE or DEADLINE_EXCEEDED sent by the application itself (a load
+// shedder, say): an overloaded server must not be restarted for it. Only the
+// same codes made up by the client, with no header or trailer from the
+// server, count.
 func probeOnce(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	answered := new(atomic.Bool)
+	ctx = context.WithValue(ctx, answeredKey{}, answered)
 	_, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: LivenessName})
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded:
-		return err
+		if !answered.Load() {
+			return err
+		}
 	}
 	return nil
+}
+
+// answeredKey carries, in a call's context, the flag answerTracker sets.
+type answeredKey struct{}
+
+// answerTracker is a client stats handler that marks a call answered when
+// a header or trailer arrives from the server: proof that the server
+// received the call and ran it, whatever status it chose.
+type answerTracker struct{}
+
+func (answerTracker) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (answerTracker) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (answerTracker) HandleConn(context.Context, stats.ConnStats) {}
+func (answerTracker) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	switch s.(type) {
+	case *stats.InHeader, *stats.InTrailer:
+		if answered, ok := ctx.Value(answeredKey{}).(*atomic.Bool); ok {
+			answered.Store(true)
+		}
+	}
 }
 
 // setProbeErr records the probe's verdict: err takes liveness down, nil lets
@@ -139,12 +173,15 @@ func (r *Registry) setProbeErr(err error) {
 
 // probeTarget is the gRPC target that reaches a listener's address from
 // the same host. A wildcard address (":50051", "0.0.0.0", "[::]") is
-// reached on 127.0.0.1, which Go's dual-stack listeners accept too.
+// reached on localhost.
 func probeTarget(addr net.Addr) string {
 	switch a := addr.(type) {
 	case *net.TCPAddr:
 		if a.IP.IsUnspecified() {
-			a = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: a.Port}
+			// "localhost" resolves to ::1 and 127.0.0.1 and the dialer tries
+			// both, so it reaches a dual-stack, an IPv4-only and an
+			// IPv6-only (tcp6) wildcard listener alike.
+			return "passthrough:///" + net.JoinHostPort("localhost", strconv.Itoa(a.Port))
 		}
 		return "passthrough:///" + a.String()
 	case *net.UnixAddr:

@@ -165,6 +165,36 @@ func TestAppProbe(t *testing.T) {
 	close(app.open)
 }
 
+// An application that sheds load answers UNAVAILABLE or DEADLINE_EXCEEDED
+// itself: those are answers too, and an overloaded server must not lose
+// liveness (and then be restarted) for them. Only the same codes with
+// nothing from the server count against it.
+func TestAppProbeLoadShedding(t *testing.T) {
+	var seen transitions
+	var calls atomic.Int32
+	shed := func(ctx context.Context, _ any, _ *grpc.UnaryServerInfo, _ grpc.UnaryHandler) (any, error) {
+		if calls.Add(1)%2 == 0 {
+			return nil, status.Error(codes.DeadlineExceeded, "queue wait over budget")
+		}
+		return nil, status.Error(codes.Unavailable, "overloaded, try another replica")
+	}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(shed))
+	r, probes, stop := probedServe(t, &seen, srv, listen(t), true)
+	defer stop()
+	waitFor(t, "a dozen probe calls", func() bool { return calls.Load() >= 12 })
+	wantStatuses(t, r, probes, everything(SERVING))
+	up := false // before Serve, liveness starts NOT_SERVING
+	for _, tr := range seen.of(LivenessName) {
+		if up && tr.To != SERVING {
+			t.Errorf("liveness went %v (%v) while the server answered every call", tr.To, tr.Err)
+		}
+		up = up || tr.To == SERVING
+	}
+	if !up {
+		t.Error("liveness never went SERVING")
+	}
+}
+
 // stuckListener is an application port whose server has stopped taking
 // connections without its Serve returning: once stuck, it cuts the
 // connections it handed out and holds every new one back from the server,
@@ -243,8 +273,8 @@ func TestProbeTarget(t *testing.T) {
 	}{
 		{tcp("10.0.0.7:50051"), "passthrough:///10.0.0.7:50051"},
 		{tcp("[::1]:50051"), "passthrough:///[::1]:50051"},
-		{tcp("0.0.0.0:50051"), "passthrough:///127.0.0.1:50051"}, // wildcards: loopback
-		{tcp("[::]:50051"), "passthrough:///127.0.0.1:50051"},
+		{tcp("0.0.0.0:50051"), "passthrough:///localhost:50051"}, // wildcards: loopback, v4 or v6
+		{tcp("[::]:50051"), "passthrough:///localhost:50051"},
 		{&net.UnixAddr{Net: "unix", Name: "/run/app.sock"}, "unix:/run/app.sock"},
 		{&net.UnixAddr{Net: "unix", Name: "@app"}, "unix-abstract:app"},
 	} {

@@ -88,8 +88,8 @@ func New(opts ...Option) *Registry {
 	return r
 }
 
-// Register adds a health-check name, NOT_SERVING until the registry is ready
-// and its checks pass. Its checks start at once, so their first results are
+// Register adds a health-check name, NOT_SERVING until the registry is live
+// and ready and its checks pass. Its checks start at once, so their first results are
 // in by the time SetReady is called. Register services before SetReady:
 // one registered later with checks makes readiness NOT_SERVING until its
 // first round of checks passes.

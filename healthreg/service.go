@@ -7,8 +7,9 @@ import (
 )
 
 // Service is one registered health-check name, usually a gRPC service's full
-// name. Its status is SERVING exactly when the registry is ready and not
-// shutting down, its own SetServing report is true, and all its checks pass.
+// name. Its status is SERVING exactly when liveness is SERVING, the
+// registry is ready and not shutting down, its own SetServing report is
+// true, and all its checks pass.
 type Service struct {
 	r        *Registry
 	name     string

@@ -77,8 +77,10 @@ func (r *Registry) setLocked(name string, st servingStatus, reason func() error)
 	r.pending = append(r.pending, t)
 }
 
-// registryErrLocked says why no service nor readiness can be SERVING, in
-// the order a user should fix it, or nil.
+// registryErrLocked says why no service nor readiness can be SERVING, or
+// nil. It names one reason, the first of shutting down, not ready, not live:
+// before Serve both of the last two hold, and "not ready" is what a reader
+// of the transition log expects at start-up.
 func (r *Registry) registryErrLocked() error {
 	switch {
 	case r.shutting:

@@ -59,7 +59,7 @@ func checkService(t proberules.Target, cat *catalog, add addFunc) {
 	switch name := t.Service; {
 	case proberules.IsFixedName(name), cat.served[name]:
 	case name == healthServiceName:
-		add(proberules.Error, "", "service %q is the health-checking service itself: the health server never registers it as a health name, so the probe gets NOT_FOUND and always fails", name)
+		add(proberules.Error, "", "service %q is the health-checking service itself: the generated health code never registers it as a health name, so the probe gets NOT_FOUND", name)
 	case cat.skipped[name]:
 		add(proberules.Error, "", "service %q is skipped by its health options (skip: true), so the health server never registers it", name)
 	default:

@@ -288,7 +288,7 @@ func TestRun(t *testing.T) {
 		{
 			name: "grpc.health.v1.Health is not a health name", args: []string{"--descriptors", "$DESC", m + "healthservice.yaml"}, wantCode: 1,
 			wantStdout: lines(
-				`testdata/manifests/healthservice.yaml:12: error: Deployment/greeter greeter readinessProbe: service "grpc.health.v1.Health" is the health-checking service itself: the health server never registers it as a health name, so the probe gets NOT_FOUND and always fails`,
+				`testdata/manifests/healthservice.yaml:12: error: Deployment/greeter greeter readinessProbe: service "grpc.health.v1.Health" is the health-checking service itself: the generated health code never registers it as a health name, so the probe gets NOT_FOUND`,
 				`testdata/manifests/healthservice.yaml:14: error: Deployment/greeter greeter startupProbe: unknown health service "grpc.health.v1.Heath": not in the descriptors, nor "liveness", "readiness" or ""`,
 			),
 		},
