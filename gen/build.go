@@ -7,6 +7,8 @@ import (
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // build resolves the request's services, options and parameters into the
@@ -33,7 +35,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			checkSkipped(s, &errs)
 			continue
 		}
-		if name := s.fullName; name == LivenessName || name == ReadinessName {
+		if name := s.fullName; name == contract.LivenessName || name == contract.ReadinessName {
 			errs.add(&Error{
 				File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{name},
 				Msg: fmt.Sprintf("the health name %q is reserved for the runtime's own status; give the service a package, or skip it", name),
@@ -115,13 +117,13 @@ func (g *group) workload(p *Params) *Workload {
 	for _, m := range g.members {
 		w.Services = append(w.Services, m.fullName)
 	}
-	w.Liveness = s.probe(liveness, LivenessName, w.Exec())
-	readinessName := ReadinessName
+	w.Liveness = s.probe(liveness, contract.LivenessName, w.Exec())
+	readinessName := contract.ReadinessName
 	if len(g.members) == 1 {
 		readinessName = s.fullName
 	}
 	w.Readiness = s.probe(readiness, readinessName, w.Exec())
-	w.Startup = s.probe(startup, LivenessName, w.Exec())
+	w.Startup = s.probe(startup, contract.LivenessName, w.Exec())
 	if s.startupFromSeconds() {
 		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
 		w.Startup.FailureThreshold = int32((int64(budget) + int64(w.Startup.PeriodSeconds) - 1) / int64(w.Startup.PeriodSeconds))

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
@@ -53,10 +54,10 @@ func checkLayer(l layer, errs *errorList) {
 			// Dockerfile COPYs to it: a relative path would be looked up on
 			// $PATH, and '$', a backslash or a trailing '/' mean something to COPY.
 			errs.add(l.errorAt(fProbeBin, v, "must be an absolute file path of letters, digits, '.', '_', '-' and '/', such as "+defaultProbeBin))
-		} else if !probeBinNames[path.Base(s)] {
+		} else if !contract.IsProbeProgram(s) {
 			// verify-probes, and anything else that reads manifests, knows
 			// an exec health probe by its program's name.
-			errs.add(l.errorAt(fProbeBin, v, "must name the program grpc_health_probe or grpc-health-probe, such as "+defaultProbeBin))
+			errs.add(l.errorAt(fProbeBin, v, "must name the program grpc_health_probe or grpc-health-probe (a name starting with either), such as "+defaultProbeBin))
 		}
 	}
 	if v, ok := l.get(fContainer); ok {
@@ -110,11 +111,6 @@ func fieldsBesidesSkip(l layer) []string {
 	}
 	return set
 }
-
-// probeBinNames are the file names grpc_health_probe goes by: its releases'
-// and its `go install` name. internal/proberules recognises exec probes by
-// the same names (a test keeps the two lists equal).
-var probeBinNames = map[string]bool{"grpc_health_probe": true, "grpc-health-probe": true}
 
 // cleanAbsPath reports whether s is an absolute, clean path of a file made of
 // characters that neither YAML, a Dockerfile nor a shell reads specially.

@@ -29,14 +29,6 @@ const (
 	DefaultStopSeconds  = 15
 )
 
-// The runtime's fixed health names (healthreg.LivenessName and
-// ReadinessName); a test in the examples module keeps them equal to the
-// runtime's and to internal/proberules'.
-const (
-	LivenessName  = "liveness"
-	ReadinessName = "readiness"
-)
-
 const (
 	probeGRPC = "grpc"
 	probeExec = "exec"

@@ -24,6 +24,7 @@ import (
 	kusttypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
@@ -260,7 +261,7 @@ func (w wantWorkload) readinessName() string {
 	if len(w.services) == 1 {
 		return w.services[0]
 	}
-	return proberules.ReadinessName
+	return contract.ReadinessName
 }
 
 // containerNamed returns the container called name, or nil.
@@ -275,16 +276,16 @@ func containerNamed(spec *corev1.PodSpec, name string) *corev1.Container {
 
 // probesOf returns a container's probes by kind, in the order the manifests list them.
 func probesOf(c *corev1.Container) []struct {
-	kind  proberules.Kind
+	kind  contract.Kind
 	probe *corev1.Probe
 } {
 	return []struct {
-		kind  proberules.Kind
+		kind  contract.Kind
 		probe *corev1.Probe
 	}{
-		{proberules.Startup, c.StartupProbe},
-		{proberules.Liveness, c.LivenessProbe},
-		{proberules.Readiness, c.ReadinessProbe},
+		{contract.Startup, c.StartupProbe},
+		{contract.Liveness, c.LivenessProbe},
+		{contract.Readiness, c.ReadinessProbe},
 	}
 }
 
@@ -338,8 +339,8 @@ func checkProbes(t testing.TB, where string, c *corev1.Container, want wantWorkl
 		} else if p.GRPC == nil {
 			t.Errorf("%s: not a grpc probe", field)
 		}
-		wantName := proberules.LivenessName
-		if kp.kind == proberules.Readiness {
+		wantName := contract.LivenessName
+		if kp.kind == contract.Readiness {
 			wantName = want.readinessName()
 		}
 		if target.Service != wantName {
@@ -619,7 +620,7 @@ func TestManifests(t *testing.T) {
 			for name, w := range workloads {
 				want := c.workloads[name].withDefaults()
 				for _, probeName := range checkProbes(t, name, containerNamed(&w.podOf().Spec.Template.Spec, want.container), want) {
-					if !proberules.IsFixedName(probeName) && !hasString(consts, probeName) {
+					if !contract.IsFixedName(probeName) && !hasString(consts, probeName) {
 						t.Errorf("%s: probe asks for %q, which no _HealthName constant holds: %v", name, probeName, consts)
 					}
 				}
@@ -741,21 +742,5 @@ func TestStartupPrecedence(t *testing.T) {
 		if got := w.patch.Spec.Template.Spec.Containers[0].StartupProbe.FailureThreshold; got != tt.want {
 			t.Errorf("%s: startup failureThreshold %d, want %d", tt.name, got, tt.want)
 		}
-	}
-}
-
-// TestProbeBinNamesAgree keeps the generator's list of grpc_health_probe's
-// names equal to the one the drift check recognises probes by.
-func TestProbeBinNamesAgree(t *testing.T) {
-	for name := range probeBinNames {
-		if !proberules.IsProbeCommand([]string{"/bin/" + name}) {
-			t.Errorf("the generator accepts probe_bin named %q, which proberules does not recognise", name)
-		}
-	}
-	for _, name := range []string{"probe", "grpc_health_probe.sh", "health"} {
-		if proberules.IsProbeCommand([]string{"/bin/" + name}) == probeBinNames[name] {
-			continue
-		}
-		t.Errorf("%q: generator and proberules disagree", name)
 	}
 }

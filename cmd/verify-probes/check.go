@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 )
 
@@ -57,13 +58,13 @@ type addFunc func(sev proberules.Severity, field, format string, args ...any)
 // checkService: the name must be one the health server registers.
 func checkService(t proberules.Target, cat *catalog, add addFunc) {
 	switch name := t.Service; {
-	case proberules.IsFixedName(name), cat.served[name]:
+	case contract.IsFixedName(name), cat.served[name]:
 	case name == healthServiceName:
 		add(proberules.Error, "", "service %q is the health-checking service itself: the generated health code never registers it as a health name, so the probe gets NOT_FOUND", name)
 	case cat.skipped[name]:
 		add(proberules.Error, "", "service %q is skipped by its health options (skip: true), so the health server never registers it", name)
 	default:
-		msg := fmt.Sprintf("unknown health service %q: not in the descriptors, nor %q, %q or \"\"", name, proberules.LivenessName, proberules.ReadinessName)
+		msg := fmt.Sprintf("unknown health service %q: not in the descriptors, nor %q, %q or \"\"", name, contract.LivenessName, contract.ReadinessName)
 		if s := suggest(name, cat.candidates()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}

@@ -9,13 +9,14 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
 // healthServiceName is the gRPC health-checking service. A descriptor set
 // holds it when the protos import it, but the runtime never registers it as
 // a health name: a probe that names it gets NOT_FOUND.
-const healthServiceName = "grpc.health.v1.Health"
+const healthServiceName = contract.HealthServiceName
 
 // catalog is what the descriptors say about health names: which services the
 // health server registers and which it does not because they are skipped.

@@ -18,7 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	k8sjson "sigs.k8s.io/json"
 
-	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // stdinName is how findings in standard input name their file.
@@ -82,7 +82,7 @@ type site struct {
 	// initNotSidecar is set for an init container that is not a sidecar
 	// (restartPolicy Always): the API server allows it no probes.
 	initNotSidecar bool
-	probeKind      proberules.Kind
+	probeKind      contract.Kind
 	probe          *corev1.Probe // nil when decodeErr is set
 	// decodeErr is set for a probe of the wrong shape, such as a grpc probe
 	// with a named port: the document's other probes are still checked.
@@ -104,7 +104,7 @@ type probeError struct {
 type probeKey struct {
 	list  string // containers or initContainers
 	index int
-	kind  proberules.Kind
+	kind  contract.Kind
 }
 
 type groupKind struct{ group, kind string }
@@ -235,7 +235,7 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 }
 
 // probeKinds are the probe kinds in the order a container's probes are read.
-var probeKinds = []proberules.Kind{proberules.Liveness, proberules.Readiness, proberules.Startup}
+var probeKinds = []contract.Kind{contract.Liveness, contract.Readiness, contract.Startup}
 
 // takeBrokenProbes decodes each probe of the pod spec v (the JSON value of
 // specNode) on its own, and removes from v those that cannot be decoded, so
@@ -368,9 +368,9 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 		}
 		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 		for _, pk := range []struct {
-			kind  proberules.Kind
+			kind  contract.Kind
 			probe *corev1.Probe
-		}{{proberules.Liveness, c.LivenessProbe}, {proberules.Readiness, c.ReadinessProbe}, {proberules.Startup, c.StartupProbe}} {
+		}{{contract.Liveness, c.LivenessProbe}, {contract.Readiness, c.ReadinessProbe}, {contract.Startup, c.StartupProbe}} {
 			decodeErr := broken[probeKey{field, i, pk.kind}]
 			if pk.probe == nil && decodeErr == nil {
 				continue

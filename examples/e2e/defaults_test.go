@@ -6,7 +6,7 @@ import (
 
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // TestScaffoldDefaultsMatchRuntime keeps the generator's copies of the
@@ -21,19 +21,23 @@ func TestScaffoldDefaultsMatchRuntime(t *testing.T) {
 	}
 }
 
-// TestFixedNamesAgree keeps the three copies of the runtime's fixed health
-// names equal: the runtime's (what the server registers), the generator's
-// (what manifests probe) and the probe rules' (what verify-probes accepts).
+// TestFixedNamesAgree keeps the runtime's fixed health names (what the
+// server registers; healthreg is its own module and cannot import the
+// contract) equal to the contract's (what the generator's manifests probe and
+// verify-probes accepts).
 func TestFixedNamesAgree(t *testing.T) {
-	for _, c := range []struct{ what, gen, runtime, rules string }{
-		{"liveness", gen.LivenessName, healthreg.LivenessName, proberules.LivenessName},
-		{"readiness", gen.ReadinessName, healthreg.ReadinessName, proberules.ReadinessName},
+	for _, c := range []struct{ what, contract, runtime string }{
+		{"liveness", contract.LivenessName, healthreg.LivenessName},
+		{"readiness", contract.ReadinessName, healthreg.ReadinessName},
+		{"overall", contract.OverallName, healthreg.OverallName},
 	} {
-		if c.gen != c.runtime || c.rules != c.runtime {
-			t.Errorf("%s: generator %q, runtime %q, probe rules %q", c.what, c.gen, c.runtime, c.rules)
+		if c.contract != c.runtime {
+			t.Errorf("%s: contract %q, runtime %q", c.what, c.contract, c.runtime)
 		}
 	}
-	if proberules.OverallName != healthreg.OverallName {
-		t.Errorf("overall name: probe rules %q, runtime %q", proberules.OverallName, healthreg.OverallName)
+	for _, name := range []string{contract.LivenessName, contract.ReadinessName, contract.OverallName, "a.B"} {
+		if got, want := healthreg.IsReservedName(name), contract.IsFixedName(name); got != want {
+			t.Errorf("%q: healthreg.IsReservedName %v, contract.IsFixedName %v", name, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package proberules
 
 import (
 	"fmt"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"net"
 	"strconv"
 	"strings"
@@ -19,15 +20,15 @@ import (
 // validateProbe, validateHandler and the liveness, readiness and startup
 // specifics) plus two of ours: grpc_health_probe's arguments must be usable
 // and its timeouts must fit in timeoutSeconds, and a gRPC liveness probe must
-// name [LivenessName]: every other name, "" included, follows the services'
+// name [contract.LivenessName]: every other name, "" included, follows the services'
 // health, so a failing dependency would restart the pod.
-func Check(kind Kind, p *corev1.Probe, mode Mode) []Finding {
+func Check(kind contract.Kind, p *corev1.Probe, mode Mode) []Finding {
 	if p == nil {
 		return nil
 	}
 	c := &checker{mode: mode}
 	switch kind {
-	case Liveness, Readiness, Startup:
+	case contract.Liveness, contract.Readiness, contract.Startup:
 	default:
 		c.add(Error, "", "unknown probe kind %q", kind)
 		return c.findings
@@ -122,13 +123,13 @@ func validPortName(s string) bool {
 	return letter
 }
 
-func (c *checker) timings(kind Kind, p *corev1.Probe) {
+func (c *checker) timings(kind contract.Kind, p *corev1.Probe) {
 	c.nonNegative("initialDelaySeconds", p.InitialDelaySeconds)
 	c.positive("timeoutSeconds", p.TimeoutSeconds)
 	c.positive("periodSeconds", p.PeriodSeconds)
 	c.positive("failureThreshold", p.FailureThreshold)
 	switch st := p.SuccessThreshold; {
-	case kind == Readiness:
+	case kind == contract.Readiness:
 		c.positive("successThreshold", st)
 	case st < 0:
 		c.add(Error, "successThreshold", "must be greater than or equal to 0, not %d", st)
@@ -138,7 +139,7 @@ func (c *checker) timings(kind Kind, p *corev1.Probe) {
 	}
 	if g := p.TerminationGracePeriodSeconds; g != nil {
 		switch {
-		case kind == Readiness:
+		case kind == contract.Readiness:
 			c.add(Error, "terminationGracePeriodSeconds", "must not be set for readiness probes")
 		case *g < 1:
 			c.add(Error, "terminationGracePeriodSeconds", "must be greater than 0, not %d", *g)
@@ -163,22 +164,22 @@ func (c *checker) positive(field string, v int32) {
 	}
 }
 
-func (c *checker) target(kind Kind, p *corev1.Probe) {
+func (c *checker) target(kind contract.Kind, p *corev1.Probe) {
 	t, ok, problems := parseTarget(p)
 	if !ok {
 		return
 	}
-	if kind == Liveness && t.Service != LivenessName {
-		// In our runtime only LivenessName ignores the services: "" and
-		// ReadinessName follow every one of them, other names one service.
+	if kind == contract.Liveness && t.Service != contract.LivenessName {
+		// In our runtime only contract.LivenessName ignores the services: "" and
+		// contract.ReadinessName follow every one of them, other names one service.
 		var why string
 		switch t.Service {
-		case OverallName:
+		case contract.OverallName:
 			why = " (no service), which follows every service in this runtime"
-		case ReadinessName:
+		case contract.ReadinessName:
 			why = ", which follows every service"
 		}
-		c.add(Warning, "", "liveness probe checks %q%s: a failing dependency would restart the pod; probe %q", t.Service, why, LivenessName)
+		c.add(Warning, "", "liveness probe checks %q%s: a failing dependency would restart the pod; probe %q", t.Service, why, contract.LivenessName)
 	}
 	if !t.Exec {
 		return
@@ -206,7 +207,7 @@ func (c *checker) target(kind Kind, p *corev1.Probe) {
 	}
 	timeout := p.TimeoutSeconds
 	if timeout == 0 {
-		timeout = DefaultTimeoutSeconds
+		timeout = contract.DefaultTimeoutSeconds
 	}
 	if timeout > 0 && t.ConnectTimeout > 0 && t.RPCTimeout > 0 {
 		// The kubelet's timeout runs from starting the process, so the

@@ -8,25 +8,7 @@
 // or templated by hand in [HandWritten] mode.
 package proberules
 
-import (
-	"fmt"
-	"time"
-)
-
-// Kind is the kind of a probe: the container field that holds it, without
-// the "Probe" suffix.
-type Kind string
-
-// The probe kinds.
-const (
-	Liveness  Kind = "liveness"
-	Readiness Kind = "readiness"
-	Startup   Kind = "startup"
-)
-
-// Field is the container's field that holds a probe of kind k, such as
-// "livenessProbe".
-func (k Kind) Field() string { return string(k) + "Probe" }
+import "fmt"
 
 // Mode says who wrote a probe, and so how strictly it is checked.
 type Mode int
@@ -79,24 +61,3 @@ func (f Finding) String() string {
 	}
 	return f.Severity.String() + ": " + f.Field + ": " + f.Message
 }
-
-// The health names our runtime's health server registers besides each
-// service's fully-qualified name (healthreg's contract).
-const (
-	LivenessName  = "liveness"  // the server is serving; checks never affect it: the only name for a liveness probe
-	ReadinessName = "readiness" // every service that counts toward readiness is serving
-	OverallName   = ""          // no service: the probe default and grpc_health_probe's; follows ReadinessName
-)
-
-// IsFixedName reports whether name is one of the names the health server
-// registers whatever the services: LivenessName, ReadinessName, OverallName.
-func IsFixedName(name string) bool {
-	return name == LivenessName || name == ReadinessName || name == OverallName
-}
-
-// Defaults of grpc_health_probe and of the Kubernetes API.
-const (
-	ProbeDefaultConnectTimeout = time.Second // grpc_health_probe -connect-timeout
-	ProbeDefaultRPCTimeout     = time.Second // grpc_health_probe -rpc-timeout
-	DefaultTimeoutSeconds      = 1           // probe timeoutSeconds when 0
-)

@@ -2,8 +2,8 @@ package proberules
 
 import (
 	"fmt"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"net"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -48,11 +48,7 @@ func IsProbeCommand(argv []string) bool {
 	if len(argv) == 0 {
 		return false
 	}
-	switch path.Base(argv[0]) {
-	case "grpc_health_probe", "grpc-health-probe":
-		return true
-	}
-	return false
+	return contract.IsProbeProgram(argv[0])
 }
 
 // argProblem is something wrong with grpc_health_probe's arguments.
@@ -90,8 +86,8 @@ func parseProbeArgs(argv []string) (Target, []argProblem) {
 	t := Target{
 		Exec:           true,
 		Command:        argv,
-		ConnectTimeout: ProbeDefaultConnectTimeout,
-		RPCTimeout:     ProbeDefaultRPCTimeout,
+		ConnectTimeout: contract.ProbeDefaultConnectTimeout,
+		RPCTimeout:     contract.ProbeDefaultRPCTimeout,
 	}
 	var problems []argProblem
 	bad := func(format string, args ...any) {

@@ -1,0 +1,97 @@
+package contract
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// NamesMode says which health names a server registers, and so which name
+// each probe asks for. It is the generator's names= parameter and option and
+// verify-probes' --names flag.
+type NamesMode string
+
+const (
+	// NamesHealthreg is healthreg's contract (the default): startup and
+	// liveness probes ask LivenessName, readiness probes ReadinessName.
+	NamesHealthreg NamesMode = "healthreg"
+	// NamesServices is a plain health server (grpc-go's health.Server,
+	// grpc-java's HealthStatusManager, Python's HealthServicer) that sets
+	// OverallName and every service's full name: startup and liveness ask
+	// OverallName, readiness the workload's first service in descriptor
+	// order (a probe names one service, so the server must set every
+	// service's status, not only that one).
+	NamesServices NamesMode = "services"
+	// NamesOverall is a plain health server that sets OverallName only:
+	// every probe asks OverallName.
+	NamesOverall NamesMode = "overall"
+)
+
+// NamesModes lists the modes, the default first.
+var NamesModes = [...]NamesMode{NamesHealthreg, NamesServices, NamesOverall}
+
+// ParseNamesMode returns the mode named s: exactly one of the modes' names.
+// Callers that have a default apply it before calling: "" is an error.
+func ParseNamesMode(s string) (NamesMode, error) {
+	if m := NamesMode(s); slices.Contains(NamesModes[:], m) {
+		return m, nil
+	}
+	names := make([]string, len(NamesModes))
+	for i, m := range NamesModes {
+		names[i] = string(m)
+	}
+	return "", fmt.Errorf("%q is not a naming mode: want %s", s, strings.Join(names, ", "))
+}
+
+// ProbeNames is the health name each probe kind asks for.
+type ProbeNames struct {
+	Startup, Liveness, Readiness string
+}
+
+// For returns the name a probe of kind k asks for; "" for an unknown kind.
+func (n ProbeNames) For(k Kind) string {
+	switch k {
+	case Startup:
+		return n.Startup
+	case Liveness:
+		return n.Liveness
+	case Readiness:
+		return n.Readiness
+	}
+	return ""
+}
+
+// ProbeServiceNames returns the name each probe of a workload asks for in
+// mode, given the full names of the workload's services in descriptor order.
+// In NamesServices mode a workload without services has nothing to name, so
+// its readiness probe asks OverallName; an unknown mode is treated as
+// NamesHealthreg (ParseNamesMode is where modes are checked).
+func ProbeServiceNames(mode NamesMode, serviceFullNames []string) ProbeNames {
+	switch mode {
+	case NamesServices:
+		n := ProbeNames{Startup: OverallName, Liveness: OverallName, Readiness: OverallName}
+		if len(serviceFullNames) > 0 {
+			n.Readiness = serviceFullNames[0]
+		}
+		return n
+	case NamesOverall:
+		return ProbeNames{Startup: OverallName, Liveness: OverallName, Readiness: OverallName}
+	}
+	return ProbeNames{Startup: LivenessName, Liveness: LivenessName, Readiness: ReadinessName}
+}
+
+// Registers reports whether a server in mode answers name (rather than
+// NOT_FOUND), given whether name is one of its services (not skipped). It
+// never accepts HealthServiceName.
+func (mode NamesMode) Registers(name string, isService bool) bool {
+	if name == HealthServiceName {
+		return false
+	}
+	switch mode {
+	case NamesServices:
+		return name == OverallName || isService
+	case NamesOverall:
+		return name == OverallName
+	}
+	return IsFixedName(name) || isService
+}

@@ -1,0 +1,29 @@
+package contract
+
+// The health names healthreg's health server registers besides each
+// service's fully-qualified name.
+const (
+	// LivenessName is SERVING while the server is serving; checks never
+	// affect it. In the healthreg mode it is the only right name for a
+	// liveness or startup probe.
+	LivenessName = "liveness"
+	// ReadinessName follows every service that counts toward readiness.
+	ReadinessName = "readiness"
+	// OverallName is the empty name: what a probe asks when it names no
+	// service (the default of a grpc: probe and of grpc_health_probe). In
+	// healthreg it follows ReadinessName.
+	OverallName = ""
+)
+
+// HealthServiceName is the gRPC health-checking service itself. No mode
+// makes it a health name: neither healthreg, nor grpc-go's health.Server,
+// nor grpc-java's HealthStatusManager, nor Python's HealthServicer register a
+// status under it, so a probe that names it gets NOT_FOUND (unless the
+// server's code sets it by hand, which verify-probes accepts with --name).
+const HealthServiceName = "grpc.health.v1.Health"
+
+// IsFixedName reports whether name is one of the names healthreg registers
+// whatever the services: LivenessName, ReadinessName or OverallName.
+func IsFixedName(name string) bool {
+	return name == LivenessName || name == ReadinessName || name == OverallName
+}
