@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -47,20 +48,27 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		checkLayer(fs[0].layers[1], &errs)
 		checkSkippedFile(fs[0].layers[1], fs, &errs)
 	}
-	m := &Model{}
-	if p.EmitGo() {
-		m.Files = goFiles(services)
-	}
-	if p.EmitK8s() {
-		groups := groupWorkloads(services, &errs)
+	m := &Model{EmitK8s: p.EmitK8s()}
+	var groups []*group
+	if p.EmitWorkloads() {
+		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
 			checkGroup(g, &errs)
 		}
 		if len(errs) == 0 {
 			for _, g := range groups {
-				m.Workloads = append(m.Workloads, g.workload(p))
+				w := g.workload(p)
+				checkConsumers(w, p, &errs)
+				m.Workloads = append(m.Workloads, w)
 			}
 		}
+	} else if p.EmitGo() {
+		// Only for the readiness names of the Go service configs: a run
+		// that writes no workload files reports no workload problems.
+		groups = groupWorkloads(services, &errorList{})
+	}
+	if p.EmitGo() {
+		m.Files = goFiles(services, readinessNames(groups))
 	}
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -70,7 +78,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 
 // goFiles returns the Go health code of every generated file that has an
 // unskipped service, in request order.
-func goFiles(services []*service) []*GoFile {
+func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 	var files []*GoFile
 	var cur *GoFile
 	for _, s := range services {
@@ -88,6 +96,8 @@ func goFiles(services []*service) []*GoFile {
 			Comment:               commentLines(s.svc.Comments.Leading),
 			Deprecated:            serviceDeprecated(s.svc),
 			CountsTowardReadiness: s.resolve(fCounts, protoreflect.ValueOfBool(true)).v.Bool(),
+			ServiceConfigName:     s.svc.GoName + "_ServiceConfig",
+			ServiceConfig:         ServiceConfig(cmp.Or(readiness[s], contract.ReadinessName)),
 		})
 	}
 	return files
@@ -118,11 +128,7 @@ func (g *group) workload(p *Params) *Workload {
 		w.Services = append(w.Services, m.fullName)
 	}
 	w.Liveness = s.probe(liveness, contract.LivenessName, w.Exec())
-	readinessName := contract.ReadinessName
-	if len(g.members) == 1 {
-		readinessName = s.fullName
-	}
-	w.Readiness = s.probe(readiness, readinessName, w.Exec())
+	w.Readiness = s.probe(readiness, g.readinessName(), w.Exec())
 	w.Startup = s.probe(startup, contract.LivenessName, w.Exec())
 	if s.startupFromSeconds() {
 		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
@@ -131,7 +137,41 @@ func (g *group) workload(p *Params) *Workload {
 	if p.Scaffold {
 		w.Scaffold = p.scaffold(g.name)
 	}
+	w.TLS = p.TLS && w.HealthPort == 0 // the health port is plaintext
+	if w.TLS {
+		w.TLSServerName = p.TLSServerName
+		w.GRPCProbeTLS = !w.Exec() && p.K8sMinor >= grpcProbeTLSMinor
+	}
+	for _, c := range consumerFiles {
+		if p.Emit[c.emit] {
+			w.Consumers = append(w.Consumers, c.manifest)
+			if c.kustomize {
+				w.Resources = append(w.Resources, c.name)
+			}
+		}
+	}
 	return w
+}
+
+// readinessName is the name the workload's readiness probe asks, and so
+// every other consumer of its readiness: the service's full name when the
+// workload serves one service, else "readiness".
+func (g *group) readinessName() string {
+	if len(g.members) == 1 {
+		return g.members[0].fullName
+	}
+	return contract.ReadinessName
+}
+
+// readinessNames maps each grouped service to its workload's readiness name.
+func readinessNames(groups []*group) map[*service]string {
+	m := map[*service]string{}
+	for _, g := range groups {
+		for _, s := range g.members {
+			m[s] = g.readinessName()
+		}
+	}
+	return m
 }
 
 // startupFromSeconds reports whether startup_seconds, not

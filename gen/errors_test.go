@@ -62,7 +62,7 @@ option go_package = "example.com/helloworld;helloworld";
 service Greeter {}
 `}
 
-const knownParamList = "(known: M<file>, container, drain_seconds, emit, health_port, image, module, paths, port, probe, probe_bin, scaffold, startup_seconds, stop_seconds, workload)"
+const knownParamList = "(known: M<file>, container, drain_seconds, emit, health_port, image, k8s_version, module, paths, port, probe, probe_bin, scaffold, startup_seconds, stop_seconds, tls, tls_server_name, workload)"
 
 func TestErrorUnknownParameter(t *testing.T) {
 	checkError(t, "bogus=1", greeter, `unknown parameter "bogus" `+knownParamList)
@@ -70,12 +70,12 @@ func TestErrorUnknownParameter(t *testing.T) {
 
 func TestErrorUnknownEmit(t *testing.T) {
 	checkError(t, "emit=yaml", greeter,
-		`parameter emit=yaml: must be "go" or "k8s" (repeat emit= for both: plugin parameters are split on commas)`)
+		`parameter emit=yaml: must be one of go, k8s, gke, envoygateway, istio, compose (repeat emit= for several: plugin parameters are split on commas)`)
 }
 
 func TestErrorEmptyEmit(t *testing.T) {
 	checkError(t, "emit=", greeter,
-		`parameter emit=: must be "go" or "k8s" (repeat emit= for both: plugin parameters are split on commas)`)
+		`parameter emit=: must be one of go, k8s, gke, envoygateway, istio, compose (repeat emit= for several: plugin parameters are split on commas)`)
 }
 
 func TestErrorBadProbe(t *testing.T) {

@@ -103,6 +103,13 @@ var goldenCases = []struct{ name, shows string }{
 	{"options_file_level", "every HealthOptions field on files; a service overriding the file's skip and counts_toward_readiness"},
 	{"precedence", "service option over file option over parameter over default, one field each"},
 	{"workload_two_files", "one workload gathering services from two files via the workload option"},
+	{"consumers_all", "every output: Go service configs, probes, GKE, Envoy Gateway and Istio policies (listed in the kustomization) and compose healthchecks"},
+	{"consumers_workload", "the consumer files alone (no emit=k8s) for a two-file workload: every consumer asks \"readiness\""},
+	{"consumers_health_port", "health_port=: GKE, Envoy Gateway and compose check the plaintext health port, so tls=true adds no -tls"},
+	{"consumers_scaffold", "scaffold=true: the scaffold's kustomization lists the policies"},
+	{"tls_exec", "tls=true with probe=exec: grpc_health_probe -tls -tls-no-verify -tls-server-name in probes and compose"},
+	{"tls_grpc_k8s_1_37", "tls=true with grpc probes and k8s_version=1.37: mode: TLS (KEP-4939)"},
+	{"tls_grpc_error", "tls=true with grpc probes before 1.37, and with emit=gke: errors naming the ways out"},
 }
 
 func TestGolden(t *testing.T) {

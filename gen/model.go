@@ -1,8 +1,6 @@
 package gen
 
 import (
-	"fmt"
-
 	"google.golang.org/protobuf/compiler/protogen"
 )
 
@@ -12,6 +10,7 @@ import (
 type Model struct {
 	Files     []*GoFile   // files whose Go health code is written, in request order
 	Workloads []*Workload // sorted by name
+	EmitK8s   bool        // write the probes' kustomize files of each workload
 }
 
 // GoFile is one generated <name>.health.go.
@@ -30,6 +29,8 @@ type GoService struct {
 	Comment               []string // leading proto comment, one entry a line
 	Deprecated            bool
 	CountsTowardReadiness bool
+	ServiceConfigName     string // Greeter_ServiceConfig
+	ServiceConfig         string // the gRFC A17 service config JSON of its workload's clients
 }
 
 // Workload is one Deployment whose container serves one or more services.
@@ -46,6 +47,15 @@ type Workload struct {
 	Readiness  Probe
 	Startup    Probe
 	Scaffold   *Scaffold // nil unless scaffold=true
+	// TLS: the probes dial a TLS port (tls=true and no plaintext health
+	// port); GRPCProbeTLS: the kubelet's grpc probes use mode: TLS.
+	TLS           bool
+	TLSServerName string
+	GRPCProbeTLS  bool
+	// Consumers are the other per-workload files (emit=gke, ...), in
+	// consumerFiles order; Resources those a kustomization lists.
+	Consumers []manifest
+	Resources []string
 }
 
 // ProbePort is the port the probes dial.
@@ -90,6 +100,7 @@ type ProbeView struct {
 	Exec    bool     // an exec probe running Command; else a grpc probe on Port
 	Command []string // grpc_health_probe's argv
 	Port    int32
+	TLS     bool // a grpc probe with mode: TLS
 	Probe
 }
 
@@ -100,15 +111,9 @@ func (w *Workload) Probes() []ProbeView {
 		field string
 		probe Probe
 	}{{"startupProbe", w.Startup}, {"livenessProbe", w.Liveness}, {"readinessProbe", w.Readiness}} {
-		v := ProbeView{Field: p.field, Exec: w.Exec(), Port: w.ProbePort(), Probe: p.probe}
+		v := ProbeView{Field: p.field, Exec: w.Exec(), Port: w.ProbePort(), TLS: w.GRPCProbeTLS, Probe: p.probe}
 		if v.Exec {
-			v.Command = []string{
-				w.ProbeBin,
-				fmt.Sprintf("-addr=:%d", v.Port),
-				"-service=" + p.probe.Service,
-				"-connect-timeout=" + p.probe.ConnectTimeout,
-				"-rpc-timeout=" + p.probe.RPCTimeout,
-			}
+			v.Command = w.execCommand(p.probe)
 		}
 		views = append(views, v)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,13 +31,24 @@ const (
 	imageParam          = "image"
 	drainSecondsParam   = "drain_seconds"
 	stopSecondsParam    = "stop_seconds"
+	tlsParam            = "tls"
+	tlsServerNameParam  = "tls_server_name"
+	k8sVersionParam     = "k8s_version"
 )
 
-// Output kinds named by emit=.
+// Output kinds named by emit=. Every kind but go writes files per workload
+// (consumers.go describes the consumer kinds).
 const (
-	EmitGo  = "go"
-	EmitK8s = "k8s"
+	EmitGo           = "go"
+	EmitK8s          = "k8s"
+	EmitGKE          = "gke"          // GKE Gateway HealthCheckPolicy
+	EmitEnvoyGateway = "envoygateway" // Envoy Gateway BackendTrafficPolicy
+	EmitIstio        = "istio"        // Istio DestinationRule outlier detection
+	EmitCompose      = "compose"      // docker compose healthcheck
 )
+
+// emitKinds lists every emit= value, in the order errors name them.
+var emitKinds = []string{EmitGo, EmitK8s, EmitGKE, EmitEnvoyGateway, EmitIstio, EmitCompose}
 
 // Params holds the plugin parameters of one run. Zero numbers mean "not set":
 // the defaults live in defaults.go so that the precedence chain (service
@@ -54,11 +66,27 @@ type Params struct {
 	Image          string
 	DrainSeconds   *int32
 	StopSeconds    *int32
+	TLS            bool
+	TLSServerName  string
+	// K8sMinor is the Kubernetes 1.x minor version of k8s_version=, 0 when
+	// unset: it unlocks API fields that older clusters reject.
+	K8sMinor int
 }
 
 // EmitGo reports whether the run writes Go; EmitK8s whether it writes manifests.
 func (p *Params) EmitGo() bool  { return p.Emit[EmitGo] }
 func (p *Params) EmitK8s() bool { return p.Emit[EmitK8s] }
+
+// EmitWorkloads reports whether the run writes any per-workload file, and so
+// groups services into workloads and checks them.
+func (p *Params) EmitWorkloads() bool {
+	for k := range p.Emit {
+		if k != EmitGo {
+			return true
+		}
+	}
+	return false
+}
 
 // parseParams parses the plugin parameter with protogen's own splitting
 // (on commas, then on the first '='), so that what protogen accepts for
@@ -69,9 +97,9 @@ func parseParams(parameter string) (*Params, error) {
 	p := &Params{Emit: map[string]bool{}}
 	fs := flag.NewFlagSet("protoc-gen-health", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Func(emitParam, "output to write: go or k8s (repeat the parameter for both)", func(v string) error {
-		if v != EmitGo && v != EmitK8s {
-			return fmt.Errorf("must be %q or %q (repeat emit= for both: plugin parameters are split on commas)", EmitGo, EmitK8s)
+	fs.Func(emitParam, "output to write: "+strings.Join(emitKinds, ", ")+" (repeat the parameter for several)", func(v string) error {
+		if !slices.Contains(emitKinds, v) {
+			return fmt.Errorf("must be one of %s (repeat emit= for several: plugin parameters are split on commas)", strings.Join(emitKinds, ", "))
 		}
 		p.Emit[v] = true
 		return nil
@@ -100,6 +128,23 @@ func parseParams(parameter string) (*Params, error) {
 	fs.StringVar(&p.Image, imageParam, "", "container image of the scaffold's Deployment")
 	fs.Func(drainSecondsParam, "the server's drain delay, for terminationGracePeriodSeconds", int32Into(&p.DrainSeconds))
 	fs.Func(stopSecondsParam, "the server's graceful-stop deadline, for terminationGracePeriodSeconds", int32Into(&p.StopSeconds))
+	fs.Func(tlsParam, "the gRPC port serves TLS: exec probes and compose healthchecks dial it with -tls", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		p.TLS = b
+		return nil
+	})
+	fs.StringVar(&p.TLSServerName, tlsServerNameParam, "", "server name the TLS probes send and expect")
+	fs.Func(k8sVersionParam, "the oldest Kubernetes version the manifests target, 1.N", func(v string) error {
+		minor, ok := parseK8sVersion(v)
+		if !ok {
+			return fmt.Errorf("must be a Kubernetes version 1.N, like 1.37")
+		}
+		p.K8sMinor = minor
+		return nil
+	})
 
 	_, err := protogen.Options{ParamFunc: func(name, value string) error {
 		if fs.Lookup(name) == nil {
@@ -186,6 +231,7 @@ func checkParams(p *Params, errs *errorList) {
 	if strings.ContainsAny(p.Image, " \t\n") {
 		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "must be an image reference without spaces"})
 	}
+	checkConsumerParams(p, errs)
 	if !p.EmitK8s() {
 		if p.Scaffold {
 			errs.add(&Error{Option: paramOption(scaffoldParam, "true"), Msg: "needs emit=k8s"})

@@ -46,8 +46,8 @@ func TestParseParams(t *testing.T) {
 
 		{param: "bogus=1", wantErr: `unknown parameter "bogus" ` + knownParamList},
 		{param: "Emit=go", wantErr: `unknown parameter "Emit" ` + knownParamList},
-		{param: "emit=go+k8s", wantErr: `parameter emit=go+k8s: must be "go" or "k8s" (repeat emit= for both: plugin parameters are split on commas)`},
-		{param: "emit", wantErr: `parameter emit=: must be "go" or "k8s" (repeat emit= for both: plugin parameters are split on commas)`},
+		{param: "emit=go+k8s", wantErr: `parameter emit=go+k8s: must be one of go, k8s, gke, envoygateway, istio, compose (repeat emit= for several: plugin parameters are split on commas)`},
+		{param: "emit", wantErr: `parameter emit=: must be one of go, k8s, gke, envoygateway, istio, compose (repeat emit= for several: plugin parameters are split on commas)`},
 		{param: "probe=GRPC", wantErr: `parameter probe=GRPC: must be "grpc" or "exec"`},
 		{param: "port=http", wantErr: "parameter port=http: not a whole number"},
 		{param: "port=8080.5", wantErr: "parameter port=8080.5: not a whole number"},

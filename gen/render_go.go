@@ -43,6 +43,8 @@ type goServiceView struct {
 	CountsTowardReadiness bool
 	ConstName             string
 	RegisterFunc          string
+	ServiceConfigName     string
+	ServiceConfig         string
 }
 
 // renderGo writes one <name>.health.go for every file of the model.
@@ -69,6 +71,8 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 				CountsTowardReadiness: s.CountsTowardReadiness,
 				ConstName:             s.ConstName,
 				RegisterFunc:          s.RegisterFunc,
+				ServiceConfigName:     s.ServiceConfigName,
+				ServiceConfig:         s.ServiceConfig,
 			})
 			if !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
 				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")

@@ -42,10 +42,14 @@ func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 	var out []*pluginpb.CodeGeneratorResponse_File
 	var buf bytes.Buffer
 	for _, w := range m.Workloads {
-		files := componentFiles
-		if w.Scaffold != nil {
-			files = scaffoldFiles
+		var files []manifest
+		if m.EmitK8s {
+			files = componentFiles
+			if w.Scaffold != nil {
+				files = scaffoldFiles
+			}
 		}
+		files = append(files[:len(files):len(files)], w.Consumers...)
 		v := k8sView{Version: Version, ProbeVersion: ProbeVersion, Workload: w}
 		for _, f := range files {
 			buf.Reset()

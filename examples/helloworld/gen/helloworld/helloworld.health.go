@@ -25,3 +25,10 @@ const Greeter_HealthName = "helloworld.Greeter"
 func RegisterGreeterHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Greeter_HealthName, opts...)
 }
+
+// Greeter_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// helloworld.Greeter: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Greeter_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"helloworld.Greeter"}}`

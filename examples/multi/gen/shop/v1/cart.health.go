@@ -25,3 +25,10 @@ const CartService_HealthName = "shop.v1.CartService"
 func RegisterCartServiceHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(CartService_HealthName, opts...)
 }
+
+// CartService_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// shop.v1.CartService: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const CartService_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`

@@ -25,3 +25,10 @@ const CatalogService_HealthName = "shop.v1.CatalogService"
 func RegisterCatalogServiceHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(CatalogService_HealthName, opts...)
 }
+
+// CatalogService_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// shop.v1.CatalogService: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const CatalogService_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`

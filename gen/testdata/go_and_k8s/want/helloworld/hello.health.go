@@ -26,6 +26,13 @@ func RegisterGreeterHealth(r *healthreg.Registry, opts ...healthreg.ServiceOptio
 	return r.Register(Greeter_HealthName, opts...)
 }
 
+// Greeter_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// helloworld.Greeter: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Greeter_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"helloworld.Greeter"}}`
+
 // Farewell_HealthName is the health-check name of helloworld.Farewell: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -38,3 +45,10 @@ const Farewell_HealthName = "helloworld.Farewell"
 func RegisterFarewellHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Farewell_HealthName, opts...)
 }
+
+// Farewell_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// helloworld.Farewell: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Farewell_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"helloworld.Farewell"}}`

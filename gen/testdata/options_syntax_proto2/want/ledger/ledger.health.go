@@ -26,6 +26,13 @@ func RegisterJournalHealth(r *healthreg.Registry, opts ...healthreg.ServiceOptio
 	return r.Register(Journal_HealthName, opts...)
 }
 
+// Journal_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// ledger.Journal: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Journal_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`
+
 // Audit_HealthName is the health-check name of ledger.Audit: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -41,3 +48,10 @@ const Audit_HealthName = "ledger.Audit"
 func RegisterAuditHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Audit_HealthName, append([]healthreg.ServiceOption{healthreg.ExcludeFromReadiness()}, opts...)...)
 }
+
+// Audit_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// ledger.Audit: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Audit_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`

@@ -32,6 +32,15 @@ func RegisterOldSearchHealth(r *healthreg.Registry, opts ...healthreg.ServiceOpt
 	return r.Register(OldSearch_HealthName, opts...)
 }
 
+// OldSearch_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// legacy.v1.OldSearch: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+//
+// Deprecated: Do not use.
+const OldSearch_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"legacy.v1.OldSearch"}}`
+
 // NewSearch_HealthName is the health-check name of legacy.v1.NewSearch: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -44,3 +53,10 @@ const NewSearch_HealthName = "legacy.v1.NewSearch"
 func RegisterNewSearchHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(NewSearch_HealthName, opts...)
 }
+
+// NewSearch_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// legacy.v1.NewSearch: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const NewSearch_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"legacy.v1.NewSearch"}}`

@@ -25,3 +25,10 @@ const App_HealthName = "app.v1.App"
 func RegisterAppHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(App_HealthName, opts...)
 }
+
+// App_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// app.v1.App: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const App_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"app.v1.App"}}`

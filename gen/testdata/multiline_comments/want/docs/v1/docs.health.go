@@ -30,6 +30,13 @@ func RegisterLibraryHealth(r *healthreg.Registry, opts ...healthreg.ServiceOptio
 	return r.Register(Library_HealthName, opts...)
 }
 
+// Library_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// docs.v1.Library: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Library_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"docs.v1.Library"}}`
+
 // Archive_HealthName is the health-check name of docs.v1.Archive: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -43,3 +50,10 @@ const Archive_HealthName = "docs.v1.Archive"
 func RegisterArchiveHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Archive_HealthName, opts...)
 }
+
+// Archive_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// docs.v1.Archive: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Archive_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"docs.v1.Archive"}}`

@@ -25,3 +25,10 @@ const Placeholder_HealthName = "idle.v1.Placeholder"
 func RegisterPlaceholderHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Placeholder_HealthName, opts...)
 }
+
+// Placeholder_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// idle.v1.Placeholder: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Placeholder_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"idle.v1.Placeholder"}}`

@@ -25,3 +25,10 @@ const Admin_HealthName = "inventory.v1.Admin"
 func RegisterAdminHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Admin_HealthName, opts...)
 }
+
+// Admin_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// inventory.v1.Admin: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Admin_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"inventory.v1.Admin"}}`

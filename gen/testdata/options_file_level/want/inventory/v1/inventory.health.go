@@ -26,6 +26,13 @@ func RegisterStockHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption)
 	return r.Register(Stock_HealthName, opts...)
 }
 
+// Stock_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// inventory.v1.Stock: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Stock_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`
+
 // Restock_HealthName is the health-check name of inventory.v1.Restock: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -41,3 +48,10 @@ const Restock_HealthName = "inventory.v1.Restock"
 func RegisterRestockHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Restock_HealthName, append([]healthreg.ServiceOption{healthreg.ExcludeFromReadiness()}, opts...)...)
 }
+
+// Restock_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// inventory.v1.Restock: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Restock_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`

@@ -26,6 +26,13 @@ func RegisterOrdersHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption
 	return r.Register(Orders_HealthName, opts...)
 }
 
+// Orders_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// orders.v1.Orders: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Orders_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"orders.v1.Orders"}}`
+
 // Reports_HealthName is the health-check name of orders.v1.Reports: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -42,6 +49,13 @@ func RegisterReportsHealth(r *healthreg.Registry, opts ...healthreg.ServiceOptio
 	return r.Register(Reports_HealthName, append([]healthreg.ServiceOption{healthreg.ExcludeFromReadiness()}, opts...)...)
 }
 
+// Reports_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// orders.v1.Reports: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Reports_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`
+
 // ReportsAdmin_HealthName is the health-check name of orders.v1.ReportsAdmin: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -54,3 +68,10 @@ const ReportsAdmin_HealthName = "orders.v1.ReportsAdmin"
 func RegisterReportsAdminHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(ReportsAdmin_HealthName, opts...)
 }
+
+// ReportsAdmin_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// orders.v1.ReportsAdmin: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const ReportsAdmin_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"readiness"}}`

@@ -26,6 +26,13 @@ func RegisterCartServiceHealth(r *healthreg.Registry, opts ...healthreg.ServiceO
 	return r.Register(CartService_HealthName, opts...)
 }
 
+// CartService_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// shop.v1.CartService: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const CartService_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop.v1.CartService"}}`
+
 // CatalogService_HealthName is the health-check name of shop.v1.CatalogService: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -39,6 +46,13 @@ func RegisterCatalogServiceHealth(r *healthreg.Registry, opts ...healthreg.Servi
 	return r.Register(CatalogService_HealthName, opts...)
 }
 
+// CatalogService_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// shop.v1.CatalogService: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const CatalogService_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop.v1.CatalogService"}}`
+
 // CheckoutService_HealthName is the health-check name of shop.v1.CheckoutService: the name the
 // service's status is registered under and that its probes ask for.
 const CheckoutService_HealthName = "shop.v1.CheckoutService"
@@ -49,3 +63,10 @@ const CheckoutService_HealthName = "shop.v1.CheckoutService"
 func RegisterCheckoutServiceHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(CheckoutService_HealthName, opts...)
 }
+
+// CheckoutService_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// shop.v1.CheckoutService: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const CheckoutService_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop.v1.CheckoutService"}}`

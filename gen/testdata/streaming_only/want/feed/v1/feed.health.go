@@ -25,3 +25,10 @@ const Stream_HealthName = "feed.v1.Stream"
 func RegisterStreamHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Stream_HealthName, opts...)
 }
+
+// Stream_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// feed.v1.Stream: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Stream_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"feed.v1.Stream"}}`

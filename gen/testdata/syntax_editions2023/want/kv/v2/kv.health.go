@@ -25,3 +25,10 @@ const KeyValue_HealthName = "kv.v2.KeyValue"
 func RegisterKeyValueHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(KeyValue_HealthName, opts...)
 }
+
+// KeyValue_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// kv.v2.KeyValue: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const KeyValue_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"kv.v2.KeyValue"}}`

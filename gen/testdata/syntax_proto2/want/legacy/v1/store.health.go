@@ -25,3 +25,10 @@ const Store_HealthName = "legacy.v1.Store"
 func RegisterStoreHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Store_HealthName, opts...)
 }
+
+// Store_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// legacy.v1.Store: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Store_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"legacy.v1.Store"}}`

@@ -25,3 +25,10 @@ const Invoices_HealthName = "billing.v1.Invoices"
 func RegisterInvoicesHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Invoices_HealthName, opts...)
 }
+
+// Invoices_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// billing.v1.Invoices: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Invoices_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"billing.v1.Invoices"}}`

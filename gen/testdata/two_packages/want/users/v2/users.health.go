@@ -25,3 +25,10 @@ const Accounts_HealthName = "users.v2.Accounts"
 func RegisterAccountsHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Accounts_HealthName, opts...)
 }
+
+// Accounts_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// users.v2.Accounts: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Accounts_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"users.v2.Accounts"}}`

@@ -27,6 +27,13 @@ func RegisterHighThroughputMetricsIngestionServiceHealth(r *healthreg.Registry, 
 	return r.Register(HighThroughputMetricsIngestionService_HealthName, opts...)
 }
 
+// HighThroughputMetricsIngestionService_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// com.example.platform.observability.telemetry.ingestion.v1alpha1.HighThroughputMetricsIngestionService: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const HighThroughputMetricsIngestionService_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"com.example.platform.observability.telemetry.ingestion.v1alpha1.HighThroughputMetricsIngestionService"}}`
+
 // HighThroughputMetricsIngestionServiceV2_HealthName is the health-check name of com.example.platform.observability.telemetry.ingestion.v1alpha1.HighThroughputMetricsIngestionServiceV2: the name the
 // service's status is registered under and that its probes ask for.
 //
@@ -40,3 +47,10 @@ const HighThroughputMetricsIngestionServiceV2_HealthName = "com.example.platform
 func RegisterHighThroughputMetricsIngestionServiceV2Health(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(HighThroughputMetricsIngestionServiceV2_HealthName, opts...)
 }
+
+// HighThroughputMetricsIngestionServiceV2_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// com.example.platform.observability.telemetry.ingestion.v1alpha1.HighThroughputMetricsIngestionServiceV2: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const HighThroughputMetricsIngestionServiceV2_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"com.example.platform.observability.telemetry.ingestion.v1alpha1.HighThroughputMetricsIngestionServiceV2"}}`

@@ -25,3 +25,10 @@ const Payments_HealthName = "acme.billing.v1.Payments"
 func RegisterPaymentsHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) *healthreg.Service {
 	return r.Register(Payments_HealthName, opts...)
 }
+
+// Payments_ServiceConfig is the gRPC service config (gRFC A17) for clients of
+// acme.billing.v1.Payments: round_robin over every address of the target, sending only
+// to servers whose readiness name is SERVING. Pass it to
+// grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
+// the client, which registers grpc-go's client-side health checking.
+const Payments_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"acme.billing.v1.Payments"}}`

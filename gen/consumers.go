@@ -1,0 +1,156 @@
+package gen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The consumers of health other than the kubelet: load balancers that probe
+// the workload, and docker compose. Each gets its settings from the
+// workload's readiness probe, so every consumer asks the same name on the
+// same port with the same patience as the kubelet's readiness probe.
+
+// consumerFiles maps each per-workload emit= kind (other than k8s) to its
+// file under <workload>/ and its template.
+var consumerFiles = []struct {
+	emit string
+	manifest
+	kustomize bool // a Kubernetes object that emit=k8s's kustomization lists
+}{
+	{EmitGKE, manifest{"healthcheckpolicy.yaml", "gke-healthcheckpolicy.yaml.tmpl"}, true},
+	{EmitEnvoyGateway, manifest{"backendtrafficpolicy.yaml", "envoygateway-backendtrafficpolicy.yaml.tmpl"}, true},
+	{EmitIstio, manifest{"destinationrule.yaml", "istio-destinationrule.yaml.tmpl"}, true},
+	{EmitCompose, manifest{"compose.yaml", "compose.yaml.tmpl"}, false},
+}
+
+// Limits of GKE's HealthCheckPolicy (networking.gke.io/v1): its CRD rejects
+// values outside them, so the generator reports them instead.
+const (
+	gkeMaxSeconds   = 300
+	gkeMaxThreshold = 10
+)
+
+// grpcProbeTLSMinor is the first Kubernetes 1.x minor whose kubelet can run a
+// grpc probe over TLS (KEP-4939, alpha behind GRPCContainerProbeTLS in 1.37).
+const grpcProbeTLSMinor = 37
+
+// parseK8sVersion reads "1.N" (a leading "v" and a patch are allowed).
+func parseK8sVersion(v string) (int, bool) {
+	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "1" {
+		return 0, false
+	}
+	for _, p := range parts[1:] {
+		if _, err := strconv.ParseUint(p, 10, 16); err != nil {
+			return 0, false
+		}
+	}
+	minor, _ := strconv.Atoi(parts[1])
+	return minor, true
+}
+
+// checkConsumerParams reports the consumer parameters that would do nothing.
+func checkConsumerParams(p *Params, errs *errorList) {
+	if p.TLSServerName != "" && !p.TLS {
+		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "needs tls=true"})
+	}
+	if strings.ContainsAny(p.TLSServerName, " \t\n,") {
+		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "must be a host name"})
+	}
+	if p.K8sMinor != 0 && !p.TLS {
+		errs.add(&Error{Option: paramOption(k8sVersionParam, fmt.Sprintf("1.%d", p.K8sMinor)), Msg: "is only used with tls=true (it allows the kubelet's TLS grpc probes)"})
+	}
+	if p.TLS && !p.EmitWorkloads() {
+		errs.add(&Error{Option: paramOption(tlsParam, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose)"})
+	}
+}
+
+// checkConsumers reports what one workload's consumers cannot do. w is the
+// built workload; every message names the workload and the setting to change.
+func checkConsumers(w *Workload, p *Params, errs *errorList) {
+	at := func(option, value, msg string) {
+		errs.add(&Error{Option: option, Value: value, Services: w.Services, Msg: fmt.Sprintf("workload %q: %s", w.Name, msg)})
+	}
+	if w.TLS && p.EmitK8s() && !w.Exec() {
+		switch {
+		case p.K8sMinor < grpcProbeTLSMinor:
+			at(paramOption(tlsParam, "true"), "", fmt.Sprintf("the kubelet's grpc probes are plaintext before Kubernetes 1.%d (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); "+
+				"use probe=exec (grpc_health_probe -tls), serve health on a plaintext health_port, or set k8s_version=1.%d for a cluster with the gate on",
+				grpcProbeTLSMinor, grpcProbeTLSMinor))
+		case p.TLSServerName != "":
+			at(paramOption(tlsServerNameParam, p.TLSServerName), "", "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
+		}
+	}
+	if p.Emit[EmitGKE] {
+		if w.TLS {
+			at(paramOption(tlsParam, "true"), "", "GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke")
+		}
+		r := w.Readiness
+		for _, v := range []struct {
+			name     string
+			val, max int32
+		}{
+			{"readiness.period_seconds", r.PeriodSeconds, gkeMaxSeconds},
+			{"readiness.timeout_seconds", r.TimeoutSeconds, gkeMaxSeconds},
+			{"readiness.success_threshold", r.SuccessThreshold, gkeMaxThreshold},
+			{"readiness.failure_threshold", r.FailureThreshold, gkeMaxThreshold},
+		} {
+			if v.val > v.max {
+				at("option "+v.name, fmt.Sprint(v.val), fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy allows at most %d", v.max))
+			}
+		}
+		if r.TimeoutSeconds > r.PeriodSeconds {
+			at("option readiness.timeout_seconds", fmt.Sprint(r.TimeoutSeconds), fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy needs a timeout no longer than the period (%ds)", r.PeriodSeconds))
+		}
+	}
+}
+
+// ServiceConfig is the gRPC service config (gRFC A17) of a client of the
+// workload: round_robin over its pods, each watched on the readiness name,
+// so a client stops sending to a pod exactly when the kubelet would.
+func ServiceConfig(readinessName string) string {
+	name, _ := json.Marshal(readinessName) // a string always marshals
+	return `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":` + string(name) + `}}`
+}
+
+// ReadinessCommand is grpc_health_probe's argv for the readiness probe,
+// which compose runs whatever the kubelet's probe style.
+func (w *Workload) ReadinessCommand() []string { return w.execCommand(w.Readiness) }
+
+// execCommand is grpc_health_probe's argv for one probe.
+func (w *Workload) execCommand(p Probe) []string {
+	connect, rpc := p.ConnectTimeout, p.RPCTimeout
+	if connect == "" {
+		connect, rpc = execTimeouts(p.TimeoutSeconds)
+	}
+	cmd := []string{
+		w.ProbeBin,
+		fmt.Sprintf("-addr=:%d", w.ProbePort()),
+		"-service=" + p.Service,
+		"-connect-timeout=" + connect,
+		"-rpc-timeout=" + rpc,
+	}
+	if w.TLS {
+		// The probe checks health, not the certificate: a pod's certificate
+		// names the Service, not localhost.
+		cmd = append(cmd, "-tls", "-tls-no-verify")
+		if w.TLSServerName != "" {
+			cmd = append(cmd, "-tls-server-name="+w.TLSServerName)
+		}
+	}
+	return cmd
+}
+
+// StartupBudgetSeconds is how long the startup probe lets the server start.
+func (w *Workload) StartupBudgetSeconds() int32 {
+	s := w.Startup
+	return s.InitialDelaySeconds + s.PeriodSeconds*s.FailureThreshold
+}
+
+// EjectionSeconds is how long Istio keeps an ejected pod out: as long as the
+// readiness probe takes to notice a failure.
+func (w *Workload) EjectionSeconds() int32 {
+	return w.Readiness.PeriodSeconds * w.Readiness.FailureThreshold
+}
