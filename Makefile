@@ -10,7 +10,7 @@ TOOLS_GO := GOWORK=off go
 MODULES := . healthreg examples
 EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.
-GENERATED := proto $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
+GENERATED := proto healthreg/statuspb $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
 
 .PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc clean
 

@@ -63,6 +63,17 @@
 // NOT_SERVING, and with it every other name: a liveness probe restarts the
 // container and no traffic is sent to it.
 //
+// # Checkers that judge the status code alone
+//
+// Some health checkers (AWS Application Load Balancers) send an empty
+// request and look only at the call's gRPC status code. Against
+// grpc.health.v1.Health/Check that asks about "" and passes even on
+// NOT_SERVING. RegisterHealthService and ServeHealth therefore also serve
+// health.status.v1.ReadinessService/Check (ReadinessCheckMethod, defined in
+// proto/health/status/v1/status.proto): OK exactly while "readiness" is
+// SERVING, UNAVAILABLE with the reason otherwise, including during the
+// drain. Give checkers that path and success code 0.
+//
 // # Liveness and the health port
 //
 // ServeHealth serves the health service alone, in plaintext and without the

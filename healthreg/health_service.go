@@ -16,12 +16,15 @@ import (
 // RegisterHealthService registers grpc.health.v1.Health, answered by the
 // registry's grpc-go health server, on s (usually the application's
 // *grpc.Server, before it serves). Its Watch streams are ended by Shutdown
-// just before it stops the application server.
+// just before it stops the application server. It also registers the
+// readiness RPC for status-code-only checkers (ReadinessCheckMethod).
 func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
 	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch})
+	r.registerReadinessService(s)
 }
 
-// ServeHealth serves only the health service, in plaintext and without the
+// ServeHealth serves only the health service (and the readiness RPC,
+// ReadinessCheckMethod), in plaintext and without the
 // application's interceptors, on lis: a separate health port that probes can
 // reach even when the application port needs TLS or authentication. It
 // blocks like grpc.Server.Serve and returns nil once Shutdown has stopped it
@@ -42,6 +45,7 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 	if r.portSrv == nil {
 		r.portSrv = grpc.NewServer()
 		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch})
+		r.registerReadinessService(r.portSrv)
 	}
 	srv := r.portSrv
 	r.mu.Unlock()
