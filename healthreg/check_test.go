@@ -13,12 +13,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-// flag is a check whose result the test sets.
-type flag struct{ err atomic.Pointer[error] }
+// switchCheck is a check whose result the test sets.
+type switchCheck struct{ err atomic.Pointer[error] }
 
-func (f *flag) set(err error) { f.err.Store(&err) }
+func (f *switchCheck) set(err error) { f.err.Store(&err) }
 
-func (f *flag) check(context.Context) error {
+func (f *switchCheck) check(context.Context) error {
 	if p := f.err.Load(); p != nil {
 		return *p
 	}
@@ -30,7 +30,7 @@ func TestFailingCheckAndRecovery(t *testing.T) {
 	var seen transitions
 	r := newTestRegistry(t, WithCheckInterval(interval), WithObserver(seen.observe))
 	shutdownAtEnd(t, r)
-	var db flag
+	var db switchCheck
 	r.Register("a.A", WithCheck("db", db.check))
 	r.SetLive(true)
 	r.SetReady()
@@ -56,7 +56,7 @@ func TestFailingCheckAndRecovery(t *testing.T) {
 func TestFirstRoundRunsAtOnce(t *testing.T) {
 	r := newTestRegistry(t, WithCheckInterval(time.Hour))
 	shutdownAtEnd(t, r)
-	var db flag
+	var db switchCheck
 	db.set(errors.New("not yet"))
 	r.Register("a.A", WithCheck("db", db.check))
 	waitFor(t, "the Register round", func() bool {

@@ -40,7 +40,7 @@ func TestStress(t *testing.T) {
 	var (
 		mu    sync.Mutex
 		svcs  []*Service
-		flags []*flag
+		flags []*switchCheck
 		names = []string{LivenessName, ReadinessName, OverallName, "stress.unknown"}
 	)
 	for i := range registrars {
@@ -56,9 +56,9 @@ func TestStress(t *testing.T) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(i), 1))
 			var mine []*Service
-			var myFlags []*flag
+			var myFlags []*switchCheck
 			for j := range perEach {
-				f := &flag{}
+				f := &switchCheck{}
 				opts := []ServiceOption{WithCheck("c", f.check)}
 				if j == 0 {
 					opts = append(opts, ExcludeFromReadiness())

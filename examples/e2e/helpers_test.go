@@ -201,7 +201,7 @@ type server struct {
 }
 
 // startServer builds (once) and starts the example's server with args, and
-// reads the addresses it prints. The process is killed at the test's end.
+// reads the addresses it logs. The process is killed at the test's end.
 func startServer(t testing.TB, ex example, args ...string) *server {
 	t.Helper()
 	bin, err := serverBuilds[ex.name]()
@@ -210,7 +210,7 @@ func startServer(t testing.TB, ex example, args ...string) *server {
 	}
 	s := &server{Server: proctest.Start(t, ex.name, bin, args...), t: t}
 	if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-health-addr=") }) && s.HealthAddr == "" {
-		t.Fatalf("%s server printed no health address", ex.name)
+		t.Fatalf("%s server logged no health address", ex.name)
 	}
 	return s
 }

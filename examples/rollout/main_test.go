@@ -53,7 +53,7 @@ type server struct {
 }
 
 // startServer starts a helloworld server on a port the OS picks, with the
-// given -drain, and returns once it has printed its address: it is then
+// given -drain, and returns once it has logged its address: it is then
 // bound, and ready (readiness SERVING) as soon as it accepts. The process is
 // killed, if still running, when the test ends; its log is shown if the test
 // failed. A server that binds a port in avoid (a previous server's, reused
@@ -85,7 +85,7 @@ func (s *server) sigterm(t testing.TB) time.Time {
 }
 
 // waitExit waits for the process to exit after SIGTERM and fails the test
-// unless it exited 0, which serve.Main does only when the graceful stop
+// unless it exited 0, which the servers do only when the graceful stop
 // finished within -stop-timeout. It returns when the exit was seen.
 func (s *server) waitExit(t testing.TB, drain time.Duration) time.Time {
 	t.Helper()

@@ -1,19 +1,20 @@
 // Command server serves helloworld.Greeter with the health service that
 // protoc-gen-health's generated code registers it with:
 //
-//	go run ./examples/helloworld/server -addr=:50051
+//	go run ./helloworld/server -addr=:50051
 //
-// It is ready once it listens, and on SIGTERM it goes NOT_SERVING, drains
+// It is ready once it serves, and on SIGTERM it goes NOT_SERVING, drains
 // for -drain, then stops gracefully within -stop-timeout.
 package main
 
 import (
 	"context"
+	"flag"
+	"log"
 
 	"google.golang.org/grpc"
 
 	"github.com/protoc-gen-health/protoc-gen-health/examples/helloworld/gen/helloworld"
-	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/serve"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 )
 
@@ -26,8 +27,18 @@ func (greeter) SayHello(_ context.Context, req *helloworld.HelloRequest) (*hello
 }
 
 func main() {
-	serve.Main("helloworld", func(s *grpc.Server, r *healthreg.Registry) {
-		helloworld.RegisterGreeterServer(s, greeter{})
-		helloworld.RegisterGreeterHealth(r)
-	})
+	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	flag.Parse()
+
+	reg := healthreg.New(cfg.Options()...)
+	srv := grpc.NewServer()
+	helloworld.RegisterGreeterServer(srv, greeter{})
+	helloworld.RegisterGreeterHealth(reg) // generated; NOT_SERVING until ready
+	reg.RegisterHealthService(srv)        // grpc.health.v1.Health: Check, Watch, List
+
+	// Listens, declares itself ready once serving, and on SIGTERM or SIGINT:
+	// NOT_SERVING at once, serves through the drain, GracefulStop, Stop.
+	if err := cfg.ListenAndServe(context.Background(), reg, srv); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -1,6 +1,6 @@
 // Package proctest runs the example servers as processes for the tests that
 // need a real process: it builds a server's binary, starts it, reads the
-// addresses serve.Main prints, keeps its stderr, signals it, waits for its
+// addresses it logs, keeps its stderr, signals it, waits for its
 // exit and kills it at the test's end. Only tests import it.
 package proctest
 
@@ -33,8 +33,8 @@ func Build(dir, pkg, bin string) error {
 
 // Server is a server process started by Start.
 type Server struct {
-	Addr       string // from its "grpc listening on ADDR" line
-	HealthAddr string // from a "health listening on ADDR" line before it; "" without one
+	Addr       string // addr= of its "serving" line
+	HealthAddr string // health_addr= of that line; "" without one
 
 	cmd     *exec.Cmd
 	stderr  lockedBuffer
@@ -42,18 +42,22 @@ type Server struct {
 	waitErr error         // cmd.Wait's result, set before exited closes
 }
 
-// Start starts bin with args and returns once it has printed "grpc
-// listening on ADDR", which serve.Main prints once it serves (after "health
-// listening on ADDR" with -health-addr); the rest of stdout is discarded. It
-// fails the test if the process exits first or prints no address within
-// StartTimeout. The process is killed, if still running, when the test
-// ends, and its stderr is logged then if the test failed; name labels it in
-// those messages.
+// Start starts bin with args and returns once it has logged healthreg's
+// "serving" line (ServerConfig.ListenAndServe logs it once the server
+// serves, with the bound addresses); stdout is discarded. It fails the test
+// if the process exits first or logs no address within StartTimeout. The
+// process is killed, if still running, when the test ends, and its stderr
+// is logged then if the test failed; name labels it in those messages.
 func Start(t testing.TB, name, bin string, args ...string) *Server {
 	t.Helper()
-	s := &Server{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
-	s.cmd.Stderr = &s.stderr
-	stdout, err := s.cmd.StdoutPipe()
+	return StartCmd(t, name, exec.Command(bin, args...))
+}
+
+// StartCmd is Start for a prepared command (its environment, its directory).
+func StartCmd(t testing.TB, name string, cmd *exec.Cmd) *Server {
+	t.Helper()
+	s := &Server{cmd: cmd, exited: make(chan struct{})}
+	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,19 +73,18 @@ func Start(t testing.TB, name, bin string, args ...string) *Server {
 
 	addrs := make(chan [2]string, 1)
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		var health string
+		sc := bufio.NewScanner(stderr)
+		found := false
 		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "health listening on "); ok {
-				health = strings.TrimSpace(a)
-			}
-			if a, ok := strings.CutPrefix(sc.Text(), "grpc listening on "); ok {
-				addrs <- [2]string{strings.TrimSpace(a), health}
-				break
+			line := sc.Text()
+			s.stderr.Write([]byte(line + "\n"))
+			if addr, health, ok := ServingLine(line); ok && !found {
+				found = true
+				addrs <- [2]string{addr, health}
 			}
 		}
-		io.Copy(io.Discard, stdout)
-		s.waitErr = s.cmd.Wait() // after stdout's EOF, as StdoutPipe requires
+		io.Copy(&s.stderr, stderr) // a line too long for the scanner
+		s.waitErr = s.cmd.Wait()   // after stderr's EOF, as StderrPipe requires
 		close(s.exited)
 	}()
 	select {
@@ -89,11 +92,30 @@ func Start(t testing.TB, name, bin string, args ...string) *Server {
 		s.Addr, s.HealthAddr = a[0], a[1]
 		return s
 	case <-s.exited:
-		t.Fatalf("server %s exited before listening: %v\n%s", name, s.waitErr, s.Stderr())
+		t.Fatalf("server %s exited before serving: %v\n%s", name, s.waitErr, s.Stderr())
 	case <-time.After(StartTimeout):
-		t.Fatalf("server %s printed no address within %v\n%s", name, StartTimeout, s.Stderr())
+		t.Fatalf("server %s logged no address within %v\n%s", name, StartTimeout, s.Stderr())
 	}
 	return nil
+}
+
+// ServingLine reads the addresses from healthreg's "serving" log line, in
+// the default logger's format ("... INFO serving addr=A health_addr=H") or
+// slog's text format ("... msg=serving addr=A ..."); ok is false for any
+// other line.
+func ServingLine(line string) (addr, healthAddr string, ok bool) {
+	if !strings.Contains(line, " INFO serving ") && !strings.Contains(line, " msg=serving ") {
+		return "", "", false
+	}
+	for field := range strings.FieldsSeq(line) {
+		if a, found := strings.CutPrefix(field, "addr="); found {
+			addr = a
+		}
+		if a, found := strings.CutPrefix(field, "health_addr="); found {
+			healthAddr = a
+		}
+	}
+	return addr, healthAddr, addr != ""
 }
 
 // Stderr returns what the process has written to stderr so far.

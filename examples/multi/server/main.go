@@ -2,16 +2,17 @@
 // shop.v1.CatalogService, as one workload: its probes ask for "readiness",
 // which is SERVING only when both are.
 //
-//	go run ./examples/multi/server -addr=:50051 -health-addr=:8086
+//	go run ./multi/server -addr=:50051 -health-addr=:8086
 package main
 
 import (
 	"context"
+	"flag"
+	"log"
 	"sync"
 
 	"google.golang.org/grpc"
 
-	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/serve"
 	shopv1 "github.com/protoc-gen-health/protoc-gen-health/examples/multi/gen/shop/v1"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 )
@@ -38,10 +39,18 @@ func (catalog) GetItem(_ context.Context, req *shopv1.GetItemRequest) (*shopv1.G
 }
 
 func main() {
-	serve.Main("multi", func(s *grpc.Server, r *healthreg.Registry) {
-		shopv1.RegisterCartServiceServer(s, &cart{carts: map[string]int32{}})
-		shopv1.RegisterCartServiceHealth(r)
-		shopv1.RegisterCatalogServiceServer(s, catalog{})
-		shopv1.RegisterCatalogServiceHealth(r)
-	})
+	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	flag.Parse()
+
+	reg := healthreg.New(cfg.Options()...)
+	srv := grpc.NewServer()
+	shopv1.RegisterCartServiceServer(srv, &cart{carts: map[string]int32{}})
+	shopv1.RegisterCartServiceHealth(reg)
+	shopv1.RegisterCatalogServiceServer(srv, catalog{})
+	shopv1.RegisterCatalogServiceHealth(reg)
+	reg.RegisterHealthService(srv)
+
+	if err := cfg.ListenAndServe(context.Background(), reg, srv); err != nil {
+		log.Fatal(err)
+	}
 }

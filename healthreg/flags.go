@@ -1,0 +1,103 @@
+package healthreg
+
+import (
+	"context"
+	"flag"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// The command-line flags Flags defines. The Deployment that protoc-gen-health
+// scaffolds passes exactly these (as -name=value), so a server whose main
+// calls Flags accepts its args unchanged.
+const (
+	AddrFlag        = "addr"
+	HealthAddrFlag  = "health-addr"
+	DrainFlag       = "drain"
+	StopTimeoutFlag = "stop-timeout"
+)
+
+// DefaultAddr is the address a server listens on when -addr is not given:
+// every interface, the plugin's default port.
+const DefaultAddr = ":50051"
+
+// ServerConfig is the part of a server's configuration that its Deployment
+// decides: where it listens and how long its shutdown may take. Flags fills
+// it from the command line.
+type ServerConfig struct {
+	Addr        string        // the application's gRPC address (-addr)
+	HealthAddr  string        // a separate plaintext health-only address (-health-addr); "" for none
+	DrainDelay  time.Duration // -drain: see WithDrainDelay
+	StopTimeout time.Duration // -stop-timeout: see WithStopTimeout
+}
+
+// Flags defines -addr, -health-addr, -drain and -stop-timeout on fs and
+// returns the ServerConfig they fill once fs is parsed:
+//
+//	cfg := healthreg.Flags(flag.CommandLine)
+//	flag.Parse()
+//	reg := healthreg.New(cfg.Options()...)
+//	// register services on srv and reg, then reg.RegisterHealthService(srv)
+//	err := cfg.ListenAndServe(ctx, reg, srv)
+func Flags(fs *flag.FlagSet) *ServerConfig {
+	c := &ServerConfig{}
+	fs.StringVar(&c.Addr, AddrFlag, DefaultAddr, "address of the gRPC server (services and health)")
+	fs.StringVar(&c.HealthAddr, HealthAddrFlag, "", "optional address of a separate plaintext health-only server")
+	fs.DurationVar(&c.DrainDelay, DrainFlag, DefaultDrainDelay, "how long to keep serving after readiness goes NOT_SERVING on shutdown")
+	fs.DurationVar(&c.StopTimeout, StopTimeoutFlag, DefaultStopTimeout, "graceful-stop deadline after the drain, then a hard stop")
+	return c
+}
+
+// Options returns the registry options the configuration sets (the drain
+// delay and the stop timeout), for New; add your own after them.
+func (c *ServerConfig) Options() []Option {
+	return []Option{WithDrainDelay(c.DrainDelay), WithStopTimeout(c.StopTimeout)}
+}
+
+// ListenAndServe listens on Addr and, when set, HealthAddr, serves the
+// health port there (ServeHealth), and runs Serve for srv on Addr until
+// SIGTERM, SIGINT or the end of ctx, returning Serve's result. Register
+// every service, and the health service on srv, before calling it.
+//
+// Once srv is serving (liveness SERVING, and the signal handler installed,
+// so a SIGTERM from then on gets the drain) it logs "serving" at Info level
+// through the registry's logger, with the bound addresses as "addr" and
+// "health_addr": with -addr=127.0.0.1:0, that line says which port it got.
+func (c *ServerConfig) ListenAndServe(ctx context.Context, r *Registry, srv *grpc.Server) error {
+	lis, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	attrs := []any{"addr", lis.Addr().String()}
+	if c.HealthAddr != "" {
+		hl, err := net.Listen("tcp", c.HealthAddr)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		attrs = append(attrs, "health_addr", hl.Addr().String())
+		go func() {
+			if err := r.ServeHealth(hl); err != nil && err != ErrShuttingDown {
+				r.logger().Error("health server failed", "err", err)
+			}
+		}()
+	}
+	return r.Serve(ctx, srv, &announcer{Listener: lis, announce: func() { r.logger().Info("serving", attrs...) }})
+}
+
+// announcer calls announce on the first Accept. Serve wraps it in its own
+// hook, which sets liveness SERVING before calling this Accept, so the
+// announcement comes after everything Serve sets up.
+type announcer struct {
+	net.Listener
+	once     sync.Once
+	announce func()
+}
+
+func (a *announcer) Accept() (net.Conn, error) {
+	a.once.Do(a.announce)
+	return a.Listener.Accept()
+}
