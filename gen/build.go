@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -208,9 +207,8 @@ func (s *service) probe(k probeKind, name string, exec bool) Probe {
 }
 
 // execTimeouts splits a probe's timeoutSeconds between grpc_health_probe's
-// connect and RPC timeouts: 40% each, leaving a fifth for the process to
-// start, so the probe's own deadlines always end before the kubelet's.
+// connect and RPC timeouts by the contract's rule.
 func execTimeouts(timeoutSeconds int32) (connect, rpc string) {
-	d := time.Duration(timeoutSeconds) * time.Second * 2 / 5
+	d := contract.ExecTimeout(timeoutSeconds)
 	return d.String(), d.String()
 }

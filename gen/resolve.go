@@ -4,10 +4,9 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
-)
 
-// healthServiceName is the health protocol itself: it never gets health code.
-const healthServiceName = "grpc.health.v1.Health"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+)
 
 // The fields of HealthOptions, by name.
 var (
@@ -89,13 +88,13 @@ func collectServices(plugin *protogen.Plugin, params layer) []*service {
 		fl := fileLayer(f, names)
 		for _, s := range f.Services {
 			full := string(s.Desc.FullName())
-			if full == healthServiceName {
+			if full == contract.HealthServiceName { // the health protocol itself never gets health code
 				continue
 			}
 			sv := &service{file: f, svc: s, fullName: full, generate: f.Generate}
 			sl := serviceLayer(f, s)
 			sv.layers = []layer{sl, fl, params}
-			sv.skip = sv.resolve(fSkip, protoreflect.ValueOfBool(false)).v.Bool()
+			sv.skip = contract.Skipped(boolIn(fl, fSkip), boolIn(sl, fSkip))
 			out = append(out, sv)
 		}
 	}
@@ -111,4 +110,14 @@ func fileDeprecated(f *protogen.File) bool {
 func serviceDeprecated(s *protogen.Service) bool {
 	o, _ := s.Desc.Options().(*descriptorpb.ServiceOptions)
 	return o.GetDeprecated()
+}
+
+// boolIn returns a layer's bool field, nil when unset.
+func boolIn(l layer, f field) *bool {
+	v, ok := l.get(f)
+	if !ok {
+		return nil
+	}
+	b := v.Bool()
+	return &b
 }

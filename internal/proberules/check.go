@@ -2,14 +2,12 @@ package proberules
 
 import (
 	"fmt"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
-	"net"
-	"strconv"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // Check returns every finding about p, a probe of the given kind, in a fixed
@@ -23,19 +21,37 @@ import (
 // name [contract.LivenessName]: every other name, "" included, follows the services'
 // health, so a failing dependency would restart the pod.
 func Check(kind contract.Kind, p *corev1.Probe, mode Mode) []Finding {
+	return CheckWith(kind, p, Options{Mode: mode})
+}
+
+// Options say how to check a probe.
+type Options struct {
+	Mode Mode
+	// Names is the server's naming mode, which says the name a liveness
+	// probe should ask; "" is contract.NamesHealthreg.
+	Names contract.NamesMode
+	// Env is the container's env, from which $(VAR) in an exec probe's
+	// command is expanded.
+	Env []corev1.EnvVar
+}
+
+// CheckWith is Check with every option.
+func CheckWith(kind contract.Kind, p *corev1.Probe, o Options) []Finding {
 	if p == nil {
 		return nil
 	}
-	c := &checker{mode: mode}
-	switch kind {
-	case contract.Liveness, contract.Readiness, contract.Startup:
-	default:
+	c := &checker{mode: o.Mode}
+	if !kind.Valid() {
 		c.add(Error, "", "unknown probe kind %q", kind)
 		return c.findings
 	}
+	names := o.Names
+	if names == "" {
+		names = contract.NamesHealthreg
+	}
 	c.handler(p)
 	c.timings(kind, p)
-	c.target(kind, p)
+	c.target(kind, p, names, o.Env)
 	return c.findings
 }
 
@@ -164,40 +180,35 @@ func (c *checker) positive(field string, v int32) {
 	}
 }
 
-func (c *checker) target(kind contract.Kind, p *corev1.Probe) {
-	t, ok, problems := parseTarget(p)
+func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.NamesMode, env []corev1.EnvVar) {
+	t, ok := TargetIn(p, env)
 	if !ok {
 		return
 	}
-	if kind == contract.Liveness && t.Service != contract.LivenessName {
-		// In our runtime only contract.LivenessName ignores the services: "" and
-		// contract.ReadinessName follow every one of them, other names one service.
-		var why string
-		switch t.Service {
-		case contract.OverallName:
-			why = " (no service), which follows every service in this runtime"
-		case contract.ReadinessName:
-			why = ", which follows every service"
-		}
-		c.add(Warning, "", "liveness probe checks %q%s: a failing dependency would restart the pod; probe %q", t.Service, why, contract.LivenessName)
+	if kind == contract.Liveness && len(contract.Unexpanded(t.Service)) == 0 {
+		c.liveness(t.Service, names)
 	}
 	if !t.Exec {
 		return
 	}
 	const field = "exec.command"
-	for _, pr := range problems {
-		if pr.unknownFlag {
-			c.add(Warning, field, "%s", pr.msg)
+	for _, pr := range t.problems {
+		if pr.UnknownFlag {
+			c.add(Warning, field, "%s", pr.Message)
 		} else {
-			c.add(Error, field, "grpc_health_probe rejects its arguments: %s", pr.msg)
+			c.add(Error, field, "grpc_health_probe rejects its arguments: %s", pr.Message)
 		}
 	}
-	if t.Addr == "" {
+	if refs := contract.Unexpanded(t.Service); len(refs) > 0 {
+		c.add(Warning, field, "-service %q uses %s, which the container's env does not set to a value: the health name cannot be checked", t.Service, strings.Join(refs, ", "))
+	}
+	switch refs := contract.Unexpanded(t.Addr); {
+	case t.Addr == "":
 		c.add(Error, field, "grpc_health_probe needs -addr, such as -addr=:50051")
-	} else if _, port, err := net.SplitHostPort(t.Addr); err != nil {
-		c.add(Error, field, "-addr %q must be host:port, such as :50051", t.Addr)
-	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		c.add(Error, field, "-addr %q: port must be a number between 1 and 65535", t.Addr)
+	case len(refs) > 0:
+		c.add(Warning, field, "-addr %q uses %s, which the container's env does not set to a value: the address cannot be checked", t.Addr, strings.Join(refs, ", "))
+	case t.addrErr != nil:
+		c.add(Error, field, "-addr %q: %v", t.Addr, t.addrErr)
 	}
 	if t.ConnectTimeout <= 0 {
 		c.add(Error, field, "-connect-timeout must be greater than zero, not %s", t.ConnectTimeout)
@@ -205,19 +216,36 @@ func (c *checker) target(kind contract.Kind, p *corev1.Probe) {
 	if t.RPCTimeout <= 0 {
 		c.add(Error, field, "-rpc-timeout must be greater than zero, not %s", t.RPCTimeout)
 	}
-	timeout := p.TimeoutSeconds
-	if timeout == 0 {
-		timeout = contract.DefaultTimeoutSeconds
-	}
-	if timeout > 0 && t.ConnectTimeout > 0 && t.RPCTimeout > 0 {
-		// The kubelet's timeout runs from starting the process, so the
-		// probe's own timeouts must end strictly before it: equal is too
-		// late. The generator gives each 40% of timeoutSeconds.
-		need := t.ConnectTimeout + t.RPCTimeout
-		if limit := time.Duration(timeout) * time.Second; need >= limit {
+	if t.ConnectTimeout > 0 && t.RPCTimeout > 0 {
+		if ok, minSeconds := contract.TimeoutsFit(t.ConnectTimeout, t.RPCTimeout, p.TimeoutSeconds); !ok {
+			timeout := p.TimeoutSeconds
+			if timeout == 0 {
+				timeout = contract.DefaultTimeoutSeconds
+			}
 			c.add(Warning, "timeoutSeconds",
 				"grpc_health_probe's -connect-timeout %s + -rpc-timeout %s = %s do not fit inside timeoutSeconds: the kubelet's timeout also covers starting the process, so they must total less than timeoutSeconds %d or the kubelet may kill the probe and count a failure; raise timeoutSeconds to %d or lower the timeouts",
-				t.ConnectTimeout, t.RPCTimeout, need, timeout, int64(need/time.Second)+1)
+				t.ConnectTimeout, t.RPCTimeout, t.ConnectTimeout+t.RPCTimeout, timeout, minSeconds)
 		}
 	}
+}
+
+// liveness warns when a liveness probe asks a name that follows the
+// services: a failing dependency would restart the pod. The right name is
+// the naming mode's: "liveness" for healthreg, "" for a plain health server,
+// whose "" the application sets for the process as a whole.
+func (c *checker) liveness(name string, names contract.NamesMode) {
+	want := contract.ProbeServiceNames(names, nil).Liveness
+	if name == want {
+		return
+	}
+	var why string
+	if names == contract.NamesHealthreg {
+		switch name {
+		case contract.OverallName:
+			why = " (no service), which follows every service in this runtime"
+		case contract.ReadinessName:
+			why = ", which follows every service"
+		}
+	}
+	c.add(Warning, "", "liveness probe checks %q%s: a failing dependency would restart the pod; probe %q", name, why, want)
 }

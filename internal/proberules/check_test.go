@@ -1,13 +1,15 @@
 package proberules
 
 import (
-	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -217,7 +219,7 @@ func TestCheck(t *testing.T) {
 			p: with(execProbe("grpc_health_probe", "-addr=localhost", "-connect-timeout=5", "-rpc-timeout=0s"), func(p *corev1.Probe) { p.TimeoutSeconds = 3 }),
 			want: []Finding{
 				errorAt("exec.command", `grpc_health_probe rejects its arguments: invalid value "5" for -connect-timeout: a duration such as 1s or 500ms`),
-				errorAt("exec.command", `-addr "localhost" must be host:port, such as :50051`),
+				errorAt("exec.command", `-addr "localhost": must be host:port, such as :50051`),
 				errorAt("exec.command", "-connect-timeout must be greater than zero, not 0s"),
 				errorAt("exec.command", "-rpc-timeout must be greater than zero, not 0s"),
 			},
@@ -274,29 +276,35 @@ func TestTargetOf(t *testing.T) {
 	}{
 		{name: "nil", p: nil},
 		{name: "http", p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{}}}},
-		{name: "other exec", p: execProbe("/bin/sh", "-c", "grpc_health_probe -addr=:1")},
+		{name: "other exec", p: execProbe("/bin/sh", "-c", "cat /tmp/healthy")},
+		{
+			name: "shell wrapper", p: execProbe("/bin/sh", "-c", "exec grpc_health_probe -addr=:1 -service=a.B"),
+			want:   Target{Exec: true, Shell: true, Command: []string{"/bin/sh", "-c", "exec grpc_health_probe -addr=:1 -service=a.B"}, Argv: []string{"grpc_health_probe", "-addr=:1", "-service=a.B"}, Addr: ":1", Port: 1, Service: "a.B", ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			wantOK: true,
+		},
 		{name: "empty exec", p: execProbe()},
 		{name: "grpc", p: grpcProbe(50051, "a.B"), want: Target{Port: 50051, Service: "a.B"}, wantOK: true},
 		{name: "grpc without service", p: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 9}}}, want: Target{Port: 9}, wantOK: true},
 		{
 			name: "exec defaults", p: execProbe("/bin/grpc_health_probe", "-addr=:50051"),
-			want:   Target{Exec: true, Command: []string{"/bin/grpc_health_probe", "-addr=:50051"}, Addr: ":50051", Port: 50051, ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			want:   Target{Exec: true, Command: []string{"/bin/grpc_health_probe", "-addr=:50051"}, Argv: []string{"/bin/grpc_health_probe", "-addr=:50051"}, Addr: ":50051", Port: 50051, ConnectTimeout: time.Second, RPCTimeout: time.Second},
 			wantOK: true,
 		},
 		{
 			name: "exec every form", p: execProbe("grpc-health-probe", "--addr", "127.0.0.1:8080", "-tls", "-service", "a.v1.B", "--connect-timeout=250ms", "-rpc-timeout", "2s", "-tls-server-name=x"),
 			want: Target{Exec: true, Command: []string{"grpc-health-probe", "--addr", "127.0.0.1:8080", "-tls", "-service", "a.v1.B", "--connect-timeout=250ms", "-rpc-timeout", "2s", "-tls-server-name=x"},
+				Argv: []string{"grpc-health-probe", "--addr", "127.0.0.1:8080", "-tls", "-service", "a.v1.B", "--connect-timeout=250ms", "-rpc-timeout", "2s", "-tls-server-name=x"},
 				Addr: "127.0.0.1:8080", Port: 8080, Service: "a.v1.B", ConnectTimeout: 250 * time.Millisecond, RPCTimeout: 2 * time.Second},
 			wantOK: true,
 		},
 		{
 			name: "exec stops at the first non-flag", p: execProbe("grpc_health_probe", "-addr=:1", "-tls", "false", "-service=x"),
-			want:   Target{Exec: true, Command: []string{"grpc_health_probe", "-addr=:1", "-tls", "false", "-service=x"}, Addr: ":1", Port: 1, ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			want:   Target{Exec: true, Command: []string{"grpc_health_probe", "-addr=:1", "-tls", "false", "-service=x"}, Argv: []string{"grpc_health_probe", "-addr=:1", "-tls", "false", "-service=x"}, Addr: ":1", Port: 1, ConnectTimeout: time.Second, RPCTimeout: time.Second},
 			wantOK: true,
 		},
 		{
 			name: "exec stops at --", p: execProbe("grpc_health_probe", "-addr=[::1]:2", "--", "-service=x"),
-			want:   Target{Exec: true, Command: []string{"grpc_health_probe", "-addr=[::1]:2", "--", "-service=x"}, Addr: "[::1]:2", Port: 2, ConnectTimeout: time.Second, RPCTimeout: time.Second},
+			want:   Target{Exec: true, Command: []string{"grpc_health_probe", "-addr=[::1]:2", "--", "-service=x"}, Argv: []string{"grpc_health_probe", "-addr=[::1]:2", "--", "-service=x"}, Addr: "[::1]:2", Port: 2, ConnectTimeout: time.Second, RPCTimeout: time.Second},
 			wantOK: true,
 		},
 	}
@@ -306,7 +314,7 @@ func TestTargetOf(t *testing.T) {
 			if ok != tt.wantOK {
 				t.Fatalf("TargetOf() ok = %v, want %v", ok, tt.wantOK)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Target{})); diff != "" {
 				t.Errorf("TargetOf() mismatch (-want +got):\n%s", diff)
 			}
 		})
