@@ -7,7 +7,10 @@ SHELL := bash
 export PATH := $(CURDIR)/bin:$(PATH)
 # Tools live outside the workspace: their modules are not ours.
 TOOLS_GO := GOWORK=off go
-MODULES := . healthreg examples
+# The runtime and its adapters, each a module of its own (so healthreg needs
+# only grpc-go and protobuf), all tested under the race detector.
+RUNTIME_MODULES := healthreg healthreg/connecthealth
+MODULES := . $(RUNTIME_MODULES) examples
 EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.
 GENERATED := proto healthreg/statuspb $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
@@ -69,7 +72,7 @@ check-generated: generate
 # goroutine of its own.
 unit: tools protoc
 	go test -race -count=1 ./...
-	cd healthreg && go test -race -count=1 ./...
+	for m in $(RUNTIME_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 	cd examples && go test -count=1 ./...
 
 ## Measurements --------------------------------------------------------------

@@ -1,0 +1,79 @@
+// Package connecthealth serves a healthreg.Registry over connect-go: the
+// Connect, gRPC and gRPC-Web protocols, on any net/http server.
+//
+// It answers grpc.health.v1.Health Check and Watch with the same statuses and
+// names as healthreg's grpc-go service ("" follows "readiness"; a name
+// nobody registered is NOT_FOUND on Check and SERVICE_UNKNOWN on Watch), and
+// Shutdown ends its Watch streams (latest status, then UNAVAILABLE) just
+// before it stops the server. connect's own grpchealth has no Watch and
+// answers "" SERVING whatever the process's state.
+//
+// It is a module of its own so that healthreg itself depends only on grpc-go
+// and protobuf.
+package connecthealth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"connectrpc.com/connect"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+)
+
+// The procedures served, as connect names them.
+const (
+	ServicePath    = "/grpc.health.v1.Health/"
+	CheckProcedure = healthpb.Health_Check_FullMethodName
+	WatchProcedure = healthpb.Health_Watch_FullMethodName
+)
+
+// NewHandler returns the path and handler of grpc.health.v1.Health over r,
+// for http.ServeMux.Handle:
+//
+//	mux.Handle(connecthealth.NewHandler(reg))
+//
+// opts are passed to connect (interceptors, compression, read limits).
+func NewHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, http.Handler) {
+	h := handler{r: r}
+	mux := http.NewServeMux()
+	mux.Handle(CheckProcedure, connect.NewUnaryHandler(CheckProcedure, h.check, opts...))
+	mux.Handle(WatchProcedure, connect.NewServerStreamHandler(WatchProcedure, h.watch, opts...))
+	return ServicePath, mux
+}
+
+type handler struct{ r *healthreg.Registry }
+
+// check answers from the registry's current statuses, as grpc-go does.
+func (h handler) check(_ context.Context, req *connect.Request[healthpb.HealthCheckRequest]) (*connect.Response[healthpb.HealthCheckResponse], error) {
+	st := h.r.Status(req.Msg.GetService())
+	if st == healthpb.HealthCheckResponse_SERVICE_UNKNOWN {
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("unknown service"))
+	}
+	return connect.NewResponse(&healthpb.HealthCheckResponse{Status: st}), nil
+}
+
+// watch streams the name's statuses until the client leaves or Shutdown
+// ends the stream, which the client sees as UNAVAILABLE.
+func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.HealthCheckRequest], stream *connect.ServerStream[healthpb.HealthCheckResponse]) error {
+	err := h.r.Watch(ctx, req.Msg.GetService(), func(st healthpb.HealthCheckResponse_ServingStatus) error {
+		return stream.Send(&healthpb.HealthCheckResponse{Status: st})
+	})
+	if errors.Is(err, healthreg.ErrShuttingDown) {
+		return connect.NewError(connect.CodeUnavailable, err)
+	}
+	return err
+}
+
+// Stopper lets Registry.Shutdown stop an *http.Server: GracefulStop is
+// srv.Shutdown (stop accepting, wait for requests in flight; Watch streams
+// have been ended just before), Stop is srv.Close (cut every connection),
+// which Shutdown calls once its stop timeout has passed.
+func Stopper(srv *http.Server) healthreg.Stopper { return httpStopper{srv} }
+
+type httpStopper struct{ srv *http.Server }
+
+func (s httpStopper) GracefulStop() { s.srv.Shutdown(context.Background()) }
+func (s httpStopper) Stop()         { s.srv.Close() }

@@ -1,0 +1,341 @@
+package connecthealth_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/connecthealth"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const (
+	SERVING         = healthpb.HealthCheckResponse_SERVING
+	NOT_SERVING     = healthpb.HealthCheckResponse_NOT_SERVING
+	SERVICE_UNKNOWN = healthpb.HealthCheckResponse_SERVICE_UNKNOWN
+)
+
+// waitTimeout bounds every wait; a passing test never reaches it.
+const waitTimeout = 10 * time.Second
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// server is the handler on an HTTP server that speaks HTTP/1.1 and
+// cleartext HTTP/2 (h2c), the way a connect-go service is usually served
+// behind a mesh or in a cluster.
+type server struct {
+	srv    *http.Server
+	addr   string
+	served chan error
+}
+
+func startServer(t *testing.T, r *healthreg.Registry) *server {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(connecthealth.NewHandler(r))
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	s := &server{
+		srv:    &http.Server{Handler: mux, Protocols: protocols, ReadHeaderTimeout: waitTimeout},
+		addr:   lis.Addr().String(),
+		served: make(chan error, 1),
+	}
+	go func() { s.served <- s.srv.Serve(lis) }()
+	t.Cleanup(func() {
+		s.srv.Close()
+		<-s.served
+	})
+	return s
+}
+
+// probeBin is the pinned grpc_health_probe that `make tools` builds.
+func probeBin(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "bin", "grpc-health-probe"))
+	if err == nil {
+		_, err = os.Stat(p)
+	}
+	if err != nil {
+		t.Fatalf("grpc-health-probe is missing: run `make tools` at the repository's root first (%v)", err)
+	}
+	return p
+}
+
+// probeExit runs grpc_health_probe against addr and returns its exit code:
+// 0 SERVING, 2 connection failure, 3 RPC failure, 4 not SERVING.
+func probeExit(t *testing.T, addr, name string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, probeBin(t), "-addr", addr, "-service", name).CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		t.Logf("grpc_health_probe -service %q: %s", name, out)
+		return exit.ExitCode()
+	}
+	t.Fatalf("grpc_health_probe: %v: %s", err, out)
+	return -1
+}
+
+// clients are the three protocols connect serves, plus grpc-go over h2c.
+type clients struct {
+	grpcGo  healthpb.HealthClient
+	connect *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]
+	grpcWeb *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]
+	watch   *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]
+}
+
+func newClients(t *testing.T, addr string) clients {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{}
+	t.Cleanup(func() {
+		conn.Close()
+		transport.CloseIdleConnections()
+	})
+	hc := &http.Client{Transport: transport}
+	base := "http://" + addr
+	return clients{
+		grpcGo:  healthpb.NewHealthClient(conn),
+		connect: connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](hc, base+connecthealth.CheckProcedure),
+		grpcWeb: connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](hc, base+connecthealth.CheckProcedure, connect.WithGRPCWeb()),
+		watch:   connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](hc, base+connecthealth.WatchProcedure),
+	}
+}
+
+// check asks name over every client and fails unless each answers st (or,
+// for SERVICE_UNKNOWN, fails with NOT_FOUND as grpc-go's server does).
+func (c clients) check(t *testing.T, name string, st healthpb.HealthCheckResponse_ServingStatus) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	req := &healthpb.HealthCheckRequest{Service: name}
+
+	resp, err := c.grpcGo.Check(ctx, req)
+	if st == SERVICE_UNKNOWN {
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("grpc-go Check(%q) = %v, %v; want NotFound", name, resp, err)
+		}
+	} else if err != nil || resp.GetStatus() != st {
+		t.Errorf("grpc-go Check(%q) = %v, %v; want %v", name, resp.GetStatus(), err, st)
+	}
+	for proto, client := range map[string]*connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]{"connect": c.connect, "grpc-web": c.grpcWeb} {
+		resp, err := client.CallUnary(ctx, connect.NewRequest(req))
+		if st == SERVICE_UNKNOWN {
+			if connect.CodeOf(err) != connect.CodeNotFound {
+				t.Errorf("%s Check(%q) = %v; want NotFound", proto, name, err)
+			}
+			continue
+		}
+		if err != nil || resp.Msg.GetStatus() != st {
+			t.Errorf("%s Check(%q) = %v, %v; want %v", proto, name, resp, err, st)
+		}
+	}
+}
+
+// watcher records one Watch stream, over grpc-go or the Connect protocol.
+type watcher struct {
+	mu   sync.Mutex
+	got  []healthpb.HealthCheckResponse_ServingStatus
+	err  error
+	done chan struct{}
+}
+
+func (w *watcher) add(st healthpb.HealthCheckResponse_ServingStatus) {
+	w.mu.Lock()
+	w.got = append(w.got, st)
+	w.mu.Unlock()
+}
+
+func (w *watcher) last() healthpb.HealthCheckResponse_ServingStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.got) == 0 {
+		return -1
+	}
+	return w.got[len(w.got)-1]
+}
+
+func (w *watcher) waitLast(t *testing.T, what string, st healthpb.HealthCheckResponse_ServingStatus) {
+	t.Helper()
+	waitFor(t, what+" to receive "+st.String(), func() bool { return w.last() == st })
+}
+
+func (w *watcher) ended(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-w.done:
+	case <-time.After(waitTimeout):
+		t.Fatal("Watch stream did not end")
+	}
+	return w.err
+}
+
+func watchGRPC(t *testing.T, c healthpb.HealthClient, name string) *watcher {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stream, err := c.Watch(ctx, &healthpb.HealthCheckRequest{Service: name})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	w := &watcher{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for {
+			resp, err := stream.Recv()
+			if err != nil {
+				w.err = err
+				return
+			}
+			w.add(resp.GetStatus())
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-w.done })
+	return w
+}
+
+func watchConnect(t *testing.T, c *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse], name string) *watcher {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stream, err := c.CallServerStream(ctx, connect.NewRequest(&healthpb.HealthCheckRequest{Service: name}))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	w := &watcher{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		defer stream.Close()
+		for stream.Receive() {
+			w.add(stream.Msg().GetStatus())
+		}
+		w.err = stream.Err()
+	}()
+	t.Cleanup(func() { cancel(); <-w.done })
+	return w
+}
+
+// The adapter through a process's life, asked by grpc_health_probe, a
+// grpc-go client over h2c and connect's Connect and gRPC-Web clients:
+// every name as healthreg's grpc-go service reports it, Watch streams that
+// follow changes, and Shutdown that ends them and stops the server
+// gracefully.
+func TestLifecycle(t *testing.T) {
+	r := healthreg.New(healthreg.WithDrainDelay(time.Hour), healthreg.WithStopTimeout(waitTimeout),
+		healthreg.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
+	a := r.Register("a.A")
+	s := startServer(t, r)
+	c := newClients(t, s.addr)
+
+	// Not yet live: everything NOT_SERVING; unknown names NOT_FOUND.
+	c.check(t, healthreg.OverallName, NOT_SERVING)
+	c.check(t, "no.Such", SERVICE_UNKNOWN)
+	if got := probeExit(t, s.addr, healthreg.LivenessName); got != 4 {
+		t.Errorf("grpc_health_probe liveness before live: exit %d, want 4", got)
+	}
+	overall := watchGRPC(t, c.grpcGo, healthreg.OverallName)
+	svc := watchConnect(t, c.watch, "a.A")
+	later := watchConnect(t, c.watch, "later.L")
+	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
+	later.waitLast(t, `connect Watch("later.L")`, SERVICE_UNKNOWN)
+
+	r.SetLive(true)
+	r.SetReady()
+	r.Register("later.L")
+	for _, name := range []string{healthreg.LivenessName, healthreg.ReadinessName, healthreg.OverallName, "a.A"} {
+		c.check(t, name, SERVING)
+		if got := probeExit(t, s.addr, name); got != 0 {
+			t.Errorf("grpc_health_probe %q when ready: exit %d, want 0", name, got)
+		}
+	}
+	if got := probeExit(t, s.addr, "no.Such"); got != 3 {
+		t.Errorf("grpc_health_probe of an unknown name: exit %d, want 3", got)
+	}
+	overall.waitLast(t, `grpc-go Watch("")`, SERVING)
+	svc.waitLast(t, `connect Watch("a.A")`, SERVING)
+	later.waitLast(t, `connect Watch("later.L")`, SERVING)
+
+	a.SetServing(false, errors.New("database unreachable"))
+	c.check(t, healthreg.OverallName, NOT_SERVING)
+	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
+	svc.waitLast(t, `connect Watch("a.A")`, NOT_SERVING)
+	a.SetServing(true, nil)
+	overall.waitLast(t, `grpc-go Watch("")`, SERVING)
+
+	ctx, endDrain := context.WithCancel(context.Background())
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- r.Shutdown(ctx, connecthealth.Stopper(s.srv)) }()
+	waitFor(t, "Shutdown to begin", func() bool { return r.Status(healthreg.ReadinessName) == NOT_SERVING })
+	// Draining: still answering, out of service, alive.
+	c.check(t, healthreg.OverallName, NOT_SERVING)
+	c.check(t, healthreg.LivenessName, SERVING)
+	if got := probeExit(t, s.addr, healthreg.ReadinessName); got != 4 {
+		t.Errorf("grpc_health_probe readiness while draining: exit %d, want 4", got)
+	}
+	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
+	svc.waitLast(t, `connect Watch("a.A")`, NOT_SERVING)
+
+	endDrain()
+	if err := <-shutdown; err != nil {
+		t.Fatalf("Shutdown = %v (a Watch stream held the graceful stop?)", err)
+	}
+	if err := <-s.served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve = %v, want http.ErrServerClosed", err)
+	}
+	s.served <- nil // for the cleanup
+	if err := overall.ended(t); status.Code(err) != codes.Unavailable {
+		t.Errorf("grpc-go Watch ended with %v, want Unavailable", err)
+	}
+	for name, w := range map[string]*watcher{"a.A": svc, "later.L": later} {
+		if err := w.ended(t); connect.CodeOf(err) != connect.CodeUnavailable {
+			t.Errorf("connect Watch(%q) ended with %v, want Unavailable", name, err)
+		}
+	}
+	for what, w := range map[string]*watcher{`Watch("")`: overall, `Watch("a.A")`: svc, `Watch("later.L")`: later} {
+		if got := w.last(); got != NOT_SERVING {
+			t.Errorf("%s ended on %v, want NOT_SERVING", what, got)
+		}
+	}
+	if got := probeExit(t, s.addr, healthreg.LivenessName); got != 2 {
+		t.Errorf("grpc_health_probe after the stop: exit %d, want 2 (no connection)", got)
+	}
+}

@@ -1,0 +1,106 @@
+package healthreg
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+)
+
+// funcWatch runs Registry.Watch on a goroutine and records what it sends.
+type funcWatch struct {
+	mu   sync.Mutex
+	got  []servingStatus
+	err  error
+	done chan struct{}
+}
+
+func startWatch(ctx context.Context, r *Registry, name string, send func(servingStatus) error) *funcWatch {
+	w := &funcWatch{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		err := r.Watch(ctx, name, func(st servingStatus) error {
+			w.mu.Lock()
+			w.got = append(w.got, st)
+			w.mu.Unlock()
+			if send != nil {
+				return send(st)
+			}
+			return nil
+		})
+		w.mu.Lock()
+		w.err = err
+		w.mu.Unlock()
+	}()
+	return w
+}
+
+func (w *funcWatch) last() servingStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.got) == 0 {
+		return -1
+	}
+	return w.got[len(w.got)-1]
+}
+
+func (w *funcWatch) waitLast(t *testing.T, st servingStatus) {
+	t.Helper()
+	waitFor(t, "Watch to send "+st.String(), func() bool { return w.last() == st })
+}
+
+func (w *funcWatch) ended(t *testing.T) error {
+	t.Helper()
+	waitFor(t, "Watch to return", func() bool {
+		select {
+		case <-w.done:
+			return true
+		default:
+			return false
+		}
+	})
+	return w.err
+}
+
+// Registry.Watch follows a name as grpc.health.v1 Watch streams do, and
+// Shutdown ends it with ErrShuttingDown after the latest status.
+func TestRegistryWatch(t *testing.T) {
+	r := newTestRegistry(t)
+	w := startWatch(context.Background(), r, "later.L", nil)
+	w.waitLast(t, SERVICE_UNKNOWN)
+	r.Register("later.L")
+	w.waitLast(t, NOT_SERVING)
+	r.SetLive(true)
+	r.SetReady()
+	w.waitLast(t, SERVING)
+
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ended(t); !errors.Is(err, ErrShuttingDown) {
+		t.Errorf("Watch after Shutdown = %v, want ErrShuttingDown", err)
+	}
+	if got := w.last(); got != NOT_SERVING {
+		t.Errorf("Watch ended on %v, want NOT_SERVING", got)
+	}
+}
+
+// The caller leaving, or send failing, ends Watch with that reason.
+func TestRegistryWatchEnds(t *testing.T) {
+	r := newTestRegistry(t)
+	shutdownAtEnd(t, r)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	w := startWatch(ctx, r, ReadinessName, nil)
+	w.waitLast(t, NOT_SERVING)
+	cancel()
+	if err := w.ended(t); !errors.Is(err, context.Canceled) {
+		t.Errorf("Watch after cancel = %v, want context.Canceled", err)
+	}
+
+	broken := errors.New("client gone")
+	w = startWatch(context.Background(), r, ReadinessName, func(servingStatus) error { return broken })
+	if err := w.ended(t); !errors.Is(err, broken) {
+		t.Errorf("Watch with failing send = %v, want %v", err, broken)
+	}
+}
