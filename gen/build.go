@@ -54,6 +54,9 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		for _, g := range groups {
 			checkGroup(g, &errs)
 		}
+		if p.Scaffold {
+			checkScaffoldGo(groups, &errs)
+		}
 		if len(errs) == 0 {
 			for _, g := range groups {
 				w := g.workload(p)
@@ -135,6 +138,7 @@ func (g *group) workload(p *Params) *Workload {
 	}
 	if p.Scaffold {
 		w.Scaffold = p.scaffold(g.name)
+		w.Scaffold.Servers = scaffoldServers(g.members)
 	}
 	w.TLS = p.TLS && w.HealthPort == 0 // the health port is plaintext
 	if w.TLS {
@@ -211,4 +215,43 @@ func (s *service) probe(k probeKind, name string, exec bool) Probe {
 func execTimeouts(timeoutSeconds int32) (connect, rpc string) {
 	d := contract.ExecTimeout(timeoutSeconds)
 	return d.String(), d.String()
+}
+
+// scaffoldServers names the services a workload's main.go registers, and the
+// type that implements each: its Go name, lowercased, with "Server", and a
+// number when two packages have services of one name.
+func scaffoldServers(members []*service) []ScaffoldServer {
+	used := map[string]bool{}
+	var out []ScaffoldServer
+	for _, m := range members {
+		base := strings.ToLower(m.svc.GoName[:1]) + m.svc.GoName[1:] + "Server"
+		name := base
+		for i := 2; used[name]; i++ {
+			name = fmt.Sprintf("%s%d", base, i)
+		}
+		used[name] = true
+		out = append(out, ScaffoldServer{
+			FullName:     m.fullName,
+			GoImportPath: string(m.file.GoImportPath),
+			GoName:       m.svc.GoName,
+			TypeName:     name,
+		})
+	}
+	return out
+}
+
+// checkScaffoldGo reports the services whose scaffolded main.go could not
+// import them: their file has no go_package (the run gave it a placeholder).
+func checkScaffoldGo(groups []*group, errs *errorList) {
+	for _, g := range groups {
+		for _, s := range g.members {
+			if strings.HasPrefix(string(s.file.GoImportPath), noGoPackagePrefix) {
+				errs.add(&Error{
+					File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{s.fullName},
+					Option: paramOption(scaffoldParam, "true"),
+					Msg:    "the scaffold's main.go imports the service's Go package, and its file has no go_package option; set go_package",
+				})
+			}
+		}
+	}
 }

@@ -77,6 +77,10 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if err := renderGo(plugin, model); err != nil {
 		return nil, err
 	}
+	mains, err := renderMains(plugin, model)
+	if err != nil {
+		return nil, err
+	}
 	resp := plugin.Response()
 	if resp.Error != nil {
 		return resp, nil
@@ -86,6 +90,7 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 		return nil, manifests.err
 	}
 	resp.File = append(resp.File, manifests.files...)
+	resp.File = append(resp.File, mains...)
 	return resp, nil
 }
 
@@ -137,6 +142,9 @@ func readLocation(path []int32) bool {
 	return false
 }
 
+// noGoPackagePrefix starts the placeholder import paths of giveGoPackages.
+const noGoPackagePrefix = "nogo.invalid/"
+
 // giveGoPackages gives every file without go_package a placeholder import
 // path. protogen refuses a request in which any file lacks one, but a run
 // that writes no Go must work on protos that were never meant for Go.
@@ -149,7 +157,7 @@ func giveGoPackages(req *pluginpb.CodeGeneratorRequest) {
 			f.Options = &descriptorpb.FileOptions{}
 		}
 		dir := path.Dir(f.GetName())
-		f.Options.GoPackage = proto.String("nogo.invalid/" + dir + ";" + goPackageName(dir))
+		f.Options.GoPackage = proto.String(noGoPackagePrefix + dir + ";" + goPackageName(dir))
 	}
 }
 

@@ -96,6 +96,8 @@ var goldenCases = []struct{ name, shows string }{
 	{"k8s_health_port", "health_port=: probes dial the health port"},
 	{"scaffold_placeholder", "scaffold=true without image=: a placeholder image"},
 	{"scaffold_image_exec", "scaffold=true with image=, probe=exec, health_port and drain/stop seconds"},
+	{"scaffold_two_services", "scaffold=true for a workload of three services in two Go packages, two of one name: main.go registers each, with distinct types; paths= does not move it"},
+	{"scaffold_no_go_package", "scaffold=true on a file without go_package: an error, since main.go must import it"},
 	{"k8s_no_go_package", "emit=k8s on files without go_package, one in no directory and no package"},
 	{"go_without_go_package", "emit=go on a file without go_package: protogen's error, and no manifests either"},
 	{"long_names", "default workload names over 63 characters end in a hash of the full name"},

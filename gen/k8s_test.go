@@ -87,6 +87,7 @@ type workloadOut struct {
 	deployment    *appsv1.Deployment // deployment.yaml of a scaffold
 	service       *corev1.Service
 	dockerfile    string
+	main          string            // cmd/<workload>/main.go of a scaffold
 	files         map[string]string // the workload's files by base name
 }
 
@@ -106,6 +107,15 @@ func decodeManifests(t testing.TB, files map[string]string) map[string]*workload
 	t.Helper()
 	out := map[string]*workloadOut{}
 	for name, content := range files {
+		if workload, ok := scaffoldMainWorkload(name); ok {
+			w := out[workload]
+			if w == nil {
+				w = &workloadOut{name: workload, files: map[string]string{}}
+				out[workload] = w
+			}
+			w.main = content
+			continue
+		}
 		if strings.HasSuffix(name, ".go") {
 			if !strings.HasPrefix(content, generatedGoHeader) {
 				t.Errorf("%s does not start with %q:\n%s", name, generatedGoHeader, content)

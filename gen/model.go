@@ -91,7 +91,17 @@ type Scaffold struct {
 	DrainSeconds                  int32
 	StopSeconds                   int32
 	RunAsUser                     int64
-	MainPackage                   string
+	MainPackage                   string           // ./cmd/<workload>: what the Dockerfile builds, from the module root
+	MainFile                      string           // cmd/<workload>/main.go, relative to out
+	Servers                       []ScaffoldServer // the workload's services, in request order
+}
+
+// ScaffoldServer is one service as the scaffold's main.go registers it.
+type ScaffoldServer struct {
+	FullName     string
+	GoImportPath string // the Go package of its .pb.go, _grpc.pb.go and .health.go
+	GoName       string // Greeter: RegisterGreeterServer, UnimplementedGreeterServer, RegisterGreeterHealth
+	TypeName     string // greeterServer: main's implementation of it, unique in the file
 }
 
 // ProbeView is one probe as the templates lay it out.

@@ -279,6 +279,7 @@ func (p *Params) scaffold(workload string) *Scaffold {
 		StopSeconds:                   stop,
 		RunAsUser:                     scaffoldUser,
 		MainPackage:                   "./cmd/" + workload,
+		MainFile:                      "cmd/" + workload + "/main.go",
 	}
 	if s.Image == "" {
 		s.Image = "registry.invalid/" + workload + ":replace-me"

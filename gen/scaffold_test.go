@@ -2,6 +2,11 @@ package gen
 
 import (
 	"fmt"
+	"go/ast"
+	"go/format"
+	goparser "go/parser"
+	"go/token"
+	"maps"
 	"path"
 	"strconv"
 	"strings"
@@ -82,6 +87,73 @@ func checkScaffold(t testing.TB, w *workloadOut, want scaffoldWant) {
 	}
 
 	checkDockerfile(t, w.name, w.dockerfile, &pod.Spec, c)
+	checkScaffoldMain(t, w)
+}
+
+// scaffoldMainWorkload reports whether name is a scaffold's
+// cmd/<workload>/main.go, and its workload.
+func scaffoldMainWorkload(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, "cmd/")
+	if !ok {
+		return "", false
+	}
+	workload, ok := strings.CutSuffix(rest, "/main.go")
+	return workload, ok && !strings.Contains(workload, "/")
+}
+
+// checkScaffoldMain checks a scaffold's main.go: it is gofmt'd Go of
+// package main, in the directory the Dockerfile builds, with no "DO NOT
+// EDIT" header (the user owns it), and registers every service of the
+// workload on both the gRPC server and the registry. Examples' scaffold
+// test builds and runs it.
+func checkScaffoldMain(t testing.TB, w *workloadOut) {
+	t.Helper()
+	if w.main == "" {
+		t.Errorf("%s: scaffold lacks cmd/%s/main.go", w.name, w.name)
+		return
+	}
+	if formatted, err := format.Source([]byte(w.main)); err != nil || string(formatted) != w.main {
+		t.Errorf("cmd/%s/main.go is not gofmt'd Go (%v):\n%s", w.name, err, w.main)
+	}
+	f, err := goparser.ParseFile(token.NewFileSet(), "main.go", w.main, goparser.ParseComments)
+	if err != nil {
+		t.Errorf("cmd/%s/main.go: %v", w.name, err)
+		return
+	}
+	if f.Name.Name != "main" || ast.IsGenerated(f) {
+		t.Errorf("cmd/%s/main.go: package %s, generated %v; want package main that the user owns", w.name, f.Name.Name, ast.IsGenerated(f))
+	}
+	if want := "RUN CGO_ENABLED=0 go build -trimpath -o /out/server ./cmd/" + w.name + "\n"; !strings.Contains(w.dockerfile, want) {
+		t.Errorf("%s/Dockerfile does not build ./cmd/%s:\n%s", w.name, w.name, w.dockerfile)
+	}
+	// Every server registered has its health registered, and back.
+	servers, health := map[string]bool{}, map[string]bool{}
+	names := map[string]int{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		names[sel.Sel.Name]++
+		pkg, _ := sel.X.(*ast.Ident)
+		if x, ok := strings.CutPrefix(sel.Sel.Name, "Register"); ok && pkg != nil {
+			if svc, ok := strings.CutSuffix(x, "Server"); ok {
+				servers[pkg.Name+"."+svc] = true
+			}
+			if svc, ok := strings.CutSuffix(x, "Health"); ok {
+				health[pkg.Name+"."+svc] = true
+			}
+		}
+		return true
+	})
+	for _, fn := range []string{"Flags", "Parse", "New", "NewServer", "RegisterHealthService", "ListenAndServe"} {
+		if names[fn] != 1 {
+			t.Errorf("cmd/%s/main.go uses %s %d times, want once:\n%s", w.name, fn, names[fn], w.main)
+		}
+	}
+	if len(servers) == 0 || !maps.Equal(servers, health) {
+		t.Errorf("cmd/%s/main.go registers servers %v and health %v, want the same services:\n%s", w.name, servers, health, w.main)
+	}
 }
 
 // checkDockerfile parses a scaffold's Dockerfile with BuildKit's own parser
