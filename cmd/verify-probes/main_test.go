@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
@@ -65,7 +66,7 @@ func lines(s ...string) string {
 	return strings.Join(s, "\n") + "\n"
 }
 
-const usageText = "usage: verify-probes --descriptors FILE [--strict] [--format=text|json] PATH...\n"
+const usageText = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--strict] [--format=text|json] PATH...\n"
 
 func TestRun(t *testing.T) {
 	desc := writeDescriptors(t, true)
@@ -103,7 +104,7 @@ func TestRun(t *testing.T) {
 			name: "wrong package version", args: []string{"--descriptors", "$DESC", m + "version.yaml"}, wantCode: 1,
 			wantStdout: lines(
 				`testdata/manifests/version.yaml:11: error: StatefulSet/cart cart readinessProbe: unknown health service "shop.v1.Cart": not in the descriptors, nor "liveness", "readiness" or ""; did you mean "shop.v2.Cart"?`,
-				`testdata/manifests/version.yaml:15: error: StatefulSet/cart cart startupProbe: unknown health service "Something.Else": not in the descriptors, nor "liveness", "readiness" or ""`,
+				`testdata/manifests/version.yaml:15: error: StatefulSet/cart cart startupProbe: unknown health service "Something.Else": not in the descriptors, nor "liveness", "readiness" or ""; if the server registers it, allow it with --name Something.Else`,
 			),
 		},
 		{
@@ -159,7 +160,7 @@ func TestRun(t *testing.T) {
 			wantStdout: lines(
 				`testdata/manifests/liveness.yaml:11: warning: Deployment/greeter greeter livenessProbe: liveness probe checks "helloworld.Greeter": a failing dependency would restart the pod; probe "liveness"`,
 				`testdata/manifests/version.yaml:11: error: StatefulSet/cart cart readinessProbe: unknown health service "shop.v1.Cart": not in the descriptors, nor "liveness", "readiness" or ""; did you mean "shop.v2.Cart"?`,
-				`testdata/manifests/version.yaml:15: error: StatefulSet/cart cart startupProbe: unknown health service "Something.Else": not in the descriptors, nor "liveness", "readiness" or ""`,
+				`testdata/manifests/version.yaml:15: error: StatefulSet/cart cart startupProbe: unknown health service "Something.Else": not in the descriptors, nor "liveness", "readiness" or ""; if the server registers it, allow it with --name Something.Else`,
 			),
 		},
 		{
@@ -175,7 +176,7 @@ func TestRun(t *testing.T) {
 		{
 			name: "alias bomb", args: []string{"--descriptors", "$DESC", "-"}, wantCode: 2,
 			stdin:      aliasBomb(),
-			wantStderr: "verify-probes: <stdin>:4: Pod/p: spec: line 5: document expands to more than 1000000 values\n",
+			wantStderr: "verify-probes: <stdin>:1: aliases and merge keys expand the YAML to more than 100316 values (158 written): refusing to read it\n",
 		},
 		{
 			name: "no probes", args: []string{"--descriptors", "$DESC", "-"},
@@ -248,7 +249,7 @@ func TestRun(t *testing.T) {
     "namespace": "ns",
     "container": "c",
     "probe": "startupProbe",
-    "message": "unknown health service \"x\": not in the descriptors, nor \"liveness\", \"readiness\" or \"\""
+    "message": "unknown health service \"x\": not in the descriptors, nor \"liveness\", \"readiness\" or \"\"; if the server registers it, allow it with --name x"
   }
 ]
 `,
@@ -288,8 +289,8 @@ func TestRun(t *testing.T) {
 		{
 			name: "grpc.health.v1.Health is not a health name", args: []string{"--descriptors", "$DESC", m + "healthservice.yaml"}, wantCode: 1,
 			wantStdout: lines(
-				`testdata/manifests/healthservice.yaml:12: error: Deployment/greeter greeter readinessProbe: service "grpc.health.v1.Health" is the health-checking service itself: the generated health code never registers it as a health name, so the probe gets NOT_FOUND`,
-				`testdata/manifests/healthservice.yaml:14: error: Deployment/greeter greeter startupProbe: unknown health service "grpc.health.v1.Heath": not in the descriptors, nor "liveness", "readiness" or ""`,
+				`testdata/manifests/healthservice.yaml:12: error: Deployment/greeter greeter readinessProbe: service "grpc.health.v1.Health" is the health-checking service itself: no health server registers it as a health name (not healthreg, grpc-go's health.Server, grpc-java's HealthStatusManager nor Python's HealthServicer), so the probe gets NOT_FOUND; if the server registers it, allow it with --name grpc.health.v1.Health`,
+				`testdata/manifests/healthservice.yaml:14: error: Deployment/greeter greeter startupProbe: unknown health service "grpc.health.v1.Heath": not in the descriptors, nor "liveness", "readiness" or ""; if the server registers it, allow it with --name grpc.health.v1.Heath`,
 			),
 		},
 		{
@@ -400,22 +401,22 @@ func TestHelp(t *testing.T) {
 // the lines of their keys: a reader that finds nothing would pass every
 // clean case.
 func TestFindProbes(t *testing.T) {
-	sources, err := expand([]string{"testdata/manifests/good"})
-	if err != nil {
-		t.Fatal(err)
+	sources, skipped, err := manifest.Expand([]string{"testdata/manifests/good"})
+	if err != nil || len(skipped) > 0 {
+		t.Fatal(err, skipped)
 	}
 	var got []string
 	for _, src := range sources {
-		data, err := os.ReadFile(src.path)
+		data, err := manifest.Read(src, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sites, err := parse(src.name, data)
+		sites, err := manifest.Parse(src.Name, data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range sites {
-			got = append(got, fmt.Sprintf("%s:%d %s/%s %s %s", filepath.Base(s.file), s.line, s.kind, s.name, s.container.Name, s.probeKind))
+			got = append(got, fmt.Sprintf("%s:%d %s/%s %s %s", filepath.Base(s.File), s.Line, s.Kind, s.Name, s.Container.Name, s.ProbeKind))
 		}
 	}
 	want := []string{
@@ -438,37 +439,5 @@ func TestFindProbes(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("probes mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestSuggest(t *testing.T) {
-	candidates := []string{"helloworld.Greeter", "liveness", "readiness", "shop.v2.Cart", "shop.v2beta1.Orders"}
-	for name, want := range map[string]string{
-		"helloworld.Greter":   "helloworld.Greeter",
-		"helloworld.greeter":  "helloworld.Greeter",
-		"HelloWorld.Greeter":  "helloworld.Greeter",
-		"shop.v1.Cart":        "shop.v2.Cart",
-		"shop.v1.Orders":      "shop.v2beta1.Orders",
-		"livenes":             "liveness",
-		"ready":               "",
-		"foo.Bar":             "",
-		"":                    "",
-		"helloworld.Greeter":  "",
-		"helloworld.Greeterz": "helloworld.Greeter",
-	} {
-		if got := suggest(name, candidates); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
-func TestLevenshtein(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want int
-	}{{"", "", 0}, {"a", "", 1}, {"", "ab", 2}, {"kitten", "sitting", 3}, {"Grüße", "Gruße", 1}} {
-		if got := levenshtein(tt.a, tt.b); got != tt.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
 	}
 }

@@ -6,30 +6,36 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/verify"
 )
 
 const (
 	name = "verify-probes"
 
-	descriptorsFlagName = "descriptors"
-	strictFlagName      = "strict"
-	formatFlagName      = "format"
-	versionFlagName     = "version"
+	descriptorsFlagName   = "descriptors"
+	strictFlagName        = "strict"
+	formatFlagName        = "format"
+	namesFlagName         = "names"
+	nameFlagName          = "name"
+	namesFileFlagName     = "names-file"
+	requireProbesFlagName = "require-probes"
+	versionFlagName       = "version"
 
-	usageLine = "usage: verify-probes --descriptors FILE [--strict] [--format=text|json] PATH...\n"
+	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--strict] [--format=text|json] PATH...\n"
 )
 
 // Exit codes.
 const (
 	exitOK       = 0 // every probe is right; warnings alone, without --strict
 	exitFindings = 1 // a probe is wrong
-	exitUsage    = 2 // a usage error, or input that cannot be read
+	exitUsage    = 2 // a usage error, input that cannot be read, or no probes with --require-probes
 )
 
 // version is set at link time with -ldflags "-X main.version=v1.2.3";
@@ -37,11 +43,15 @@ const (
 var version = ""
 
 type options struct {
-	descriptors []string
-	strict      bool
-	format      string
-	version     bool
-	paths       []string
+	descriptors   []string
+	strict        bool
+	format        string
+	names         string
+	allowed       []string // --name
+	namesFiles    []string
+	requireProbes bool
+	version       bool
+	paths         []string
 }
 
 // stringsFlag is a flag that may be given more than once.
@@ -56,6 +66,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	flags.Var((*stringsFlag)(&o.descriptors), descriptorsFlagName, "a descriptor set: `FILE` from buf build -o FILE.binpb, or protoc --include_imports --descriptor_set_out=FILE (may be repeated)")
 	flags.BoolVar(&o.strict, strictFlagName, false, "treat warnings as errors")
 	flags.StringVar(&o.format, formatFlagName, "text", "output `format`: text (file:line: severity: kind/name container probe: message) or json")
+	flags.StringVar(&o.names, namesFlagName, string(contract.NamesHealthreg), "the server's naming `mode`: healthreg (liveness, readiness, \"\" and each service), services (\"\" and each service: grpc-go's health.Server, grpc-java, Python), or overall (\"\" only)")
+	flags.Var((*stringsFlag)(&o.allowed), nameFlagName, "a health `NAME` the server registers besides its mode's (may be repeated)")
+	flags.Var((*stringsFlag)(&o.namesFiles), namesFileFlagName, "a `FILE` of such names, one a line; blank lines and lines starting with # are ignored (may be repeated)")
+	flags.BoolVar(&o.requireProbes, requireProbesFlagName, false, "exit 2 when the manifests hold no probe (an empty or failed helm template in a pipe)")
 	flags.BoolVar(&o.version, versionFlagName, false, "print the version and exit")
 	return flags
 }
@@ -87,6 +101,9 @@ func parseArgs(args []string) (*options, error) {
 		return nil, fmt.Errorf("--%s is required", descriptorsFlagName)
 	case o.format != "text" && o.format != "json":
 		return nil, fmt.Errorf("--%s must be text or json, not %q", formatFlagName, o.format)
+	case o.names != string(contract.NamesHealthreg) && o.names != string(contract.NamesServices) && o.names != string(contract.NamesOverall):
+		_, err := contract.ParseNamesMode(o.names)
+		return nil, fmt.Errorf("--%s: %v", namesFlagName, err)
 	case len(o.paths) == 0:
 		return nil, errors.New("no manifests: give files, directories, or - for standard input")
 	}
@@ -97,14 +114,17 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, usageLine)
 	fmt.Fprint(w, `
 Checks every liveness, readiness and startup probe of the workloads in the
-Kubernetes YAML at PATH (a file, a directory searched for *.yaml and *.yml, or
-- for standard input) against the gRPC services of the descriptor set.
+Kubernetes YAML at PATH (a file, a directory searched for regular *.yaml and
+*.yml files, or - for standard input) against the gRPC services of the
+descriptor set. Workloads are the built-in kinds and any object with
+spec.template.spec.containers (an Argo Rollout, a Knative Service).
 
   buf build -o image.binpb
-  helm template ./chart | verify-probes --descriptors image.binpb -
+  helm template ./chart | verify-probes --descriptors image.binpb --require-probes -
 
 Exit status: 0 when every probe is right, 1 when one is wrong (or, with
---strict, risky), 2 on a usage error or unreadable input.
+--strict, risky), 2 on a usage error, unreadable input, or (with
+--require-probes) no probes.
 
 Flags:
 `)
@@ -112,6 +132,26 @@ Flags:
 	flags := newFlagSet(&o)
 	flags.SetOutput(w)
 	flags.PrintDefaults()
+}
+
+// allowedNames reads --name and --names-file.
+func allowedNames(o *options) (map[string]bool, error) {
+	allowed := map[string]bool{}
+	for _, n := range o.allowed {
+		allowed[n] = true
+	}
+	for _, path := range o.namesFiles {
+		data, err := manifest.Read(manifest.Source{Name: path, Path: path}, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				allowed[line] = true
+			}
+		}
+	}
+	return allowed, nil
 }
 
 // plainError words a file system error as "path: problem", without the
@@ -149,50 +189,53 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "%s: %v\n", name, plainError(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(plainError(err).Error()))
 		return exitUsage
 	}
 
-	cat, err := loadCatalog(o.descriptors)
+	cat, err := verify.LoadCatalog(o.descriptors)
 	if err != nil {
 		return fail(err)
 	}
-	sources, err := expand(o.paths)
+	allowed, err := allowedNames(o)
 	if err != nil {
 		return fail(err)
 	}
-	var sites []site
+	sources, skipped, err := manifest.Expand(o.paths)
+	if err != nil {
+		return fail(err)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(stderr, "%s: skipping %s\n", name, oneLine(s))
+	}
+	var sites []manifest.Site
 	var inputErrs []error
 	for _, src := range sources {
-		var data []byte
-		if src.path == "" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(src.path)
-		}
+		data, err := manifest.Read(src, stdin)
 		if err != nil {
 			inputErrs = append(inputErrs, err)
 			continue
 		}
-		s, err := parse(src.name, data)
+		s, err := manifest.Parse(src.Name, data)
 		if err != nil {
 			inputErrs = append(inputErrs, err)
 		}
 		sites = append(sites, s...)
 	}
-	if len(sites) == 0 && len(inputErrs) == 0 {
+	noProbes := len(sites) == 0 && len(inputErrs) == 0
+	if noProbes {
 		// Say so: an empty pipe (a failed helm template) should not pass
 		// unnoticed.
 		fmt.Fprintf(stderr, "%s: no probes found in the manifests\n", name)
 	}
 
-	findings := check(sites, cat)
+	findings := verify.Check(sites, cat, verify.Options{Names: contract.NamesMode(o.names), Allowed: allowed})
 	if o.strict {
 		for i := range findings {
 			findings[i].Severity = proberules.Error
 		}
 	}
-	sortFindings(findings)
+	verify.Sort(findings)
 	write := writeText
 	if o.format == "json" {
 		write = writeJSON
@@ -201,12 +244,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	for _, err := range inputErrs {
-		fmt.Fprintf(stderr, "%s: %v\n", name, plainError(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(plainError(err).Error()))
 	}
 	switch {
-	case len(inputErrs) > 0:
+	case len(inputErrs) > 0, noProbes && o.requireProbes:
 		return exitUsage
-	case slices.ContainsFunc(findings, func(f finding) bool { return f.Severity == proberules.Error }):
+	case slices.ContainsFunc(findings, func(f verify.Finding) bool { return f.Severity == proberules.Error }):
 		return exitFindings
 	}
 	return exitOK

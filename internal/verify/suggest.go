@@ -1,8 +1,9 @@
-package main
+package verify
 
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // versionPart matches a package's version component, such as v1, v2beta1.
@@ -24,25 +25,38 @@ func unversioned(name string) string {
 // differs only in its package version, else the nearest one by edit distance
 // when that distance is small for the name's length (at most a quarter of
 // its letters, and at least 1). It returns "" when nothing is close. The
-// candidates are sorted, so ties resolve the same way every time.
+// candidates are sorted, so ties resolve the same way every time. Its work
+// is bounded: names longer than maxSuggestLen get no suggestion, and a
+// candidate whose length differs by more than the distance allowed is never
+// compared letter by letter.
 func suggest(name string, candidates []string) string {
-	if name == "" {
+	if name == "" || len(name) > maxSuggestLen {
 		return ""
 	}
+	un := unversioned(name)
 	for _, c := range candidates {
-		if c != name && unversioned(c) == unversioned(name) {
+		if c != name && len(c) <= maxSuggestLen && unversioned(c) == un {
 			return c
 		}
 	}
-	limit := max(1, len([]rune(name))/4)
+	n := utf8.RuneCountInString(name)
+	limit := max(1, n/4)
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
+		if len(c) > maxSuggestLen || abs(utf8.RuneCountInString(c)-n) > limit {
+			continue
+		}
 		if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist && c != name {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
+
+// maxSuggestLen is longer than any real service's full name.
+const maxSuggestLen = 256
+
+func abs(x int) int { return max(x, -x) }
 
 // levenshtein returns the edit distance between a and b, in runes.
 func levenshtein(a, b string) int {

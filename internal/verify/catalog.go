@@ -1,4 +1,4 @@
-package main
+package verify
 
 import (
 	"fmt"
@@ -13,23 +13,18 @@ import (
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
-// healthServiceName is the gRPC health-checking service. A descriptor set
-// holds it when the protos import it, but the runtime never registers it as
-// a health name: a probe that names it gets NOT_FOUND.
-const healthServiceName = contract.HealthServiceName
-
-// catalog is what the descriptors say about health names: which services the
+// Catalog is what the descriptors say about health names: which services the
 // health server registers and which it does not because they are skipped.
-type catalog struct {
-	served  map[string]bool // fully-qualified service names, not skipped, nor healthServiceName
+type Catalog struct {
+	served  map[string]bool // fully-qualified service names, not skipped, nor contract.HealthServiceName
 	skipped map[string]bool // fully-qualified service names skipped by our options
 }
 
-// loadCatalog reads descriptor sets: a FileDescriptorSet as written by
+// LoadCatalog reads descriptor sets: a FileDescriptorSet as written by
 // protoc --descriptor_set_out, or a buf image (buf build -o x.binpb), whose
 // field 1 has the same wire format. Imports need not be included.
-func loadCatalog(paths []string) (*catalog, error) {
-	c := &catalog{served: map[string]bool{}, skipped: map[string]bool{}}
+func LoadCatalog(paths []string) (*Catalog, error) {
+	c := &Catalog{served: map[string]bool{}, skipped: map[string]bool{}}
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -57,14 +52,10 @@ func loadCatalog(paths []string) (*catalog, error) {
 				if pkg := f.GetPackage(); pkg != "" {
 					name = pkg + "." + name
 				}
-				if name == healthServiceName {
+				if name == contract.HealthServiceName {
 					continue // neither served nor a suggestion; checkService names it
 				}
-				skip := fileSkip
-				if v := skipOption(proto.GetExtension(s.GetOptions(), optionsv1.E_Service)); v != nil {
-					skip = v
-				}
-				if skip != nil && *skip {
+				if contract.Skipped(fileSkip, skipOption(proto.GetExtension(s.GetOptions(), optionsv1.E_Service))) {
 					c.skipped[name] = true
 				} else {
 					c.served[name] = true
@@ -86,12 +77,22 @@ func skipOption(ext any) *bool {
 }
 
 // candidates returns the names a misspelt health name may have meant, sorted:
-// the served ones, so never a skipped service nor healthServiceName.
-func (c *catalog) candidates() []string {
-	names := []string{"liveness", "readiness"}
-	for n := range c.served {
-		names = append(names, n)
+// the served ones, so never a skipped service nor contract.HealthServiceName.
+func (c *Catalog) candidates(mode contract.NamesMode, allowed map[string]bool) []string {
+	var names []string
+	if mode == contract.NamesHealthreg {
+		names = append(names, contract.LivenessName, contract.ReadinessName)
+	}
+	for n := range allowed {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	if mode != contract.NamesOverall {
+		for n := range c.served {
+			names = append(names, n)
+		}
 	}
 	slices.Sort(names)
-	return names
+	return slices.Compact(names)
 }

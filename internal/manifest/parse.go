@@ -1,4 +1,4 @@
-package main
+package manifest
 
 import (
 	"bytes"
@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,82 +18,36 @@ import (
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
-// stdinName is how findings in standard input name their file.
-const stdinName = "<stdin>"
-
-// source is one input to read: a file, or standard input.
-type source struct {
-	name string // as given on the command line, or stdinName
-	path string // to open; "" for standard input
-}
-
-// expand turns the command line's paths into sources: "-" is standard input,
-// a directory is every *.yaml and *.yml file under it (in lexical order), and
-// anything else is a file, whatever its extension.
-func expand(paths []string) ([]source, error) {
-	var out []source
-	for _, p := range paths {
-		if p == "-" {
-			out = append(out, source{name: stdinName})
-			continue
-		}
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			out = append(out, source{name: p, path: p})
-			continue
-		}
-		n := len(out)
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".yaml", ".yml":
-				if !d.IsDir() {
-					out = append(out, source{name: path, path: path})
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(out) == n {
-			return nil, fmt.Errorf("%s: no *.yaml or *.yml files in the directory", p)
-		}
-	}
-	return out, nil
-}
-
-// site is one probe of one container of one workload.
-type site struct {
-	file      string
-	line      int // of the probe's key
-	kind      string
-	name      string
-	namespace string
-	container *corev1.Container
-	// initNotSidecar is set for an init container that is not a sidecar
+// Site is one probe of one container of one workload.
+type Site struct {
+	File      string
+	Line      int // of the probe's key
+	Kind      string
+	Name      string
+	Namespace string
+	Container *corev1.Container
+	// InitNotSidecar is set for an init container that is not a sidecar
 	// (restartPolicy Always): the API server allows it no probes.
-	initNotSidecar bool
-	probeKind      contract.Kind
-	probe          *corev1.Probe // nil when decodeErr is set
-	// decodeErr is set for a probe of the wrong shape, such as a grpc probe
+	InitNotSidecar bool
+	// Imaged lists the names of the pod's containers (init containers
+	// included) that have an image; a rendered workload's container
+	// without one is a patch that matched no container.
+	Imaged    []string
+	ProbeKind contract.Kind
+	Probe     *corev1.Probe // nil when DecodeErr is set
+	// DecodeErr is set for a probe of the wrong shape, such as a grpc probe
 	// with a named port: the document's other probes are still checked.
-	decodeErr *probeError
+	DecodeErr *ProbeError
 }
 
-// probeError is why a probe cannot be decoded, at the line of the field at
+// ProbeError is why a probe cannot be decoded, at the line of the field at
 // fault.
-type probeError struct {
-	line    int
-	field   string // within the probe, as in proberules.Finding; "" for the probe as a whole
-	message string
-	// portName is the name a grpc probe gives as its port.
-	portName string
+type ProbeError struct {
+	Line    int
+	Field   string // within the probe, as in proberules.Finding; "" for the probe as a whole
+	Message string
+	// PortName is the name a grpc probe gives as its port.
+	PortName string
 }
 
 // probeKey names one probe of a pod spec: the container list, the index in
@@ -109,8 +60,11 @@ type probeKey struct {
 
 type groupKind struct{ group, kind string }
 
-// podSpecPaths says where each workload kind keeps its pod spec. Matching
-// the API group keeps custom resources that reuse a name (a Volcano Job) out.
+// podSpecPaths says where each built-in workload kind keeps its pod spec.
+// Matching the API group keeps custom resources that reuse a name out; any
+// other object whose spec.template.spec has containers (an Argo Rollout, a
+// Knative Service, an OpenShift DeploymentConfig) is read as a pod template
+// too.
 var podSpecPaths = map[groupKind][]string{
 	{"apps", "Deployment"}:        {"spec", "template", "spec"},
 	{"apps", "StatefulSet"}:       {"spec", "template", "spec"},
@@ -126,16 +80,25 @@ var podSpecPaths = map[groupKind][]string{
 	{"extensions", "ReplicaSet"}:  {"spec", "template", "spec"},
 }
 
-// parse reads every YAML document of one source and returns its probes.
+// templatePath is where custom resources keep a pod template.
+var templatePath = []string{"spec", "template", "spec"}
+
+// Parse reads every YAML document of one source and returns its probes.
 // Documents that are not workloads are skipped. On error it returns the
-// probes of the documents before the broken one.
-func parse(name string, data []byte) (sites []site, err error) {
+// probes of the documents before the broken one. Its work is bounded by the
+// size of data, whatever the aliases and merge keys in it (see
+// expansionLimit).
+func Parse(name string, data []byte) (sites []Site, err error) {
 	defer func() {
 		if r := recover(); r != nil { // the YAML parser must not take the tool down
 			sites, err = nil, fmt.Errorf("%s: cannot parse YAML: %v", name, r)
 		}
+		if err != nil {
+			err = helmHint(err, data)
+		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	budget := newExpansionBudget()
 	for {
 		var doc yaml.Node
 		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -146,12 +109,26 @@ func parse(name string, data []byte) (sites []site, err error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
+		if err := budget.add(&doc); err != nil {
+			return sites, fmt.Errorf("%s:%d: %v", name, doc.Line, err)
+		}
 		r := &reader{file: name}
 		if err := r.object(doc.Content[0], "", ""); err != nil {
 			return sites, err
 		}
 		sites = append(sites, r.sites...)
 	}
+}
+
+// helmHint adds to a parse error on input that holds Go template actions
+// the likely cause: a chart's template, not its rendered output.
+func helmHint(err error, data []byte) error {
+	i := bytes.Index(data, []byte("{{"))
+	if i < 0 {
+		return err
+	}
+	line := 1 + bytes.Count(data[:i], []byte("\n"))
+	return fmt.Errorf("%w (line %d has {{: an unrendered Helm template? verify the output of helm template instead)", err, line)
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line ([0-9]+): `)
@@ -167,13 +144,20 @@ func yamlError(file string, err error) error {
 
 type reader struct {
 	file  string
-	sites []site
+	sites []Site
 }
+
+// maxListDepth bounds lists within lists.
+const maxListDepth = 8
 
 // object reads one Kubernetes object, or the items of a list. A list's items
 // default to the list's apiVersion and to its kind without "List".
 func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
-	if n = resolve(n); n.Kind != yaml.MappingNode {
+	return r.objectDepth(n, apiVersion, kind, 0)
+}
+
+func (r *reader) objectDepth(n *yaml.Node, apiVersion, kind string, depth int) error {
+	if n = resolve(n); n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	if _, v := lookup(n, "apiVersion"); v != nil {
@@ -183,8 +167,11 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 		kind = scalar(v)
 	}
 	if _, items := lookup(n, "items"); strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
+		if depth >= maxListDepth {
+			return fmt.Errorf("%s:%d: lists nested more than %d deep", r.file, n.Line, maxListDepth)
+		}
 		for _, item := range items.Content {
-			if err := r.object(item, apiVersion, strings.TrimSuffix(kind, "List")); err != nil {
+			if err := r.objectDepth(item, apiVersion, strings.TrimSuffix(kind, "List"), depth+1); err != nil {
 				return err
 			}
 		}
@@ -196,7 +183,11 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 	}
 	keys := podSpecPaths[groupKind{group, kind}]
 	if keys == nil {
-		return nil
+		_, spec := path(n, templatePath...)
+		if _, cs := lookup(spec, "containers"); cs == nil || cs.Kind != yaml.SequenceNode {
+			return nil
+		}
+		keys = templatePath
 	}
 	specKey, specNode := path(n, keys...)
 	if specNode == nil {
@@ -214,7 +205,7 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 	}
 
 	var spec corev1.PodSpec
-	var broken map[probeKey]*probeError
+	var broken map[probeKey]*ProbeError
 	v, err := jsonValue(specNode)
 	if err == nil {
 		broken = takeBrokenProbes(v, specNode)
@@ -229,22 +220,26 @@ func (r *reader) object(n *yaml.Node, apiVersion, kind string) error {
 	if err != nil {
 		return fmt.Errorf("%s:%d: %s/%s: %s", r.file, specKey.Line, w.kind, w.name, decodeError(strings.Join(keys, "."), err))
 	}
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for _, c := range cs {
+			if c.Image != "" {
+				w.imaged = append(w.imaged, c.Name)
+			}
+		}
+	}
 	r.containers(w, specNode, "containers", spec.Containers, false, broken)
 	r.containers(w, specNode, "initContainers", spec.InitContainers, true, broken)
 	return nil
 }
-
-// probeKinds are the probe kinds in the order a container's probes are read.
-var probeKinds = []contract.Kind{contract.Liveness, contract.Readiness, contract.Startup}
 
 // takeBrokenProbes decodes each probe of the pod spec v (the JSON value of
 // specNode) on its own, and removes from v those that cannot be decoded, so
 // that a type error confined to one probe (a grpc probe's named port) is that
 // probe's finding and the rest of the document is still checked. Any other
 // type error still makes the document unreadable.
-func takeBrokenProbes(v any, specNode *yaml.Node) map[probeKey]*probeError {
+func takeBrokenProbes(v any, specNode *yaml.Node) map[probeKey]*ProbeError {
 	spec, _ := v.(map[string]any)
-	var broken map[probeKey]*probeError
+	var broken map[probeKey]*ProbeError
 	for _, list := range []string{"containers", "initContainers"} {
 		items, _ := spec[list].([]any)
 		_, seq := lookup(specNode, list)
@@ -254,7 +249,7 @@ func takeBrokenProbes(v any, specNode *yaml.Node) map[probeKey]*probeError {
 			if seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
 				itemNode = seq.Content[i]
 			}
-			for _, kind := range probeKinds {
+			for _, kind := range contract.Kinds {
 				pv, ok := c[kind.Field()]
 				if !ok || pv == nil {
 					continue
@@ -268,7 +263,7 @@ func takeBrokenProbes(v any, specNode *yaml.Node) map[probeKey]*probeError {
 				}
 				keyNode, probeNode := lookup(itemNode, kind.Field())
 				if broken == nil {
-					broken = map[probeKey]*probeError{}
+					broken = map[probeKey]*ProbeError{}
 				}
 				broken[probeKey{list, i, kind}] = probeDecodeError(err, keyNode, probeNode, itemNode)
 				delete(c, kind.Field())
@@ -287,12 +282,12 @@ var probeTypeError = regexp.MustCompile(`^json: cannot unmarshal (.+) into Go (?
 // probeDecodeError words err, the error decoding one probe, at the line of
 // the field at fault: keyNode and probeNode are the probe's key and value,
 // item the container's node.
-func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *probeError {
-	e := &probeError{message: err.Error()}
+func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *ProbeError {
+	e := &ProbeError{Message: err.Error()}
 	if keyNode != nil {
-		e.line = keyNode.Line
+		e.Line = keyNode.Line
 	} else if item != nil {
-		e.line = item.Line
+		e.Line = item.Line
 	}
 	m := probeTypeError.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -300,7 +295,7 @@ func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *probeErro
 	}
 	value, goPath, want := m[1], m[2], m[3]
 	if goPath == "" {
-		e.message = "want a mapping, not " + value
+		e.Message = "want a mapping, not " + value
 		return e
 	}
 	var fields []string
@@ -309,8 +304,8 @@ func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *probeErro
 			fields = append(fields, p)
 		}
 	}
-	e.field = strings.Join(fields, ".")
-	e.message = fmt.Sprintf("want %s, not %s", want, value)
+	e.Field = strings.Join(fields, ".")
+	e.Message = fmt.Sprintf("want %s, not %s", want, value)
 	// The line of the deepest key found; a list in the path (httpHeaders)
 	// does not say which item.
 	var valueNode *yaml.Node
@@ -321,16 +316,16 @@ func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *probeErro
 			valueNode = nil
 			break
 		}
-		e.line, n, valueNode = k.Line, v, v
+		e.Line, n, valueNode = k.Line, v, v
 	}
-	if e.field == "grpc.port" && value == "string" {
+	if e.Field == "grpc.port" && value == "string" {
 		if valueNode == nil {
-			e.message = "grpc probes need a numeric port; named ports are not allowed"
+			e.Message = "grpc probes need a numeric port; named ports are not allowed"
 		} else if _, err := strconv.ParseInt(valueNode.Value, 10, 32); err == nil {
-			e.message = fmt.Sprintf("grpc probes need a numeric port, not the string %q: remove the quotes", valueNode.Value)
+			e.Message = fmt.Sprintf("grpc probes need a numeric port, not the string %q: remove the quotes", valueNode.Value)
 		} else {
-			e.message = "grpc probes need a numeric port; named ports are not allowed"
-			e.portName = valueNode.Value
+			e.Message = "grpc probes need a numeric port; named ports are not allowed"
+			e.PortName = valueNode.Value
 		}
 	}
 	return e
@@ -356,9 +351,12 @@ func decodeError(prefix string, err error) string {
 	return fmt.Sprintf("%s: want %s, not %s", strings.Join(parts, "."), m[3], m[1])
 }
 
-type workload struct{ kind, name, namespace string }
+type workload struct {
+	kind, name, namespace string
+	imaged                []string // containers with an image
+}
 
-func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []corev1.Container, init bool, broken map[probeKey]*probeError) {
+func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []corev1.Container, init bool, broken map[probeKey]*ProbeError) {
 	_, seq := lookup(spec, field)
 	for i := range cs {
 		c := &cs[i]
@@ -381,14 +379,15 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 			} else if item != nil {
 				line = item.Line
 			}
-			r.sites = append(r.sites, site{
-				file: r.file, line: line,
-				kind: w.kind, name: w.name, namespace: w.namespace,
-				container:      c,
-				initNotSidecar: init && !sidecar,
-				probeKind:      pk.kind,
-				probe:          pk.probe,
-				decodeErr:      decodeErr,
+			r.sites = append(r.sites, Site{
+				File: r.file, Line: line,
+				Kind: w.kind, Name: w.name, Namespace: w.namespace,
+				Container:      c,
+				InitNotSidecar: init && !sidecar,
+				Imaged:         w.imaged,
+				ProbeKind:      pk.kind,
+				Probe:          pk.probe,
+				DecodeErr:      decodeErr,
 			})
 		}
 	}

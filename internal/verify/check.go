@@ -1,0 +1,237 @@
+package verify
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
+)
+
+// Options say what the server behind the probes registers.
+type Options struct {
+	// Names is the server's naming mode; "" is contract.NamesHealthreg.
+	Names contract.NamesMode
+	// Allowed are health names the server registers besides those of its
+	// mode (a name set by hand, or by a library with its own names).
+	Allowed map[string]bool
+}
+
+// Check returns every finding about the probes: the probe rules in
+// HandWritten mode, then ours: the health name, the port, init containers,
+// containers without an image.
+func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
+	if o.Names == "" {
+		o.Names = contract.NamesHealthreg
+	}
+	var out []Finding
+	for _, s := range sites {
+		add := func(sev proberules.Severity, field, format string, args ...any) {
+			out = append(out, Finding{
+				File: s.File, Line: s.Line, Severity: sev,
+				Kind: s.Kind, Name: s.Name, Namespace: s.Namespace,
+				Container: s.Container.Name, Probe: s.ProbeKind.Field(),
+				Field: field, Message: fmt.Sprintf(format, args...),
+			})
+		}
+		if s.InitNotSidecar {
+			add(proberules.Error, "", "an init container may have probes only as a sidecar, with restartPolicy: Always")
+		}
+		checkImage(s, add)
+		if e := s.DecodeErr; e != nil {
+			// Nothing more is known of a probe that cannot be decoded.
+			msg := e.Message
+			if i := slices.IndexFunc(s.Container.Ports, func(cp corev1.ContainerPort) bool { return e.PortName != "" && cp.Name == e.PortName }); i >= 0 {
+				msg += fmt.Sprintf(": use %d, the number of the container's port %q", s.Container.Ports[i].ContainerPort, e.PortName)
+			}
+			add(proberules.Error, e.Field, "%s", msg)
+			out[len(out)-1].Line = e.Line
+			continue
+		}
+		for _, f := range proberules.CheckWith(s.ProbeKind, s.Probe, proberules.Options{Mode: proberules.HandWritten, Names: o.Names, Env: s.Container.Env}) {
+			add(f.Severity, f.Field, "%s", f.Message)
+		}
+		if t, ok := proberules.TargetIn(s.Probe, s.Container.Env); ok {
+			checkService(t, cat, o, add)
+			checkTargetPort(t, s.Container, add)
+		} else {
+			checkPort(s.Probe, s.Container, add)
+		}
+	}
+	return out
+}
+
+type addFunc func(sev proberules.Severity, field, format string, args ...any)
+
+// checkImage: in a rendered workload, a container with probes but no image
+// beside containers with images is a patch that matched no container (a
+// kustomize Component or strategic-merge patch naming the wrong container):
+// the API server rejects it, or the probes never run where meant. A
+// workload where no container has an image is a patch itself, and fine.
+func checkImage(s manifest.Site, add addFunc) {
+	if s.Container.Image != "" || len(s.Imaged) == 0 || hasEarlierProbe(s) {
+		return
+	}
+	add(proberules.Error, "", "container %q has probes but no image, unlike %s: a patch whose container name matched none of them added it; name one of those containers", s.Container.Name, quoteList(s.Imaged))
+}
+
+// hasEarlierProbe reports whether the container has a probe reported before
+// s's, so that the image finding is made once per container.
+func hasEarlierProbe(s manifest.Site) bool {
+	c := s.Container
+	for _, k := range contract.Kinds {
+		if k == s.ProbeKind {
+			return false
+		}
+		switch k {
+		case contract.Liveness:
+			if c.LivenessProbe != nil {
+				return true
+			}
+		case contract.Readiness:
+			if c.ReadinessProbe != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// checkService: the name must be one the health server registers.
+func checkService(t proberules.Target, cat *Catalog, o Options, add addFunc) {
+	name := t.Service
+	if len(contract.Unexpanded(name)) > 0 {
+		return // proberules says it cannot be checked
+	}
+	if o.Allowed[name] || o.Names.Registers(name, cat.served[name]) {
+		return
+	}
+	allow := "; if the server registers it, allow it with --name " + Plain(name)
+	switch {
+	case name == contract.HealthServiceName:
+		add(proberules.Error, "", "service %q is the health-checking service itself: no health server registers it as a health name (not healthreg, grpc-go's health.Server, grpc-java's HealthStatusManager nor Python's HealthServicer), so the probe gets NOT_FOUND%s", name, allow)
+	case cat.skipped[name]:
+		add(proberules.Error, "", "service %q is skipped by its health options (skip: true), so the health server never registers it", name)
+	case o.Names != contract.NamesHealthreg && contract.IsFixedName(name):
+		add(proberules.Error, "", "health name %q is healthreg's: with --names=%s the server registers %s, so the probe gets NOT_FOUND", name, o.Names, registered(o.Names))
+	case o.Names == contract.NamesOverall && cat.served[name]:
+		add(proberules.Error, "", "service %q: with --names=overall the server registers only \"\", so the probe gets NOT_FOUND; probe \"\" or use --names=services", name)
+	default:
+		msg := fmt.Sprintf("unknown health service %q: not in the descriptors, nor %s", name, registered(o.Names))
+		if s := suggest(name, cat.candidates(o.Names, o.Allowed)); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		} else {
+			msg += allow
+		}
+		add(proberules.Error, "", "%s", msg)
+	}
+}
+
+// registered words the names a mode registers besides the services'.
+func registered(mode contract.NamesMode) string {
+	switch mode {
+	case contract.NamesServices:
+		return `"" and each service's full name`
+	case contract.NamesOverall:
+		return `only ""`
+	}
+	return fmt.Sprintf("%q, %q or \"\"", contract.LivenessName, contract.ReadinessName)
+}
+
+// checkTargetPort: a gRPC health probe should probe a port the container
+// declares, even when it declares none (unless it is a patch's, see
+// checkDeclared). Exec probes of another host or a Unix socket are not
+// checked.
+func checkTargetPort(t proberules.Target, c *corev1.Container, add addFunc) {
+	if t.Port == 0 || !t.Local() {
+		return
+	}
+	field := "grpc.port"
+	if t.Exec {
+		field = "exec.command"
+	}
+	checkDeclared(t.Port, field, c, add)
+}
+
+// checkDeclared warns when port is not one of the container's ports. A
+// container without an image and without ports is a patch's (the generator
+// writes strategic-merge patches of probes): its base declares the ports.
+func checkDeclared(port int32, field string, c *corev1.Container, add addFunc) {
+	switch {
+	case port < 1 || port > 65535: // proberules reports it
+	case len(c.Ports) == 0 && c.Image == "":
+	case len(c.Ports) == 0:
+		add(proberules.Warning, field, "container declares no ports; the probe's port %d is not declared", port)
+	case !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == port }):
+		add(proberules.Warning, field, "port %d is not among the container's ports (%s)", port, portList(c.Ports))
+	}
+}
+
+// checkPort does the same for httpGet and tcpSocket probes; a named port
+// that the container does not declare is an error, as the kubelet cannot
+// resolve it.
+func checkPort(p *corev1.Probe, c *corev1.Container, add addFunc) {
+	var port intstr.IntOrString
+	var field string
+	switch {
+	case p.HTTPGet != nil:
+		port, field = p.HTTPGet.Port, "httpGet.port"
+	case p.TCPSocket != nil:
+		port, field = p.TCPSocket.Port, "tcpSocket.port"
+	default:
+		return
+	}
+	if port.Type == intstr.String {
+		if !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == port.StrVal }) {
+			add(proberules.Error, field, "port name %q is not among the container's ports (%s)", port.StrVal, portList(c.Ports))
+		}
+		return
+	}
+	checkDeclared(port.IntVal, field, c, add)
+}
+
+func portList(ports []corev1.ContainerPort) string {
+	if len(ports) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, p := range ports {
+		if p.Name != "" {
+			s = append(s, Plain(p.Name)+"="+strconv.Itoa(int(p.ContainerPort)))
+		} else {
+			s = append(s, strconv.Itoa(int(p.ContainerPort)))
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// Plain returns s as it is when it is made of letters, digits and
+// "-._/:<>", else quoted with Go's escapes, so that a name from a manifest
+// can neither forge an output line nor hide in one.
+func Plain(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for _, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', strings.ContainsRune("-._/:<>", r):
+		default:
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
