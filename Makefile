@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/bin:$(PATH)
 TOOLS_GO := GOWORK=off go
 # The runtime and its adapters, each a module of its own (so healthreg needs
 # only grpc-go and protobuf), all tested under the race detector.
-RUNTIME_MODULES := healthreg healthreg/connecthealth
+RUNTIME_MODULES := healthreg healthreg/connecthealth healthreg/otelhealth
 MODULES := . $(RUNTIME_MODULES) examples
 EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.

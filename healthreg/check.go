@@ -74,7 +74,7 @@ func (c *check) schedule(stop <-chan struct{}) {
 		case cur == nil:
 			cur = c.start(cfg.timeout)
 		case cur.abandoned:
-			r.recordCheck(c, fmt.Errorf("still running %v after it started: %w",
+			r.recordCheck(c, cur.started, fmt.Errorf("still running %v after it started: %w",
 				time.Since(cur.started).Round(time.Millisecond), context.DeadlineExceeded))
 		}
 		// Otherwise a run is in flight within its timeout: let it finish.
@@ -99,17 +99,17 @@ func (c *check) schedule(stop <-chan struct{}) {
 		case <-c.soon:
 			tick()
 		case err := <-result:
-			late := cur.abandoned
+			late, started := cur.abandoned, cur.started
 			cur.cancel()
 			cur.deadline.Stop()
 			cur = nil
 			if !late { // a late result is stale: the next tick starts afresh
-				r.recordCheck(c, err)
+				r.recordCheck(c, started, err)
 			}
 		case <-deadline:
 			cur.abandoned = true
 			cur.cancel()
-			r.recordCheck(c, fmt.Errorf("no result within %v: %w", cfg.timeout, context.DeadlineExceeded))
+			r.recordCheck(c, cur.started, fmt.Errorf("no result within %v: %w", cfg.timeout, context.DeadlineExceeded))
 		}
 	}
 }
@@ -181,15 +181,17 @@ func (c *check) stopRun(cur *run) {
 	cur.deadline.Stop()
 }
 
-// recordCheck feeds one run's result into the check's damping and, if that
-// flips the check, into the statuses.
-func (r *Registry) recordCheck(c *check, err error) {
+// recordCheck feeds one result of the run started at started into the
+// check's damping and, if that flips the check, into the statuses; then
+// tells the check observers (WithCheckObserver).
+func (r *Registry) recordCheck(c *check, started time.Time, err error) {
 	r.mu.Lock()
 	if !r.shutting && c.observe(err) {
 		r.recomputeLocked()
 	}
 	r.mu.Unlock()
 	r.deliver()
+	r.reportCheck(c, time.Since(started), err)
 }
 
 // observe applies one result to the check's damping and reports whether the

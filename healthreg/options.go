@@ -40,6 +40,8 @@ type config struct {
 	observers   []func(Transition)
 	checks      checkConfig // defaults for every service's checks
 	appProbe    *appProbe   // nil: no application-port probe
+
+	checkObservers []func(CheckResult) // WithCheckObserver
 }
 
 // checkConfig is how a service's checks are scheduled and damped.
