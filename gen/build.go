@@ -19,7 +19,14 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	params := p.layer()
 	checkLayer(params, &errs)
 	checkParams(p, &errs)
-	services := collectServices(plugin, params)
+	serviceParams := map[string]layer{}
+	for _, sp := range p.Services {
+		l := sp.layer()
+		checkLayer(l, &errs)
+		serviceParams[sp.FullName] = l
+	}
+	services := collectServices(plugin, params, serviceParams)
+	checkServiceParams(p, services, &errs)
 	var files []*protogen.File // generated files with services, in order
 	byFile := map[*protogen.File][]*service{}
 	for _, s := range services {
@@ -30,7 +37,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			files = append(files, s.file)
 		}
 		byFile[s.file] = append(byFile[s.file], s)
-		checkLayer(s.layers[0], &errs)
+		checkLayer(s.layers[layerService], &errs)
 		if s.skip {
 			checkSkipped(s, &errs)
 			continue
@@ -44,15 +51,15 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	}
 	for _, f := range files {
 		fs := byFile[f]
-		checkLayer(fs[0].layers[1], &errs)
-		checkSkippedFile(fs[0].layers[1], fs, &errs)
+		checkLayer(fs[0].layers[layerFile], &errs)
+		checkSkippedFile(fs[0].layers[layerFile], fs, &errs)
 	}
 	m := &Model{EmitK8s: p.EmitK8s()}
 	var groups []*group
 	if p.EmitWorkloads() {
 		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
-			checkGroup(g, &errs)
+			checkGroup(g, p.Scaffold, &errs)
 		}
 		if p.Scaffold {
 			checkScaffoldGo(groups, &errs)
@@ -125,6 +132,7 @@ func (g *group) workload(p *Params) *Workload {
 		HealthPort: s.int32Of(fHealthPort, 0),
 		Probe:      probeStyle(s.resolve(fProbe, protoreflect.Value{}).v),
 		ProbeBin:   s.stringOf(fProbeBin, defaultProbeBin),
+		Kind:       workloadKind(s.resolve(fKind, protoreflect.Value{}).v),
 	}
 	for _, m := range g.members {
 		w.Services = append(w.Services, m.fullName)

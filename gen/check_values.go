@@ -60,6 +60,11 @@ func checkLayer(l layer, errs *errorList) {
 			errs.add(l.errorAt(fProbeBin, v, "must name the program grpc_health_probe or grpc-health-probe (a name starting with either), such as "+defaultProbeBin))
 		}
 	}
+	if v, ok := l.get(fKind); ok {
+		if workloadKind(v) == "" {
+			errs.add(l.errorAt(fKind, v, "must be WORKLOAD_KIND_DEPLOYMENT, WORKLOAD_KIND_STATEFUL_SET or WORKLOAD_KIND_DAEMON_SET"))
+		}
+	}
 	if v, ok := l.get(fContainer); ok {
 		if msg := dns1123Label(v.String()); msg != "" {
 			errs.add(l.errorAt(fContainer, v, msg))
@@ -75,8 +80,18 @@ func checkLayer(l layer, errs *errorList) {
 // checkSkipped reports options on a skipped service: they would silently do
 // nothing. The service's own skip field is the only one allowed.
 func checkSkipped(s *service, errs *errorList) {
-	if set := fieldsBesidesSkip(s.layers[0]); len(set) > 0 {
-		errs.add(s.layers[0].errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
+	if set := fieldsBesidesSkip(s.layers[layerService]); len(set) > 0 {
+		errs.add(s.layers[layerService].errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
+	}
+	if set := fieldsBesidesSkip(s.layers[layerServiceParam]); len(set) > 0 {
+		for i := range set {
+			set[i] = servicePrefix + s.fullName + "." + set[i]
+		}
+		what := "parameter " + set[0] + " would"
+		if len(set) > 1 {
+			what = "parameters " + strings.Join(set, ", ") + " would"
+		}
+		errs.add(&Error{Services: []string{s.fullName}, Msg: fmt.Sprintf("the service is skipped, so %s do nothing: remove them or stop skipping the service", what)})
 	}
 }
 

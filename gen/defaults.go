@@ -76,6 +76,8 @@ func defaultValue(f field) protoreflect.Value {
 		return protoreflect.ValueOfString(defaultProbeBin)
 	case fContainer.name:
 		return protoreflect.ValueOfString(defaultContainer)
+	case fKind.name:
+		return protoreflect.ValueOfEnum(protoreflect.EnumNumber(optionsv1.WorkloadKind_WORKLOAD_KIND_DEPLOYMENT))
 	case fStartupSeconds.name:
 		return protoreflect.ValueOfInt32(defaultStartupSeconds)
 	}

@@ -112,6 +112,9 @@ var goldenCases = []struct{ name, shows string }{
 	{"tls_exec", "tls=true with probe=exec: grpc_health_probe -tls -tls-no-verify -tls-server-name in probes and compose"},
 	{"tls_grpc_k8s_1_37", "tls=true with grpc probes and k8s_version=1.37: mode: TLS (KEP-4939)"},
 	{"tls_grpc_error", "tls=true with grpc probes before 1.37, and with emit=gke: errors naming the ways out"},
+	{"service_params", "service.<name>.<field>= parameters: per-service workload, port, container and kind over the file option and run-wide parameters"},
+	{"service_params_errors", "per-service parameters: disagreeing with a service option, invalid values, an unknown service (with a near name), a skipped service"},
+	{"hipstershop", "a nine-service demo in one proto mapped onto its existing Deployments with per-service parameters only"},
 }
 
 func TestGolden(t *testing.T) {

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/pluginpb"
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,9 +24,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
@@ -83,7 +87,8 @@ func runPlugin(t testing.TB, req *pluginpb.CodeGeneratorRequest) map[string]stri
 type workloadOut struct {
 	name          string
 	kustomization *kusttypes.Kustomization
-	patch         *appsv1.Deployment // probes.yaml of a component
+	kind          string             // of the workload the component patches
+	patch         *appsv1.Deployment // probes.yaml of a component, its pod template in a Deployment
 	deployment    *appsv1.Deployment // deployment.yaml of a scaffold
 	service       *corev1.Service
 	dockerfile    string
@@ -156,9 +161,13 @@ func decodeManifests(t testing.TB, files map[string]string) map[string]*workload
 		}
 		var obj any
 		switch base + " " + tm.Kind {
-		case "probes.yaml Deployment":
-			w.patch = &appsv1.Deployment{}
-			obj = w.patch
+		case "probes.yaml Deployment", "probes.yaml StatefulSet", "probes.yaml DaemonSet":
+			w.kind = tm.Kind
+			var err error
+			if w.patch, err = decodePatch(tm.Kind, content); err != nil {
+				t.Errorf("%s: %v\n%s", name, err, content)
+			}
+			continue
 		case "deployment.yaml Deployment":
 			w.deployment = &appsv1.Deployment{}
 			obj = w.deployment
@@ -180,6 +189,36 @@ func decodeManifests(t testing.TB, files map[string]string) map[string]*workload
 		checkWorkloadFiles(t, name, w)
 	}
 	return out
+}
+
+// decodePatch checks and removes the patch's $patch: replace directives,
+// decodes the rest strictly into the workload kind's type, and returns its
+// metadata and pod template in a Deployment, the shape the tests read.
+func decodePatch(kind, content string) (*appsv1.Deployment, error) {
+	data, err := probepatch.StripReplace([]byte(content))
+	if err != nil {
+		return nil, err
+	}
+	d := &appsv1.Deployment{}
+	var obj any
+	switch kind {
+	case "Deployment":
+		obj = d
+	case "StatefulSet":
+		obj = &appsv1.StatefulSet{}
+	case "DaemonSet":
+		obj = &appsv1.DaemonSet{}
+	}
+	if err := yaml.UnmarshalStrict(data, obj); err != nil {
+		return nil, fmt.Errorf("does not decode strictly into %T: %v", obj, err)
+	}
+	switch o := obj.(type) {
+	case *appsv1.StatefulSet:
+		d.TypeMeta, d.ObjectMeta, d.Spec.Template = o.TypeMeta, o.ObjectMeta, o.Spec.Template
+	case *appsv1.DaemonSet:
+		d.TypeMeta, d.ObjectMeta, d.Spec.Template = o.TypeMeta, o.ObjectMeta, o.Spec.Template
+	}
+	return d, nil
 }
 
 // checkWorkloadFiles checks that a workload is either a component or a
@@ -204,9 +243,11 @@ func checkWorkloadFiles(t testing.TB, name string, w *workloadOut) {
 		if w.patch != nil {
 			want := &kusttypes.Kustomization{
 				TypeMeta: kusttypes.TypeMeta{APIVersion: kusttypes.ComponentVersion, Kind: kusttypes.ComponentKind},
-				Patches:  []kusttypes.Patch{{Path: "probes.yaml"}},
+				Patches: []kusttypes.Patch{{Path: "probes.yaml", Target: &kusttypes.Selector{
+					ResId: resid.ResId{Gvk: resid.Gvk{Kind: w.kind}, Name: name},
+				}}},
 			}
-			if d := cmp.Diff(want, k); d != "" {
+			if d := cmp.Diff(want, k, cmpopts.EquateComparable(resid.Gvk{})); d != "" {
 				t.Errorf("%s/kustomization.yaml (-want +got):\n%s", name, d)
 			}
 		} else {

@@ -33,9 +33,11 @@ type GoService struct {
 	ServiceConfig         string // the gRFC A17 service config JSON of its workload's clients
 }
 
-// Workload is one Deployment whose container serves one or more services.
+// Workload is one Deployment, StatefulSet or DaemonSet whose container serves
+// one or more services.
 type Workload struct {
-	Name       string   // DNS-1035 label: the Deployment's and the Service's name
+	Name       string   // DNS-1035 label: the workload's and the Service's name
+	Kind       string   // Deployment, StatefulSet or DaemonSet
 	Services   []string // full names of its services, in request order
 	Sources    []string // the .proto files that define them, sorted
 	Container  string
@@ -111,7 +113,19 @@ type ProbeView struct {
 	Command []string // grpc_health_probe's argv
 	Port    int32
 	TLS     bool // a grpc probe with mode: TLS
+	Replace bool // a patch's probe, which replaces the container's whole
 	Probe
+}
+
+// PatchProbes returns the probes of the Component's patch: each replaces
+// the probe of its kind whole, since a strategic merge would otherwise keep
+// the container's own handler next to ours, which the API server rejects.
+func (w *Workload) PatchProbes() []ProbeView {
+	views := w.Probes()
+	for i := range views {
+		views[i].Replace = true
+	}
+	return views
 }
 
 // Probes returns the workload's probes in the order the manifests list them.

@@ -39,23 +39,6 @@ func (quickFullName) Generate(r *rand.Rand, size int) reflect.Value {
 	return reflect.ValueOf(quickFullName(b.String()))
 }
 
-// isFullName reports whether s is a valid protobuf full name.
-func isFullName(s string) bool {
-	for _, part := range strings.Split(s, ".") {
-		if part == "" {
-			return false
-		}
-		for i := 0; i < len(part); i++ {
-			c := part[i]
-			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-			if !letter && !(i > 0 && c >= '0' && c <= '9') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // checkWorkloadName reports what is wrong with defaultWorkloadName(in) for a
 // valid full name in, or "".
 func checkWorkloadName(in string) []string {

@@ -23,6 +23,9 @@ type layer struct {
 	path     []int32        // source path of the option statement
 	name     string         // "(health.options.v1.service)"; "" for parameters
 	services []string       // the services the layer applies to
+	// paramPrefix starts the parameter names of a per-service parameter
+	// layer ("service.acme.Cart."); "" for options and run-wide parameters.
+	paramPrefix string
 }
 
 var (
@@ -105,7 +108,7 @@ func (l layer) errorAt(f field, v protoreflect.Value, msg string) *Error {
 	if l.file == nil {
 		// A parameter applies to the whole run: no file, no services, and
 		// the value as it was written on the command line.
-		return &Error{Option: paramOption(f.name, paramText(f, v)), Msg: msg}
+		return &Error{Option: paramOption(l.paramPrefix+f.name, paramText(f, v)), Msg: msg}
 	}
 	e := &Error{Services: l.services, Value: formatValue(f, v), Msg: msg}
 	e.File = l.file.Desc.Path()
@@ -157,8 +160,11 @@ func formatValue(f field, v protoreflect.Value) string {
 // paramText prints a parameter's value as it was written on the command
 // line: the probe style as a word, not its enum number.
 func paramText(f field, v protoreflect.Value) string {
-	if f.name == fProbe.name {
+	switch f.name {
+	case fProbe.name:
 		return probeStyle(v)
+	case fKind.name:
+		return workloadKind(v)
 	}
 	return fmt.Sprint(v.Interface())
 }

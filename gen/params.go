@@ -34,6 +34,17 @@ const (
 	tlsParam            = "tls"
 	tlsServerNameParam  = "tls_server_name"
 	k8sVersionParam     = "k8s_version"
+	kindParam           = "kind"
+	// servicePrefix starts a per-service parameter:
+	// service.<full.Name>.<field>=value, for the fields in serviceFields.
+	servicePrefix = "service."
+)
+
+// Workload kinds named by kind=, as Kubernetes spells them.
+const (
+	kindDeployment  = "Deployment"
+	kindStatefulSet = "StatefulSet"
+	kindDaemonSet   = "DaemonSet"
 )
 
 // Output kinds named by emit=. Every kind but go writes files per workload
@@ -71,6 +82,17 @@ type Params struct {
 	// K8sMinor is the Kubernetes 1.x minor version of k8s_version=, 0 when
 	// unset: it unlocks API fields that older clusters reject.
 	K8sMinor int
+	Kind     *string
+	// Services holds the per-service parameters, in the order their
+	// services were first named; only their option fields are set.
+	Services []*ServiceParams
+}
+
+// ServiceParams are the service.<FullName>.<field>= parameters of one service.
+type ServiceParams struct {
+	FullName string
+	Params   *Params
+	written  []string // each parameter as written, for errors
 }
 
 // EmitGo reports whether the run writes Go; EmitK8s whether it writes manifests.
@@ -104,19 +126,7 @@ func parseParams(parameter string) (*Params, error) {
 		p.Emit[v] = true
 		return nil
 	})
-	fs.Func(workloadParam, "put every service of the run into this workload", stringInto(&p.Workload))
-	fs.Func(portParam, "container port that serves gRPC", int32Into(&p.Port))
-	fs.Func(healthPortParam, "separate plaintext port serving only health", int32Into(&p.HealthPort))
-	fs.Func(probeParam, "probe style: grpc or exec", func(v string) error {
-		if v != probeGRPC && v != probeExec {
-			return fmt.Errorf("must be %q or %q", probeGRPC, probeExec)
-		}
-		p.Probe = &v
-		return nil
-	})
-	fs.Func(probeBinParam, "path of grpc_health_probe in the image", stringInto(&p.ProbeBin))
-	fs.Func(containerParam, "name of the container that serves gRPC", stringInto(&p.Container))
-	fs.Func(startupSecondsParam, "seconds the startup probe allows", int32Into(&p.StartupSeconds))
+	p.optionFlags(fs)
 	fs.Func(scaffoldParam, "write a Deployment, Service, kustomization and Dockerfile", func(v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -147,6 +157,9 @@ func parseParams(parameter string) (*Params, error) {
 	})
 
 	_, err := protogen.Options{ParamFunc: func(name, value string) error {
+		if strings.HasPrefix(name, servicePrefix) {
+			return p.setServiceParam(name, value)
+		}
 		if fs.Lookup(name) == nil {
 			return fmt.Errorf("unknown parameter %q (known: %s)", name, knownParams(fs))
 		}
@@ -164,8 +177,101 @@ func parseParams(parameter string) (*Params, error) {
 	return p, nil
 }
 
+// optionFlags registers the parameters that are also HealthOptions fields,
+// writing into p: the run-wide parameters and each service's per-service
+// parameters parse the same way.
+func (p *Params) optionFlags(fs *flag.FlagSet) {
+	fs.Func(workloadParam, "put every service of the run into this workload", stringInto(&p.Workload))
+	fs.Func(portParam, "container port that serves gRPC", int32Into(&p.Port))
+	fs.Func(healthPortParam, "separate plaintext port serving only health", int32Into(&p.HealthPort))
+	fs.Func(probeParam, "probe style: grpc or exec", func(v string) error {
+		if v != probeGRPC && v != probeExec {
+			return fmt.Errorf("must be %q or %q", probeGRPC, probeExec)
+		}
+		p.Probe = &v
+		return nil
+	})
+	fs.Func(probeBinParam, "path of grpc_health_probe in the image", stringInto(&p.ProbeBin))
+	fs.Func(containerParam, "name of the container that serves gRPC", stringInto(&p.Container))
+	fs.Func(startupSecondsParam, "seconds the startup probe allows", int32Into(&p.StartupSeconds))
+	fs.Func(kindParam, "kind of the workload: Deployment, StatefulSet or DaemonSet", func(v string) error {
+		if _, ok := workloadKinds[v]; !ok {
+			return fmt.Errorf("must be %q, %q or %q", kindDeployment, kindStatefulSet, kindDaemonSet)
+		}
+		p.Kind = &v
+		return nil
+	})
+}
+
+// workloadKinds maps kind= values to the option's enum.
+var workloadKinds = map[string]optionsv1.WorkloadKind{
+	kindDeployment:  optionsv1.WorkloadKind_WORKLOAD_KIND_DEPLOYMENT,
+	kindStatefulSet: optionsv1.WorkloadKind_WORKLOAD_KIND_STATEFUL_SET,
+	kindDaemonSet:   optionsv1.WorkloadKind_WORKLOAD_KIND_DAEMON_SET,
+}
+
+// setServiceParam parses one service.<FullName>.<field>=value parameter.
+// The full name holds dots, so the field is what follows the last one;
+// protogen's comma split leaves the key whole, since full names have no
+// commas.
+func (p *Params) setServiceParam(name, value string) error {
+	full, field := "", ""
+	if i := strings.LastIndexByte(name, '.'); i > len(servicePrefix) {
+		full, field = name[len(servicePrefix):i], name[i+1:]
+	}
+	fs := flag.NewFlagSet("service", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var sp *ServiceParams
+	for _, s := range p.Services {
+		if s.FullName == full {
+			sp = s
+		}
+	}
+	if sp == nil {
+		sp = &ServiceParams{FullName: full, Params: &Params{}}
+	}
+	sp.Params.optionFlags(fs)
+	if full == "" || !isFullName(full) || fs.Lookup(field) == nil {
+		var fields []string
+		fs.VisitAll(func(f *flag.Flag) { fields = append(fields, f.Name) })
+		return fmt.Errorf("%s: a per-service parameter is service.<full.Name>.<field>=value, with the service's full name "+
+			"(such as service.acme.shop.v1.Cart.port=8080) and field one of %s", paramOption(name, value), strings.Join(fields, ", "))
+	}
+	for _, w := range sp.written {
+		if w == field {
+			return fmt.Errorf("%s: %s%s.%s is already set; set each parameter once", paramOption(name, value), servicePrefix, full, field)
+		}
+	}
+	if err := fs.Set(field, value); err != nil {
+		return fmt.Errorf("%s: %v", paramOption(name, value), unwrapFlagError(err))
+	}
+	if sp.written == nil {
+		p.Services = append(p.Services, sp)
+	}
+	sp.written = append(sp.written, field)
+	return nil
+}
+
+// isFullName reports whether s is a protobuf full name: dot-separated
+// identifiers of letters, digits and '_', none starting with a digit.
+func isFullName(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+			if !letter && !(i > 0 && c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func knownParams(fs *flag.FlagSet) string {
-	names := []string{"paths", "module", "M<file>"}
+	names := []string{"paths", "module", "M<file>", servicePrefix + "<full.Name>.<field>"}
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 	sort.Strings(names)
 	return strings.Join(names, ", ")
@@ -202,6 +308,16 @@ func int32Into(dst **int32) func(string) error {
 // layer presents the parameters as the lowest-precedence layer of options,
 // so that they resolve and are checked by the same code as options.
 func (p *Params) layer() layer {
+	return layer{opts: p.options()}
+}
+
+// serviceLayer presents one service's per-service parameters as a layer.
+func (sp *ServiceParams) layer() layer {
+	return layer{opts: sp.Params.options(), paramPrefix: servicePrefix + sp.FullName + ".", services: []string{sp.FullName}}
+}
+
+// options converts the parameters that are option fields into options.
+func (p *Params) options() *optionsv1.HealthOptions {
 	o := &optionsv1.HealthOptions{
 		Workload:       p.Workload,
 		Port:           p.Port,
@@ -216,7 +332,10 @@ func (p *Params) layer() layer {
 			o.Probe = optionsv1.ProbeStyle_PROBE_STYLE_EXEC.Enum()
 		}
 	}
-	return layer{opts: o}
+	if p.Kind != nil {
+		o.Kind = workloadKinds[*p.Kind].Enum()
+	}
+	return o
 }
 
 // checkParams reports the parameters that are not options and the

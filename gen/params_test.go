@@ -44,6 +44,27 @@ func TestParseParams(t *testing.T) {
 		{param: "port=-1", want: &Params{Emit: map[string]bool{EmitGo: true}, Port: i32(-1)}},
 		{param: "probe_bin=", want: &Params{Emit: map[string]bool{EmitGo: true}, ProbeBin: str("")}},
 
+		// Per-service parameters survive protogen's comma split: the key
+		// holds the full name's dots, the value what follows the '='.
+		{
+			param: "emit=k8s,service.shop.v1.Cart.workload=cart,kind=StatefulSet,service.shop.v1.Cart.port=7070,service.Ads.kind=DaemonSet",
+			want: &Params{
+				Emit: map[string]bool{EmitK8s: true},
+				Kind: str(kindStatefulSet),
+				Services: []*ServiceParams{
+					{FullName: "shop.v1.Cart", Params: &Params{Workload: str("cart"), Port: i32(7070)}, written: []string{"workload", "port"}},
+					{FullName: "Ads", Params: &Params{Kind: str(kindDaemonSet)}, written: []string{"kind"}},
+				},
+			},
+		},
+		{param: "kind=Job", wantErr: `parameter kind=Job: must be "Deployment", "StatefulSet" or "DaemonSet"`},
+		{param: "service.shop.v1.Cart.kind=deployment", wantErr: `parameter service.shop.v1.Cart.kind=deployment: must be "Deployment", "StatefulSet" or "DaemonSet"`},
+		{param: "service.shop.v1.Cart.port=x", wantErr: "parameter service.shop.v1.Cart.port=x: not a whole number"},
+		{param: "service.shop.v1.Cart.port=1,service.shop.v1.Cart.port=1", wantErr: "parameter service.shop.v1.Cart.port=1: service.shop.v1.Cart.port is already set; set each parameter once"},
+		{param: "service.Cart=x", wantErr: "parameter service.Cart=x: " + serviceParamSyntax},
+		{param: "service.shop.v1.Cart.emit=k8s", wantErr: "parameter service.shop.v1.Cart.emit=k8s: " + serviceParamSyntax},
+		{param: "service.shop..Cart.port=1", wantErr: "parameter service.shop..Cart.port=1: " + serviceParamSyntax},
+		{param: "service.shop.1v.Cart.port=1", wantErr: "parameter service.shop.1v.Cart.port=1: " + serviceParamSyntax},
 		{param: "bogus=1", wantErr: `unknown parameter "bogus" ` + knownParamList},
 		{param: "Emit=go", wantErr: `unknown parameter "Emit" ` + knownParamList},
 		{param: "emit=go+k8s", wantErr: `parameter emit=go+k8s: must be one of go, k8s, gke, envoygateway, istio, compose (repeat emit= for several: plugin parameters are split on commas)`},
@@ -69,12 +90,15 @@ func TestParseParams(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseParams(%q): %v", tc.param, err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(ServiceParams{})); diff != "" {
 				t.Errorf("parseParams(%q) (-want +got):\n%s", tc.param, diff)
 			}
 		})
 	}
 }
+
+const serviceParamSyntax = "a per-service parameter is service.<full.Name>.<field>=value, with the service's full name " +
+	"(such as service.acme.shop.v1.Cart.port=8080) and field one of container, health_port, kind, port, probe, probe_bin, startup_seconds, workload"
 
 var dns1035 = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 

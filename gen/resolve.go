@@ -19,6 +19,7 @@ var (
 	fContainer      = mustField("container")
 	fCounts         = mustField("counts_toward_readiness")
 	fStartupSeconds = mustField("startup_seconds")
+	fKind           = mustField("kind")
 	fTimings        = [numProbeKinds][5]field{
 		liveness:  timingFields("liveness"),
 		readiness: timingFields("readiness"),
@@ -42,10 +43,22 @@ type service struct {
 	file     *protogen.File
 	svc      *protogen.Service
 	fullName string
-	layers   []layer // service option, file option, parameters: highest precedence first
+	layers   []layer // indexed by layerService ... layerParams: highest precedence first
 	skip     bool
 	generate bool // false for a service of an imported file, seen only for checks
 }
+
+// The layers of every service, highest precedence first. A per-service
+// parameter overrides the file's option (that is what it is for: mapping one
+// service of a shared .proto); a service option and a per-service parameter
+// are both about the one service, so checkServiceParams reports them when
+// they disagree instead of letting one win silently.
+const (
+	layerService      = iota // (health.options.v1.service)
+	layerServiceParam        // service.<FullName>.<field>= parameters
+	layerFile                // (health.options.v1.file)
+	layerParams              // the run-wide parameters
+)
 
 // setting is a resolved value and the layer it came from (nil: the default).
 type setting struct {
@@ -75,7 +88,7 @@ func (s *service) stringOf(f field, def string) string {
 // service with its layers. Services of files that are not generated are
 // returned too (generate=false): a workload that also lives in such a file
 // is a layout error that only they reveal.
-func collectServices(plugin *protogen.Plugin, params layer) []*service {
+func collectServices(plugin *protogen.Plugin, params layer, serviceParams map[string]layer) []*service {
 	var out []*service
 	for _, f := range plugin.Files {
 		if len(f.Services) == 0 {
@@ -93,7 +106,11 @@ func collectServices(plugin *protogen.Plugin, params layer) []*service {
 			}
 			sv := &service{file: f, svc: s, fullName: full, generate: f.Generate}
 			sl := serviceLayer(f, s)
-			sv.layers = []layer{sl, fl, params}
+			spl, ok := serviceParams[full]
+			if !ok {
+				spl = layer{services: []string{full}}
+			}
+			sv.layers = []layer{layerService: sl, layerServiceParam: spl, layerFile: fl, layerParams: params}
 			sv.skip = contract.Skipped(boolIn(fl, fSkip), boolIn(sl, fSkip))
 			out = append(out, sv)
 		}

@@ -99,7 +99,7 @@ func (s *service) declPath() []int32 {
 // sharedFields are the settings every service of a workload must agree on:
 // they describe the one container and its probes.
 var sharedFields = func() []field {
-	fs := []field{fPort, fHealthPort, fProbe, fProbeBin, fContainer, fStartupSeconds}
+	fs := []field{fPort, fHealthPort, fProbe, fProbeBin, fContainer, fStartupSeconds, fKind}
 	for k := range numProbeKinds {
 		fs = append(fs, fTimings[k][:]...)
 	}
@@ -108,7 +108,7 @@ var sharedFields = func() []field {
 
 // checkGroup reports the disagreements and impossible combinations of one
 // workload.
-func checkGroup(g *group, errs *errorList) {
+func checkGroup(g *group, scaffold bool, errs *errorList) {
 	first := g.members[0]
 	for _, f := range sharedFields {
 		def := defaultValue(f)
@@ -140,6 +140,10 @@ func checkGroup(g *group, errs *errorList) {
 		e := c.layer.errorAt(fCounts, c.v, fmt.Sprintf("workload %q has no service that counts toward readiness, so its readiness probe would pass with nothing ready", g.name))
 		errs.add(e)
 	}
+	if k := first.resolve(fKind, protoreflect.Value{}); scaffold && k.layer != nil && workloadKind(k.v) != kindDeployment {
+		errs.add(k.layer.errorAt(fKind, k.v, fmt.Sprintf("workload %q: scaffold=true writes a Deployment; leave kind unset, "+
+			"or drop scaffold=true and list the generated Component over your own %s", g.name, workloadKind(k.v))))
+	}
 	port := first.resolve(fPort, protoreflect.ValueOfInt32(defaultPort))
 	if hp := first.resolve(fHealthPort, protoreflect.Value{}); hp.layer != nil && hp.v.Int() == port.v.Int() {
 		errs.add(hp.layer.errorAt(fHealthPort, hp.v, fmt.Sprintf("must differ from port (%d): leave health_port unset to serve health on the application's port", port.v.Int())))
@@ -170,6 +174,20 @@ func probeStyle(v protoreflect.Value) string {
 		return probeExec
 	}
 	return probeGRPC
+}
+
+// workloadKind converts the option's enum to Kubernetes' kind: "" for a
+// value that is not a kind, Deployment when unset.
+func workloadKind(v protoreflect.Value) string {
+	if !v.IsValid() {
+		return kindDeployment
+	}
+	for name, k := range workloadKinds {
+		if optionsv1.WorkloadKind(v.Enum()) == k {
+			return name
+		}
+	}
+	return ""
 }
 
 // sources lists the sorted, distinct .proto files of a group.

@@ -30,6 +30,7 @@ import (
 	"github.com/protoc-gen-health/protoc-gen-health/examples/helloworld/gen/helloworld"
 	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/proctest"
 	shopv1 "github.com/protoc-gen-health/protoc-gen-health/examples/multi/gen/shop/v1"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 )
 
@@ -285,6 +286,9 @@ func loadProbes(t testing.TB, ex example) []deploymentProbes {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if data, err = probepatch.StripReplace(data); err != nil {
+			t.Fatalf("%s: %v", p, err)
 		}
 		var d appsv1.Deployment
 		if err := yaml.UnmarshalStrict(data, &d); err != nil {

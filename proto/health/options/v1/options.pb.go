@@ -8,8 +8,10 @@
 //     option (health.options.v1.service) = { readiness: { period_seconds: 5 } };
 //   }
 //
-// Precedence, field by field: service option, then file option, then plugin
-// parameter, then the built-in default.
+// Precedence, field by field: service option, then per-service plugin
+// parameter (service.<full.Name>.<field>=), then file option, then plugin
+// parameter, then the built-in default. A service option and a per-service
+// parameter that disagree are an error.
 //
 // Every scalar has explicit presence, so an explicit 0 is told apart from
 // "not set" and rejected where Kubernetes would not accept it.
@@ -37,6 +39,117 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// WorkloadKind is the kind of workload that runs a service's container.
+type WorkloadKind int32
+
+const (
+	WorkloadKind_WORKLOAD_KIND_UNSPECIFIED  WorkloadKind = 0
+	WorkloadKind_WORKLOAD_KIND_DEPLOYMENT   WorkloadKind = 1
+	WorkloadKind_WORKLOAD_KIND_STATEFUL_SET WorkloadKind = 2
+	WorkloadKind_WORKLOAD_KIND_DAEMON_SET   WorkloadKind = 3
+)
+
+// Enum value maps for WorkloadKind.
+var (
+	WorkloadKind_name = map[int32]string{
+		0: "WORKLOAD_KIND_UNSPECIFIED",
+		1: "WORKLOAD_KIND_DEPLOYMENT",
+		2: "WORKLOAD_KIND_STATEFUL_SET",
+		3: "WORKLOAD_KIND_DAEMON_SET",
+	}
+	WorkloadKind_value = map[string]int32{
+		"WORKLOAD_KIND_UNSPECIFIED":  0,
+		"WORKLOAD_KIND_DEPLOYMENT":   1,
+		"WORKLOAD_KIND_STATEFUL_SET": 2,
+		"WORKLOAD_KIND_DAEMON_SET":   3,
+	}
+)
+
+func (x WorkloadKind) Enum() *WorkloadKind {
+	p := new(WorkloadKind)
+	*p = x
+	return p
+}
+
+func (x WorkloadKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkloadKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_health_options_v1_options_proto_enumTypes[0].Descriptor()
+}
+
+func (WorkloadKind) Type() protoreflect.EnumType {
+	return &file_health_options_v1_options_proto_enumTypes[0]
+}
+
+func (x WorkloadKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkloadKind.Descriptor instead.
+func (WorkloadKind) EnumDescriptor() ([]byte, []int) {
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{0}
+}
+
+// HealthNames says which names the server's health service registers.
+type HealthNames int32
+
+const (
+	HealthNames_HEALTH_NAMES_UNSPECIFIED HealthNames = 0
+	// healthreg's contract: startup and liveness ask "liveness", readiness
+	// asks "readiness" (or the service's name when the workload has one service).
+	HealthNames_HEALTH_NAMES_HEALTHREG HealthNames = 1
+	// A plain health server that sets "" and each service's full name:
+	// startup and liveness ask "", readiness asks the workload's first service.
+	HealthNames_HEALTH_NAMES_SERVICES HealthNames = 2
+	// A plain health server that sets only "": every probe asks "".
+	HealthNames_HEALTH_NAMES_OVERALL HealthNames = 3
+)
+
+// Enum value maps for HealthNames.
+var (
+	HealthNames_name = map[int32]string{
+		0: "HEALTH_NAMES_UNSPECIFIED",
+		1: "HEALTH_NAMES_HEALTHREG",
+		2: "HEALTH_NAMES_SERVICES",
+		3: "HEALTH_NAMES_OVERALL",
+	}
+	HealthNames_value = map[string]int32{
+		"HEALTH_NAMES_UNSPECIFIED": 0,
+		"HEALTH_NAMES_HEALTHREG":   1,
+		"HEALTH_NAMES_SERVICES":    2,
+		"HEALTH_NAMES_OVERALL":     3,
+	}
+)
+
+func (x HealthNames) Enum() *HealthNames {
+	p := new(HealthNames)
+	*p = x
+	return p
+}
+
+func (x HealthNames) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HealthNames) Descriptor() protoreflect.EnumDescriptor {
+	return file_health_options_v1_options_proto_enumTypes[1].Descriptor()
+}
+
+func (HealthNames) Type() protoreflect.EnumType {
+	return &file_health_options_v1_options_proto_enumTypes[1]
+}
+
+func (x HealthNames) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HealthNames.Descriptor instead.
+func (HealthNames) EnumDescriptor() ([]byte, []int) {
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{1}
+}
 
 // ProbeStyle is how the kubelet runs a probe.
 type ProbeStyle int32
@@ -74,11 +187,11 @@ func (x ProbeStyle) String() string {
 }
 
 func (ProbeStyle) Descriptor() protoreflect.EnumDescriptor {
-	return file_health_options_v1_options_proto_enumTypes[0].Descriptor()
+	return file_health_options_v1_options_proto_enumTypes[2].Descriptor()
 }
 
 func (ProbeStyle) Type() protoreflect.EnumType {
-	return &file_health_options_v1_options_proto_enumTypes[0]
+	return &file_health_options_v1_options_proto_enumTypes[2]
 }
 
 func (x ProbeStyle) Number() protoreflect.EnumNumber {
@@ -87,7 +200,7 @@ func (x ProbeStyle) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ProbeStyle.Descriptor instead.
 func (ProbeStyle) EnumDescriptor() ([]byte, []int) {
-	return file_health_options_v1_options_proto_rawDescGZIP(), []int{0}
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{2}
 }
 
 // HealthOptions is the same message on files and services, so that a file
@@ -117,9 +230,17 @@ type HealthOptions struct {
 	// up and the kubelet restarts it, in seconds.
 	StartupSeconds *int32 `protobuf:"varint,9,opt,name=startup_seconds,json=startupSeconds,proto3,oneof" json:"startup_seconds,omitempty"`
 	// Timings of each probe kind.
-	Liveness      *ProbeTiming `protobuf:"bytes,10,opt,name=liveness,proto3" json:"liveness,omitempty"`
-	Readiness     *ProbeTiming `protobuf:"bytes,11,opt,name=readiness,proto3" json:"readiness,omitempty"`
-	Startup       *ProbeTiming `protobuf:"bytes,12,opt,name=startup,proto3" json:"startup,omitempty"`
+	Liveness  *ProbeTiming `protobuf:"bytes,10,opt,name=liveness,proto3" json:"liveness,omitempty"`
+	Readiness *ProbeTiming `protobuf:"bytes,11,opt,name=readiness,proto3" json:"readiness,omitempty"`
+	Startup   *ProbeTiming `protobuf:"bytes,12,opt,name=startup,proto3" json:"startup,omitempty"`
+	// The kind of the workload whose pod template the generated Component
+	// patches (default WORKLOAD_KIND_DEPLOYMENT). The patch selects it by kind
+	// and name, in any namespace.
+	Kind *WorkloadKind `protobuf:"varint,13,opt,name=kind,proto3,enum=health.options.v1.WorkloadKind,oneof" json:"kind,omitempty"`
+	// Which health names the server registers, and so which names the probes
+	// ask for (default HEALTH_NAMES_HEALTHREG). The README lists, per mode,
+	// the names a server must set.
+	Names         *HealthNames `protobuf:"varint,14,opt,name=names,proto3,enum=health.options.v1.HealthNames,oneof" json:"names,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +359,20 @@ func (x *HealthOptions) GetStartup() *ProbeTiming {
 	return nil
 }
 
+func (x *HealthOptions) GetKind() WorkloadKind {
+	if x != nil && x.Kind != nil {
+		return *x.Kind
+	}
+	return WorkloadKind_WORKLOAD_KIND_UNSPECIFIED
+}
+
+func (x *HealthOptions) GetNames() HealthNames {
+	if x != nil && x.Names != nil {
+		return *x.Names
+	}
+	return HealthNames_HEALTH_NAMES_UNSPECIFIED
+}
+
 // ProbeTiming holds the fields of a Kubernetes probe that are not its handler.
 type ProbeTiming struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -354,7 +489,7 @@ var File_health_options_v1_options_proto protoreflect.FileDescriptor
 
 const file_health_options_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\xab\x05\n" +
+	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\xb3\x06\n" +
 	"\rHealthOptions\x12\x17\n" +
 	"\x04skip\x18\x01 \x01(\bH\x00R\x04skip\x88\x01\x01\x12\x1f\n" +
 	"\bworkload\x18\x02 \x01(\tH\x01R\bworkload\x88\x01\x01\x12\x17\n" +
@@ -369,7 +504,10 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\bliveness\x18\n" +
 	" \x01(\v2\x1e.health.options.v1.ProbeTimingR\bliveness\x12<\n" +
 	"\treadiness\x18\v \x01(\v2\x1e.health.options.v1.ProbeTimingR\treadiness\x128\n" +
-	"\astartup\x18\f \x01(\v2\x1e.health.options.v1.ProbeTimingR\astartupB\a\n" +
+	"\astartup\x18\f \x01(\v2\x1e.health.options.v1.ProbeTimingR\astartup\x128\n" +
+	"\x04kind\x18\r \x01(\x0e2\x1f.health.options.v1.WorkloadKindH\tR\x04kind\x88\x01\x01\x129\n" +
+	"\x05names\x18\x0e \x01(\x0e2\x1e.health.options.v1.HealthNamesH\n" +
+	"R\x05names\x88\x01\x01B\a\n" +
 	"\x05_skipB\v\n" +
 	"\t_workloadB\a\n" +
 	"\x05_portB\x0e\n" +
@@ -380,7 +518,9 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\n" +
 	"_containerB\x1a\n" +
 	"\x18_counts_toward_readinessB\x12\n" +
-	"\x10_startup_seconds\"\xf1\x02\n" +
+	"\x10_startup_secondsB\a\n" +
+	"\x05_kindB\b\n" +
+	"\x06_names\"\xf1\x02\n" +
 	"\vProbeTiming\x127\n" +
 	"\x15initial_delay_seconds\x18\x01 \x01(\x05H\x00R\x13initialDelaySeconds\x88\x01\x01\x12*\n" +
 	"\x0eperiod_seconds\x18\x02 \x01(\x05H\x01R\rperiodSeconds\x88\x01\x01\x12,\n" +
@@ -391,7 +531,17 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\x0f_period_secondsB\x12\n" +
 	"\x10_timeout_secondsB\x14\n" +
 	"\x12_success_thresholdB\x14\n" +
-	"\x12_failure_threshold*U\n" +
+	"\x12_failure_threshold*\x89\x01\n" +
+	"\fWorkloadKind\x12\x1d\n" +
+	"\x19WORKLOAD_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18WORKLOAD_KIND_DEPLOYMENT\x10\x01\x12\x1e\n" +
+	"\x1aWORKLOAD_KIND_STATEFUL_SET\x10\x02\x12\x1c\n" +
+	"\x18WORKLOAD_KIND_DAEMON_SET\x10\x03*|\n" +
+	"\vHealthNames\x12\x1c\n" +
+	"\x18HEALTH_NAMES_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16HEALTH_NAMES_HEALTHREG\x10\x01\x12\x19\n" +
+	"\x15HEALTH_NAMES_SERVICES\x10\x02\x12\x18\n" +
+	"\x14HEALTH_NAMES_OVERALL\x10\x03*U\n" +
 	"\n" +
 	"ProbeStyle\x12\x1b\n" +
 	"\x17PROBE_STYLE_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -412,29 +562,33 @@ func file_health_options_v1_options_proto_rawDescGZIP() []byte {
 	return file_health_options_v1_options_proto_rawDescData
 }
 
-var file_health_options_v1_options_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_health_options_v1_options_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_health_options_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_health_options_v1_options_proto_goTypes = []any{
-	(ProbeStyle)(0),                     // 0: health.options.v1.ProbeStyle
-	(*HealthOptions)(nil),               // 1: health.options.v1.HealthOptions
-	(*ProbeTiming)(nil),                 // 2: health.options.v1.ProbeTiming
-	(*descriptorpb.FileOptions)(nil),    // 3: google.protobuf.FileOptions
-	(*descriptorpb.ServiceOptions)(nil), // 4: google.protobuf.ServiceOptions
+	(WorkloadKind)(0),                   // 0: health.options.v1.WorkloadKind
+	(HealthNames)(0),                    // 1: health.options.v1.HealthNames
+	(ProbeStyle)(0),                     // 2: health.options.v1.ProbeStyle
+	(*HealthOptions)(nil),               // 3: health.options.v1.HealthOptions
+	(*ProbeTiming)(nil),                 // 4: health.options.v1.ProbeTiming
+	(*descriptorpb.FileOptions)(nil),    // 5: google.protobuf.FileOptions
+	(*descriptorpb.ServiceOptions)(nil), // 6: google.protobuf.ServiceOptions
 }
 var file_health_options_v1_options_proto_depIdxs = []int32{
-	0, // 0: health.options.v1.HealthOptions.probe:type_name -> health.options.v1.ProbeStyle
-	2, // 1: health.options.v1.HealthOptions.liveness:type_name -> health.options.v1.ProbeTiming
-	2, // 2: health.options.v1.HealthOptions.readiness:type_name -> health.options.v1.ProbeTiming
-	2, // 3: health.options.v1.HealthOptions.startup:type_name -> health.options.v1.ProbeTiming
-	3, // 4: health.options.v1.file:extendee -> google.protobuf.FileOptions
-	4, // 5: health.options.v1.service:extendee -> google.protobuf.ServiceOptions
-	1, // 6: health.options.v1.file:type_name -> health.options.v1.HealthOptions
-	1, // 7: health.options.v1.service:type_name -> health.options.v1.HealthOptions
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	6, // [6:8] is the sub-list for extension type_name
-	4, // [4:6] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	2,  // 0: health.options.v1.HealthOptions.probe:type_name -> health.options.v1.ProbeStyle
+	4,  // 1: health.options.v1.HealthOptions.liveness:type_name -> health.options.v1.ProbeTiming
+	4,  // 2: health.options.v1.HealthOptions.readiness:type_name -> health.options.v1.ProbeTiming
+	4,  // 3: health.options.v1.HealthOptions.startup:type_name -> health.options.v1.ProbeTiming
+	0,  // 4: health.options.v1.HealthOptions.kind:type_name -> health.options.v1.WorkloadKind
+	1,  // 5: health.options.v1.HealthOptions.names:type_name -> health.options.v1.HealthNames
+	5,  // 6: health.options.v1.file:extendee -> google.protobuf.FileOptions
+	6,  // 7: health.options.v1.service:extendee -> google.protobuf.ServiceOptions
+	3,  // 8: health.options.v1.file:type_name -> health.options.v1.HealthOptions
+	3,  // 9: health.options.v1.service:type_name -> health.options.v1.HealthOptions
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	8,  // [8:10] is the sub-list for extension type_name
+	6,  // [6:8] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_health_options_v1_options_proto_init() }
@@ -449,7 +603,7 @@ func file_health_options_v1_options_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_health_options_v1_options_proto_rawDesc), len(file_health_options_v1_options_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      3,
 			NumMessages:   2,
 			NumExtensions: 2,
 			NumServices:   0,

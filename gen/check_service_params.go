@@ -1,0 +1,96 @@
+package gen
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// checkServiceParams reports per-service parameters that name no service of
+// the run, and those that disagree with the service's own option: both are
+// about the one service, and neither should win silently.
+func checkServiceParams(p *Params, services []*service, errs *errorList) {
+	byName := map[string]*service{}
+	var generated []string
+	for _, s := range services {
+		byName[s.fullName] = s
+		if s.generate {
+			generated = append(generated, s.fullName)
+		}
+	}
+	sort.Strings(generated)
+	for _, sp := range p.Services {
+		s := byName[sp.FullName]
+		switch {
+		case s == nil:
+			msg := fmt.Sprintf("no service %s in the files this run generates", sp.FullName)
+			if near := nearest(sp.FullName, generated); near != "" {
+				msg += fmt.Sprintf("; did you mean %s?", near)
+			}
+			errs.add(&Error{Option: sp.firstParam(), Msg: msg})
+			continue
+		case !s.generate:
+			errs.add(&Error{Option: sp.firstParam(), Msg: fmt.Sprintf(
+				"service %s is in %s, which this run does not generate; generate every file of a workload in one run "+
+					"(with buf: strategy: all for emit=k8s)", sp.FullName, s.file.Desc.Path())})
+			continue
+		}
+		so, pl := s.layers[layerService], s.layers[layerServiceParam]
+		for _, name := range fieldsBesidesSkip(pl) {
+			f := mustField(name)
+			pv, _ := pl.get(f)
+			if ov, ok := so.get(f); ok && !sameValue(ov, pv) {
+				errs.add(so.errorAt(f, ov, fmt.Sprintf("parameter %s%s=%s sets it to %s for the same service; "+
+					"remove one of the two", pl.paramPrefix, f.name, paramText(f, pv), formatValue(f, pv))))
+			}
+		}
+	}
+}
+
+// firstParam names the first parameter written for the service.
+func (sp *ServiceParams) firstParam() string {
+	return "parameter " + servicePrefix + sp.FullName + "." + sp.written[0]
+}
+
+// nearest returns the name of names closest to s when it is at most two
+// edits away (a typo), else the first with the same last component (a
+// wrong package), else "".
+func nearest(s string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best != "" {
+		return best
+	}
+	short := s[strings.LastIndexByte(s, '.')+1:]
+	for _, n := range names {
+		if n[strings.LastIndexByte(n, '.')+1:] == short {
+			return n
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
