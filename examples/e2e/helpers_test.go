@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -389,8 +390,8 @@ func kubeletProbe(t testing.TB, p *corev1.Probe, ports map[int32]int32) probeRes
 	argv = replaceFlagValue(t, argv, "addr", tg.Addr, net.JoinHostPort(host, strconv.Itoa(int(port))))
 	// Nothing but the port changed.
 	want := tg
-	want.Command, want.Addr, want.Port = argv, net.JoinHostPort(host, strconv.Itoa(int(port))), port
-	if diff := cmp.Diff(want, targetOf(t, execProbe(argv))); diff != "" {
+	want.Command, want.Argv, want.Addr, want.Port = argv, argv, net.JoinHostPort(host, strconv.Itoa(int(port))), port
+	if diff := cmp.Diff(want, targetOf(t, execProbe(argv)), cmpopts.IgnoreUnexported(proberules.Target{})); diff != "" {
 		t.Fatalf("mapping the port changed more than the probe's port (-want +got):\n%s", diff)
 	}
 	r := runCmd(timeout, "", nil, argv...)
