@@ -31,6 +31,11 @@ func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
 // (after the application server), or ErrShuttingDown if Shutdown already
 // had. Several listeners may be served at once.
 //
+// Anyone who reaches the port can call it, so its server is built with
+// bounds (small requests, few streams per connection, fixed flow-control
+// windows, keepalive enforcement; see the package documentation, "Bounds")
+// followed by WithHealthServerOptions.
+//
 // The health port keeps answering while the application server is down;
 // liveness, which every other name requires, is what tells the truth then
 // (see SetLive and Serve). It cannot tell a server that runs but no longer
@@ -43,7 +48,7 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 		return ErrShuttingDown
 	}
 	if r.portSrv == nil {
-		r.portSrv = grpc.NewServer()
+		r.portSrv = grpc.NewServer(healthServerOptions(r.cfg.healthServerOpts)...)
 		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch})
 		r.registerReadinessService(r.portSrv)
 	}
@@ -57,15 +62,32 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 	return err
 }
 
-// healthServer is grpc-go's health server with a Watch that can be ended.
-// grpc-go's Watch returns only when the client goes away, and GracefulStop
-// waits for every open stream, so one watching client (grpc-go's client-side
-// health checking keeps a Watch open per connection) would hold every
-// graceful stop until the stop timeout. Check and List are grpc-go's own.
+// healthServer is grpc-go's health server with two additions, on every
+// server the registry's health service is registered on:
+//
+//   - Check and Watch refuse names longer than MaxNameLength, and Watch
+//     refuses a stream beyond the registry's bound (WithMaxWatches), before
+//     grpc-go's server sees the request (its Watch keeps the name for the
+//     stream's life);
+//   - a Watch can be ended: grpc-go's Watch returns only when the client
+//     goes away, and GracefulStop waits for every open stream, so one
+//     watching client (grpc-go's client-side health checking keeps a Watch
+//     open per connection) would hold every graceful stop until the stop
+//     timeout.
+//
+// List is grpc-go's own: it takes no name and answers at most listLimit.
 type healthServer struct {
 	*health.Server
 	r   *Registry
 	end context.Context // done when this server's streams must end
+}
+
+// Check is grpc-go's Check for a name that could be registered.
+func (h *healthServer) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	if err := checkNameLength(req.GetService()); err != nil {
+		return nil, err
+	}
+	return h.Server.Check(ctx, req)
 }
 
 // Watch runs grpc-go's Watch until the client leaves or h.end is done; in
@@ -73,6 +95,14 @@ type healthServer struct {
 // name's latest status, then ends the stream with UNAVAILABLE so clients
 // re-resolve and reconnect elsewhere.
 func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthgrpc.Health_WatchServer) error {
+	if err := checkNameLength(req.GetService()); err != nil {
+		return err
+	}
+	if err := h.r.acquireWatch(); err != nil {
+		return err
+	}
+	defer h.r.releaseWatch()
+
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
 	defer context.AfterFunc(h.end, cancel)()

@@ -3,6 +3,7 @@ package healthreg
 import (
 	"context"
 	"log/slog"
+	"runtime/debug"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -28,6 +29,22 @@ type Transition struct {
 	Err error
 }
 
+// queueLocked queues t for delivery, coalesced with the name's transition
+// already queued if there is one: that one keeps its place and its From,
+// and takes t's To and Err. The queue so holds at most one transition per
+// name however slow the observers are, and what an observer is told about
+// a name is still a chain (each From is the previous To it was told). A
+// name whose queued changes return it to where it was (From == To) is not
+// reported at all. r.mu must be held.
+func (r *Registry) queueLocked(t Transition) {
+	if i, ok := r.queued[t.Name]; ok {
+		r.pending[i].To, r.pending[i].Err = t.To, t.Err
+		return
+	}
+	r.queued[t.Name] = len(r.pending)
+	r.pending = append(r.pending, t)
+}
+
 // deliver logs queued transitions and hands them to the observers, one at a
 // time and in order, without holding r.mu (so observers may call back into
 // the Registry). Whoever changes a status calls deliver after unlocking; if
@@ -36,27 +53,39 @@ type Transition struct {
 // re-entrant call from an observer cannot deadlock.
 func (r *Registry) deliver() {
 	for r.delivering.CompareAndSwap(false, true) {
-		for {
-			r.mu.Lock()
-			batch := r.pending
-			r.pending = nil
-			r.mu.Unlock()
-			if len(batch) == 0 {
-				break
-			}
-			for _, t := range batch {
-				r.report(t)
-			}
-		}
-		r.delivering.Store(false)
+		r.deliverPending()
 
-		// A transition queued between our last look and the Store above was
-		// left to us by a goroutine that saw delivering set: look again.
+		// A transition queued between our last look and the end of
+		// deliverPending was left to us by a goroutine that saw delivering
+		// set: look again.
 		r.mu.Lock()
 		more := len(r.pending) > 0
 		r.mu.Unlock()
 		if !more {
 			return
+		}
+	}
+}
+
+// deliverPending delivers until the queue is empty. It clears delivering
+// however it ends, so that even a logger that panics, or an observer that
+// calls runtime.Goexit, leaves delivery to the next caller rather than
+// stuck for good.
+func (r *Registry) deliverPending() {
+	defer r.delivering.Store(false)
+	for {
+		r.mu.Lock()
+		batch := r.pending
+		r.pending = nil
+		clear(r.queued)
+		r.mu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		for _, t := range batch {
+			if t.From != t.To {
+				r.report(t)
+			}
 		}
 	}
 }
@@ -73,6 +102,29 @@ func (r *Registry) report(t Transition) {
 	}
 	r.logger().LogAttrs(context.Background(), slog.LevelInfo, "health status changed", attrs...)
 	for _, fn := range r.cfg.observers {
-		fn(t)
+		r.observe(fn, t)
 	}
+}
+
+// observe calls one observer with one transition. An observer's panic is
+// its own failure, not the caller's (who may be Shutdown, a check's
+// scheduler or any SetServing): it is recovered and logged with its stack,
+// and delivery goes on with the next observer and transition.
+func (r *Registry) observe(fn func(Transition), t Transition) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		p := recover()
+		msg := "health observer panicked"
+		if p == nil { // runtime.Goexit: this goroutine ends, deliverPending's defer still runs
+			msg = "health observer exited without returning (runtime.Goexit)"
+		}
+		r.logger().LogAttrs(context.Background(), slog.LevelError, msg,
+			slog.String("name", t.Name), slog.String("to", t.To.String()),
+			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+	}()
+	fn(t)
+	returned = true
 }

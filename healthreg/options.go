@@ -42,6 +42,9 @@ type config struct {
 	appProbe    *appProbe   // nil: no application-port probe
 
 	checkObservers []func(CheckResult) // WithCheckObserver
+
+	healthServerOpts []grpc.ServerOption // after ServeHealth's defaults
+	maxWatches       int                 // open Watch streams, registry-wide
 }
 
 // checkConfig is how a service's checks are scheduled and damped.
@@ -56,6 +59,7 @@ func defaultConfig() config {
 	return config{
 		drainDelay:  DefaultDrainDelay,
 		stopTimeout: DefaultStopTimeout,
+		maxWatches:  DefaultMaxWatches,
 		checks: checkConfig{
 			interval:           DefaultCheckInterval,
 			timeout:            DefaultCheckTimeout,

@@ -32,22 +32,26 @@ type Registry struct {
 	cfg config
 	hs  *health.Server // the only place statuses are served from
 
-	mu       sync.Mutex
-	services map[string]*Service
-	order    []*Service               // registration order, for stable output
-	status   map[string]servingStatus // what hs was last told, per name
-	pending  []Transition             // not yet delivered to log and observers
-	ready    bool                     // SetReady was called
-	live     bool                     // the application server is serving
-	probeErr error                    // why the application port fails its probe; nil if it answers
-	shutting bool                     // Shutdown has begun
-	stopped  bool                     // Shutdown has stopped the application server
-	portSrv  *grpc.Server             // ServeHealth's server, made on first use
-	portDown bool                     // Shutdown has stopped portSrv
-	done     chan struct{}            // closed when Shutdown has finished
-	doneErr  error                    // Shutdown's result, set before done closes
+	mu           sync.Mutex
+	services     map[string]*Service
+	order        []*Service               // registration order, for stable output
+	status       map[string]servingStatus // what hs was last told, per name
+	pending      []Transition             // not yet delivered to log and observers; one per name
+	queued       map[string]int           // index in pending of each name's transition
+	ready        bool                     // SetReady was called
+	live         bool                     // the application server is serving
+	probeErr     error                    // why the application port fails its probe; nil if it answers
+	shutting     bool                     // Shutdown has begun
+	stopped      bool                     // Shutdown has stopped the application server
+	toStop       []Stopper                // servers passed to Shutdown (and Serve) to stop
+	stoppingApps bool                     // Shutdown has taken toStop: later servers stop themselves
+	portSrv      *grpc.Server             // ServeHealth's server, made on first use
+	portDown     bool                     // Shutdown has stopped portSrv
+	done         chan struct{}            // closed when Shutdown has finished
+	doneErr      error                    // Shutdown's result, set before done closes
 
-	delivering atomic.Bool // a goroutine is delivering pending transitions
+	delivering atomic.Bool  // a goroutine is delivering pending transitions
+	watches    atomic.Int64 // open Watch streams, bounded by cfg.maxWatches
 
 	// stopping is done once Shutdown begins: it stops the checks and the
 	// application-port probe and cancels the probe's call in flight.
@@ -71,6 +75,7 @@ func New(opts ...Option) *Registry {
 		hs:       health.NewServer(),
 		services: make(map[string]*Service),
 		status:   make(map[string]servingStatus),
+		queued:   make(map[string]int),
 	}
 	for _, o := range opts {
 		o(&r.cfg)
@@ -95,8 +100,8 @@ func New(opts ...Option) *Registry {
 // first round of checks passes.
 //
 // Register panics, like grpc.Server.RegisterService, on programming errors: a
-// name already registered, a reserved name (see IsReservedName), or a call
-// after Shutdown has begun.
+// name already registered, a reserved name (see IsReservedName), a name
+// longer than MaxNameLength bytes, or a call after Shutdown has begun.
 func (r *Registry) Register(name string, opts ...ServiceOption) *Service {
 	if IsReservedName(name) {
 		panic(fmt.Sprintf("healthreg: Register(%q): the name is reserved", name))
@@ -134,6 +139,8 @@ func (r *Registry) refuseLocked(name string) string {
 		return fmt.Sprintf("healthreg: Register(%q) after Shutdown began", name)
 	case r.services[name] != nil:
 		return fmt.Sprintf("healthreg: Register(%q): already registered", name)
+	case len(name) > MaxNameLength:
+		return fmt.Sprintf("healthreg: Register(%.64q...): the name is %d bytes, longer than MaxNameLength (%d)", name, len(name), MaxNameLength)
 	}
 	return ""
 }

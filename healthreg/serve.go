@@ -28,13 +28,30 @@ var shutdownSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
 //     before any shutdown was asked for (lis failed, or something called
 //     srv.Stop), Serve still runs Shutdown (with its drain, during which a
 //     health port reports every name NOT_SERVING) and returns srv.Serve's
-//     error.
+//     error;
+//   - when Shutdown is called by anyone else (another Serve on the same
+//     registry, the program's own signal handling), srv is stopped with that
+//     Shutdown's servers and Serve returns once it has finished.
 //
 // Serve returns when Shutdown has finished: srv.Serve's error if it failed,
-// else Shutdown's (nil unless the stop had to be forced). Register the health
-// service on srv (RegisterHealthService) or serve a health port
-// (ServeHealth) before calling it.
+// else Shutdown's (nil unless a stop had to be forced). Called once Shutdown
+// has begun, it does not serve: it closes lis, has srv stopped, waits for
+// Shutdown and returns ErrShuttingDown. Register the health service on srv
+// (RegisterHealthService) or serve a health port (ServeHealth) before
+// calling it.
 func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener) error {
+	// Serve waits for the whole shutdown, whoever began it and whatever
+	// becomes of ctx: it must not return while srv still serves.
+	wait := context.WithoutCancel(ctx)
+	r.mu.Lock()
+	late := r.shutting
+	r.mu.Unlock()
+	if late {
+		lis.Close()
+		r.shutdown(wait, wait, srv)
+		return ErrShuttingDown
+	}
+
 	sigCtx, stopSignals := signal.NotifyContext(ctx, shutdownSignals...)
 	defer stopSignals()
 
@@ -58,9 +75,11 @@ func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener
 		r.startAppProbe(lis.Addr())
 		select {
 		case <-sigCtx.Done():
+		case <-r.stopping.Done(): // someone else's Shutdown
 		case serveErr = <-served:
 			serveDone = true
 		}
+	case <-r.stopping.Done():
 	case serveErr = <-served: // never accepted: nothing to drain
 		serveDone = true
 	}
@@ -79,7 +98,7 @@ func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener
 		stopDrainSignals() // cancels drainCtx: skip the drain
 	}
 
-	shutdownErr := r.Shutdown(drainCtx, srv)
+	shutdownErr := r.shutdown(drainCtx, wait, srv)
 	if !serveDone {
 		serveErr = <-served
 	}

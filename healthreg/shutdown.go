@@ -2,8 +2,10 @@ package healthreg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -25,48 +27,70 @@ type Stopper interface {
 //  3. Watch streams on servers where RegisterHealthService put the health
 //     service are ended (their last message is the latest status), since
 //     they would otherwise hold GracefulStop to its deadline.
-//  4. srv.GracefulStop, bounded by the stop timeout (WithStopTimeout); if it
-//     is exceeded srv.Stop cancels the RPCs still running.
+//  4. srv.GracefulStop, and srv.Stop (which cancels the RPCs still running)
+//     if it has not finished a little before the stop timeout
+//     (WithStopTimeout) is up: a tenth of it, at most a second, is kept for
+//     step 5.
 //  5. liveness goes NOT_SERVING; the health port (ServeHealth) is stopped
-//     the same way as srv; Shutdown waits for the checks' schedulers and
-//     the probe.
+//     the same way, by the end of the stop timeout. The stop timeout so
+//     bounds both stops together: Shutdown takes at most the drain delay
+//     plus the stop timeout, whatever the clients do. Shutdown waits for
+//     the checks' schedulers and the probe, stopped since step 1.
 //  6. grpc-go's health server is shut down, which freezes every status.
 //
-// It returns a non-nil error only when srv had to be stopped forcibly. srv
-// may be nil when the caller stops its server itself; steps 3-4 then only
-// end the Watch streams.
+// It returns a non-nil error only when a server had to be stopped
+// forcibly; each forced stop is also logged at Warn. A stop timeout of zero
+// stops every server at once (srv.Stop) and is not reported. srv may be nil
+// when the caller stops its server itself; steps 3-4 then only end the
+// Watch streams.
 //
-// Calling Shutdown again, concurrently or later, does not repeat anything: it
-// waits for the first call to finish (or for its own ctx) and returns the
-// first call's result; its srv is ignored.
+// Calling Shutdown again, concurrently or later, does not repeat the
+// sequence: it waits for the first call to finish (or for its own ctx) and
+// returns the first call's result. Its srv is stopped all the same: with the
+// first call's servers if that call has not reached step 4 yet, else at
+// once by this call (with a stop timeout of its own), whose result then
+// includes that stop's.
 func (r *Registry) Shutdown(ctx context.Context, srv Stopper) error {
+	return r.shutdown(ctx, ctx, srv)
+}
+
+// shutdown is Shutdown with separate contexts for the drain (drainCtx) and
+// for a later call's wait for the first (waitCtx): Serve must wait for the
+// whole shutdown even when it skips its own drain.
+func (r *Registry) shutdown(drainCtx, waitCtx context.Context, srv Stopper) error {
 	r.mu.Lock()
 	if r.done != nil {
-		done := r.done
-		r.mu.Unlock()
-		select {
-		case <-done:
-			return r.doneErr
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return r.joinShutdownLocked(waitCtx, srv)
 	}
 	r.done = make(chan struct{})
 	r.shutting = true
+	if srv != nil {
+		r.toStop = append(r.toStop, srv)
+	}
 	r.beginStop()
 	r.recomputeLocked()
 	r.mu.Unlock()
 	r.deliver()
 
 	log := r.logger()
-	log.LogAttrs(ctx, slog.LevelInfo, "health: shutting down; draining", slog.Duration("drain_delay", r.cfg.drainDelay))
-	r.drain(ctx)
+	log.LogAttrs(drainCtx, slog.LevelInfo, "health: shutting down; draining", slog.Duration("drain_delay", r.cfg.drainDelay))
+	r.drain(drainCtx)
+
+	// One deadline for both stops, so that no client (one that never reads
+	// holds a graceful stop to its deadline) can make Shutdown outlast the
+	// pod's grace period, which allows for the drain and one stop timeout.
+	portDeadline := time.Now().Add(r.cfg.stopTimeout)
+	appDeadline := portDeadline.Add(-portStopReserve(r.cfg.stopTimeout))
+
+	r.mu.Lock()
+	apps := r.toStop
+	r.toStop, r.stoppingApps = nil, true
+	r.mu.Unlock()
 
 	r.endAppWatch()
-	var err error
-	if srv != nil && !stopWithin(srv, r.cfg.stopTimeout) {
-		err = fmt.Errorf("healthreg: graceful stop took longer than %v; in-flight RPCs were cancelled", r.cfg.stopTimeout)
-		log.LogAttrs(ctx, slog.LevelWarn, "health: forced stop", slog.Any("err", err))
+	var errs []error
+	if forced := stopAllBy(apps, appDeadline); forced > 0 {
+		errs = append(errs, r.forcedStop(drainCtx, "application server", forced))
 	}
 
 	r.mu.Lock()
@@ -78,10 +102,10 @@ func (r *Registry) Shutdown(ctx context.Context, srv Stopper) error {
 	r.deliver()
 
 	r.endPortWatch()
-	if port != nil {
-		stopWithin(port, r.cfg.stopTimeout) // only Check and List calls are left: quick
+	if port != nil && !stopBy(port, portDeadline) {
+		errs = append(errs, r.forcedStop(drainCtx, "health port", 1))
 	}
-	r.checkers.Wait()
+	r.checkers.Wait() // stopped in step 1: by now they have had drain and stop to end
 
 	// Everything is NOT_SERVING already; this makes grpc-go ignore any
 	// SetServingStatus that might still come, which is the only reason to
@@ -89,9 +113,57 @@ func (r *Registry) Shutdown(ctx context.Context, srv Stopper) error {
 	// every name SERVING, so it is never called).
 	r.hs.Shutdown()
 
+	err := errors.Join(errs...)
 	r.doneErr = err
 	close(r.done)
 	return err
+}
+
+// joinShutdownLocked is a later Shutdown call: it has srv stopped, with the
+// first call's servers if they are not being stopped yet, else itself, and
+// waits for the first call. r.mu must be held; it is released.
+func (r *Registry) joinShutdownLocked(ctx context.Context, srv Stopper) error {
+	own := false
+	if srv != nil {
+		if r.stoppingApps {
+			own = true
+		} else {
+			r.toStop = append(r.toStop, srv)
+		}
+	}
+	done := r.done
+	r.mu.Unlock()
+
+	var ownErr error
+	if own && !stopBy(srv, time.Now().Add(r.cfg.stopTimeout)) {
+		ownErr = r.forcedStop(ctx, "application server", 1)
+	}
+	select {
+	case <-done:
+		return errors.Join(r.doneErr, ownErr)
+	case <-ctx.Done():
+		return errors.Join(ctx.Err(), ownErr)
+	}
+}
+
+// forcedStop logs and returns the error for servers that had to be stopped
+// forcibly.
+func (r *Registry) forcedStop(ctx context.Context, what string, n int) error {
+	if n > 1 {
+		what = fmt.Sprintf("%d application servers", n)
+	}
+	err := fmt.Errorf("healthreg: %s: graceful stop did not finish within the stop timeout (%v); in-flight RPCs were cancelled",
+		what, r.cfg.stopTimeout)
+	r.logger().LogAttrs(ctx, slog.LevelWarn, "health: forced stop", slog.String("server", what), slog.Any("err", err))
+	return err
+}
+
+// portStopReserve is the part of the stop timeout kept for the health
+// port, whose stop starts only when the application server's has ended:
+// a tenth, at most a second. Once the application server is down the port
+// only has Check and List calls to finish, which are quick.
+func portStopReserve(stopTimeout time.Duration) time.Duration {
+	return min(stopTimeout/10, time.Second)
 }
 
 // drain waits for the drain delay or for ctx, whichever ends first.
@@ -107,17 +179,41 @@ func (r *Registry) drain(ctx context.Context) {
 	}
 }
 
-// stopWithin stops srv gracefully, or forcibly once timeout has passed, and
-// reports whether the graceful stop finished in time. It returns only after
-// GracefulStop has returned (grpc-go's Stop makes a pending GracefulStop
-// return), so it leaves no goroutine behind.
-func stopWithin(srv Stopper, timeout time.Duration) (graceful bool) {
+// stopAllBy stops every server in srvs at the same time, each by deadline
+// (see stopBy), and returns how many had to be stopped forcibly.
+func stopAllBy(srvs []Stopper, deadline time.Time) (forced int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, srv := range srvs {
+		wg.Go(func() {
+			if !stopBy(srv, deadline) {
+				mu.Lock()
+				forced++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return forced
+}
+
+// stopBy stops srv gracefully, or forcibly once deadline has passed, and
+// reports whether it did not have to force it. A deadline already passed
+// (a zero stop timeout) stops srv at once, as asked, and counts as
+// graceful. It returns only after GracefulStop has returned (grpc-go's Stop
+// makes a pending GracefulStop return), so it leaves no goroutine behind.
+func stopBy(srv Stopper, deadline time.Time) (graceful bool) {
+	wait := time.Until(deadline)
+	if wait <= 0 {
+		srv.Stop()
+		return true
+	}
 	stopped := make(chan struct{})
 	go func() {
 		srv.GracefulStop()
 		close(stopped)
 	}()
-	t := time.NewTimer(timeout)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-stopped:

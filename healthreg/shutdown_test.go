@@ -111,7 +111,7 @@ func TestForcedStop(t *testing.T) {
 	r.SetLive(true)
 
 	err = r.Shutdown(context.Background(), srv)
-	if err == nil || !strings.Contains(err.Error(), "graceful stop took longer than 50ms") {
+	if err == nil || !strings.Contains(err.Error(), "application server: graceful stop did not finish within the stop timeout (50ms)") {
 		t.Errorf("Shutdown = %v, want a forced stop", err)
 	}
 	if err := <-served; err != nil {

@@ -74,7 +74,7 @@ func (r *Registry) setLocked(name string, st servingStatus, reason func() error)
 	if st != serving {
 		t.Err = reason()
 	}
-	r.pending = append(r.pending, t)
+	r.queueLocked(t)
 }
 
 // registryErrLocked says why no service nor readiness can be SERVING, or

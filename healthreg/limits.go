@@ -1,0 +1,140 @@
+package healthreg
+
+import (
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
+)
+
+// The bounds that keep a hostile client of the health service from growing
+// the process without limit. The health port is plaintext and
+// unauthenticated by design (the kubelet cannot present credentials), so
+// anyone who can reach it can call it; every request it accepts must cost a
+// bounded amount of memory.
+const (
+	// MaxNameLength is the longest health-check name, in bytes, that Check
+	// and Watch look up. A longer name can never be registered (Register
+	// panics), so Check and Watch answer INVALID_ARGUMENT for it at once,
+	// without storing it: grpc-go's Watch would otherwise keep every watched
+	// name as a map key for the stream's life. Real names (a gRPC service's
+	// full name) are far shorter.
+	MaxNameLength = 1024
+
+	// DefaultMaxWatches is how many Watch streams may be open at once across
+	// the whole registry (the application server and the health port
+	// together); WithMaxWatches changes it. One more is refused with
+	// RESOURCE_EXHAUSTED. Each open Watch holds a goroutine and a few
+	// kilobytes; grpc-go's client-side health checking opens one per client
+	// connection, so the bound must exceed the number of client connections
+	// that use it.
+	DefaultMaxWatches = 1000
+)
+
+// The health port's server options (ServeHealth); WithHealthServerOptions
+// adds to them and can override them. Kubelet probes and grpc_health_probe
+// open one connection per probe and send one small request.
+const (
+	// healthMaxRecvMsgSize bounds one request: a name of MaxNameLength bytes
+	// plus framing fits with room to spare. grpc-go refuses a longer message
+	// from its 5-byte prefix, before reading (or allocating) its body.
+	healthMaxRecvMsgSize = 4 << 10
+
+	// healthMaxConcurrentStreams bounds the calls open on one connection;
+	// the client queues any more until one ends.
+	healthMaxConcurrentStreams = 16
+
+	// healthMaxHeaderListSize bounds the request headers (grpc-go's default
+	// is 16 MiB); a probe sends a few hundred bytes.
+	healthMaxHeaderListSize = 16 << 10
+
+	// healthWindowSize fixes the flow-control windows at HTTP/2's minimum,
+	// which also turns off grpc-go's dynamic (BDP) window that can grow to
+	// 16 MiB per connection: a client can buffer at most this much in the
+	// server per stream and per connection.
+	healthWindowSize = 64 << 10
+
+	// healthBufferSize is the per-connection read and write buffer size
+	// (grpc-go's default is 32 KiB each): an idle connection is cheap.
+	healthBufferSize = 8 << 10
+
+	// healthConnectionTimeout bounds the wait for a new connection's HTTP/2
+	// preface (grpc-go's default is 120s).
+	healthConnectionTimeout = 10 * time.Second
+)
+
+// healthServerOptions returns the health port's defaults followed by the
+// caller's options, which therefore override them.
+func healthServerOptions(extra []grpc.ServerOption) []grpc.ServerOption {
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(healthMaxRecvMsgSize),
+		grpc.MaxConcurrentStreams(healthMaxConcurrentStreams),
+		grpc.MaxHeaderListSize(healthMaxHeaderListSize),
+		grpc.InitialWindowSize(healthWindowSize),
+		grpc.InitialConnWindowSize(healthWindowSize),
+		grpc.ReadBufferSize(healthBufferSize),
+		grpc.WriteBufferSize(healthBufferSize),
+		grpc.SharedWriteBuffer(true),
+		grpc.ConnectionTimeout(healthConnectionTimeout),
+		// Clients may ping at most every 10s, even without a call open;
+		// one that pings more often is sent GOAWAY (too_many_pings).
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             10 * time.Second,
+			PermitWithoutStream: true,
+		}),
+		// A connection idle for a minute is closed (probes dial afresh each
+		// time anyway), and one that neither sends nor acknowledges a ping
+		// for 30s+10s (a client that stopped reading) is dropped.
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle: time.Minute,
+			Time:              30 * time.Second,
+			Timeout:           10 * time.Second,
+		}),
+	}
+	return append(opts, extra...)
+}
+
+// WithHealthServerOptions adds opts to the options ServeHealth builds the
+// health port's grpc.Server with. They come after the defaults (see the
+// package documentation, "Bounds"), so they override them, for example
+// grpc.MaxConcurrentStreams or grpc.Creds.
+func WithHealthServerOptions(opts ...grpc.ServerOption) Option {
+	return func(c *config) { c.healthServerOpts = append(c.healthServerOpts, opts...) }
+}
+
+// WithMaxWatches sets how many Watch streams may be open at once across the
+// registry, on the application server and the health port together
+// (default DefaultMaxWatches); more are refused with RESOURCE_EXHAUSTED.
+func WithMaxWatches(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("healthreg: WithMaxWatches(%d): must be at least 1", n))
+	}
+	return func(c *config) { c.maxWatches = n }
+}
+
+// checkNameLength refuses a name no Register can have made, before anything
+// stores it. The message gives the length, not the name: echoing a
+// megabyte back is what the bound is there to avoid.
+func checkNameLength(name string) error {
+	if len(name) > MaxNameLength {
+		return status.Errorf(codes.InvalidArgument,
+			"healthreg: service name of %d bytes; names are at most %d bytes", len(name), MaxNameLength)
+	}
+	return nil
+}
+
+// acquireWatch takes one of the registry's Watch slots, or says why not.
+// The caller calls releaseWatch when the stream ends.
+func (r *Registry) acquireWatch() error {
+	if r.watches.Add(1) > int64(r.cfg.maxWatches) {
+		r.watches.Add(-1)
+		return status.Errorf(codes.ResourceExhausted,
+			"healthreg: %d Watch streams are open, the most this server allows", r.cfg.maxWatches)
+	}
+	return nil
+}
+
+func (r *Registry) releaseWatch() { r.watches.Add(-1) }
