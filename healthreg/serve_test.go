@@ -126,3 +126,86 @@ func TestServeListenerFails(t *testing.T) {
 		t.Errorf("liveness = %v", got)
 	}
 }
+
+// Serve called once Shutdown has begun does not serve: it returns
+// ErrShuttingDown when Shutdown has finished, with srv stopped and lis
+// closed.
+func TestServeAfterShutdown(t *testing.T) {
+	r := newTestRegistry(t, WithDrainDelay(time.Hour))
+	drainCtx, endDrain := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- r.Shutdown(drainCtx, nil) }()
+	waitFor(t, "Shutdown to begin", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
+
+	srv, lis := grpc.NewServer(), listen(t)
+	done := startServe(context.Background(), r, srv, lis)
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned %v during the drain", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	endDrain()
+	if err := result(t, done); !errors.Is(err, ErrShuttingDown) {
+		t.Errorf("Serve during the drain = %v, want ErrShuttingDown", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	if err := srv.Serve(listen(t)); !errors.Is(err, grpc.ErrServerStopped) {
+		t.Errorf("srv.Serve after Serve = %v, want ErrServerStopped", err)
+	}
+	if _, err := lis.Accept(); err == nil {
+		t.Error("lis is still open")
+	}
+
+	// And once Shutdown has finished.
+	srv2 := grpc.NewServer()
+	if err := result(t, startServe(context.Background(), r, srv2, listen(t))); !errors.Is(err, ErrShuttingDown) {
+		t.Errorf("Serve after Shutdown = %v, want ErrShuttingDown", err)
+	}
+	if err := srv2.Serve(listen(t)); !errors.Is(err, grpc.ErrServerStopped) {
+		t.Errorf("srv.Serve after Serve = %v, want ErrServerStopped", err)
+	}
+}
+
+// A Shutdown that Serve did not start (the program's own, or another
+// Serve's) stops Serve's server too and makes Serve return; before, two
+// Serves on one registry left the second serving and blocked for ever.
+func TestServeReturnsOnAnyShutdown(t *testing.T) {
+	r := newTestRegistry(t, WithDrainDelay(10*time.Millisecond))
+	srv1, srv2 := grpc.NewServer(), grpc.NewServer()
+	r.RegisterHealthService(srv1)
+	r.RegisterHealthService(srv2)
+	lis1, lis2 := listen(t), listen(t)
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	done1, done2 := startServe(ctx1, r, srv1, lis1), startServe(ctx2, r, srv2, lis2)
+	c2 := dial(t, lis2.Addr().String())
+	waitFor(t, "the second server", func() bool {
+		st, _ := probe(t, c2, LivenessName)
+		return st == SERVING
+	})
+
+	cancel1() // only the first Serve's ctx
+	for i, done := range []<-chan error{done1, done2} {
+		if err := result(t, done); err != nil {
+			t.Errorf("Serve %d = %v", i+1, err)
+		}
+	}
+	if _, code := probe(t, c2, LivenessName); code != codes.Unavailable {
+		t.Errorf("the second server after Shutdown: %v, want Unavailable", code)
+	}
+
+	// The program's own Shutdown, with no server, stops Serve's.
+	r2 := newTestRegistry(t)
+	srv3 := grpc.NewServer()
+	done3 := startServe(context.Background(), r2, srv3, listen(t))
+	waitFor(t, "liveness", func() bool { return r2.Status(LivenessName) == SERVING })
+	if err := r2.Shutdown(context.Background(), nil); err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	if err := result(t, done3); err != nil {
+		t.Errorf("Serve = %v", err)
+	}
+}

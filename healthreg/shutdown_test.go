@@ -145,3 +145,81 @@ func TestShutdownCancelsRunningCheck(t *testing.T) {
 		t.Errorf("the check's context ended with %v", got)
 	}
 }
+
+// A client that never reads holds a graceful stop to its deadline on each
+// port it uses. The stop timeout bounds both ports together: Shutdown ends
+// within drain + stop (plus scheduling), not drain + 2 × stop, and reports
+// both forced stops.
+func TestShutdownBoundedWithNeverReadingClients(t *testing.T) {
+	const drain, stop = 200 * time.Millisecond, 2 * time.Second
+	r := newTestRegistry(t, WithDrainDelay(drain), WithStopTimeout(stop))
+	app := grpc.NewServer()
+	r.RegisterHealthService(app)
+	appLis, portLis := listen(t), listen(t)
+	portDone := make(chan error, 1)
+	go func() { portDone <- r.ServeHealth(portLis) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := startServe(ctx, r, app, appLis)
+	waitFor(t, "liveness", func() bool { return r.Status(LivenessName) == SERVING })
+
+	stuckWatch(t, appLis.Addr().String(), LivenessName)
+	stuckWatch(t, portLis.Addr().String(), LivenessName)
+	waitFor(t, "both Watch streams to open", func() bool { return r.watches.Load() == 2 })
+
+	began := time.Now()
+	cancel()
+	err := result(t, served)
+	took := time.Since(began)
+	t.Logf("Shutdown took %v (drain %v, stop timeout %v)", took, drain, stop)
+	if took > drain+stop+time.Second {
+		t.Errorf("Shutdown took %v, want at most drain + stop + 1s = %v", took, drain+stop+time.Second)
+	}
+	for _, want := range []string{"application server: graceful stop did not finish", "health port: graceful stop did not finish"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Serve = %v, want it to report %q", err, want)
+		}
+	}
+	if err := <-portDone; err != nil {
+		t.Errorf("ServeHealth = %v", err)
+	}
+}
+
+// Every server passed to Shutdown is stopped: by the first call if it has
+// not begun stopping yet, else by the later call itself.
+func TestLaterShutdownStopsItsServer(t *testing.T) {
+	r := newTestRegistry(t, WithDrainDelay(time.Hour))
+	early, late := startApp(t, r), startApp(t, r)
+	drainCtx, endDrain := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- r.Shutdown(drainCtx, nil) }()
+	waitFor(t, "the first Shutdown", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
+
+	// During the drain: the first call stops it with its own.
+	second := make(chan error, 1)
+	go func() { second <- r.Shutdown(context.Background(), early.srv) }()
+	waitFor(t, "the second Shutdown to queue its server", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.toStop) == 1
+	})
+	endDrain()
+	for _, ch := range []chan error{first, second} {
+		if err := <-ch; err != nil {
+			t.Errorf("Shutdown = %v", err)
+		}
+	}
+	if err := result(t, early.served); err != nil {
+		t.Errorf("the server of the second Shutdown: Serve = %v", err)
+	}
+
+	// After the first has finished: the call stops its server itself.
+	if err := r.Shutdown(context.Background(), late.srv); err != nil {
+		t.Errorf("Shutdown after Shutdown = %v", err)
+	}
+	if err := result(t, late.served); err != nil {
+		t.Errorf("the server of the last Shutdown: Serve = %v", err)
+	}
+	early.served <- nil // for the cleanups, which read them again
+	late.served <- nil
+}
