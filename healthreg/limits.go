@@ -1,6 +1,7 @@
 package healthreg
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -115,13 +116,37 @@ func WithMaxWatches(n int) Option {
 	return func(c *config) { c.maxWatches = n }
 }
 
+// The errors of the bounds: Check and Watch answer them with the gRPC code
+// of limitError, and Registry.Watch returns them for adapters to translate.
+var (
+	// ErrNameTooLong: the name is longer than MaxNameLength (INVALID_ARGUMENT).
+	ErrNameTooLong = errors.New("healthreg: service name too long")
+
+	// ErrTooManyWatches: the registry's Watch streams are all taken
+	// (WithMaxWatches; RESOURCE_EXHAUSTED).
+	ErrTooManyWatches = errors.New("healthreg: too many Watch streams")
+)
+
+// limitError is a bound's error: its gRPC status is what grpc-go answers
+// (GRPCStatus), and errors.Is matches its sentinel.
+type limitError struct {
+	code codes.Code
+	msg  string
+	is   error
+}
+
+func (e *limitError) Error() string              { return e.msg }
+func (e *limitError) Unwrap() error              { return e.is }
+func (e *limitError) GRPCStatus() *status.Status { return status.New(e.code, e.msg) }
+
 // checkNameLength refuses a name no Register can have made, before anything
 // stores it. The message gives the length, not the name: echoing a
 // megabyte back is what the bound is there to avoid.
 func checkNameLength(name string) error {
 	if len(name) > MaxNameLength {
-		return status.Errorf(codes.InvalidArgument,
-			"healthreg: service name of %d bytes; names are at most %d bytes", len(name), MaxNameLength)
+		return &limitError{codes.InvalidArgument,
+			fmt.Sprintf("healthreg: service name of %d bytes; names are at most %d bytes", len(name), MaxNameLength),
+			ErrNameTooLong}
 	}
 	return nil
 }
@@ -131,8 +156,9 @@ func checkNameLength(name string) error {
 func (r *Registry) acquireWatch() error {
 	if r.watches.Add(1) > int64(r.cfg.maxWatches) {
 		r.watches.Add(-1)
-		return status.Errorf(codes.ResourceExhausted,
-			"healthreg: %d Watch streams are open, the most this server allows", r.cfg.maxWatches)
+		return &limitError{codes.ResourceExhausted,
+			fmt.Sprintf("healthreg: %d Watch streams are open, the most this server allows", r.cfg.maxWatches),
+			ErrTooManyWatches}
 	}
 	return nil
 }

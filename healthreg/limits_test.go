@@ -2,6 +2,7 @@ package healthreg
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"sync"
@@ -292,4 +293,26 @@ func heapInUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
+}
+
+// Registry.Watch, for adapters, applies the same bounds and says which with
+// errors an adapter can translate.
+func TestRegistryWatchBounds(t *testing.T) {
+	r := newTestRegistry(t, WithMaxWatches(1))
+	shutdownAtEnd(t, r)
+	send := func(servingStatus) error { return nil }
+	if err := r.Watch(context.Background(), strings.Repeat("n", MaxNameLength+1), send); !errors.Is(err, ErrNameTooLong) {
+		t.Errorf("Watch of a too long name = %v, want ErrNameTooLong", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- r.Watch(ctx, LivenessName, send) }()
+	waitFor(t, "the first Watch", func() bool { return r.watches.Load() == 1 })
+	if err := r.Watch(context.Background(), LivenessName, send); !errors.Is(err, ErrTooManyWatches) {
+		t.Errorf("a second Watch = %v, want ErrTooManyWatches", err)
+	}
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Errorf("the first Watch = %v", err)
+	}
 }

@@ -135,7 +135,7 @@ func TestServeAfterShutdown(t *testing.T) {
 	drainCtx, endDrain := context.WithCancel(context.Background())
 	first := make(chan error, 1)
 	go func() { first <- r.Shutdown(drainCtx, nil) }()
-	waitFor(t, "Shutdown to begin", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
+	waitShutting(t, r)
 
 	srv, lis := grpc.NewServer(), listen(t)
 	done := startServe(context.Background(), r, srv, lis)

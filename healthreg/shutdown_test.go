@@ -193,7 +193,7 @@ func TestLaterShutdownStopsItsServer(t *testing.T) {
 	drainCtx, endDrain := context.WithCancel(context.Background())
 	first := make(chan error, 1)
 	go func() { first <- r.Shutdown(drainCtx, nil) }()
-	waitFor(t, "the first Shutdown", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
+	waitShutting(t, r)
 
 	// During the drain: the first call stops it with its own.
 	second := make(chan error, 1)
@@ -222,4 +222,15 @@ func TestLaterShutdownStopsItsServer(t *testing.T) {
 	}
 	early.served <- nil // for the cleanups, which read them again
 	late.served <- nil
+}
+
+// waitShutting waits until Shutdown has begun. (Readiness is no sign when
+// the registry never was ready.)
+func waitShutting(t testing.TB, r *Registry) {
+	t.Helper()
+	waitFor(t, "Shutdown to begin", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.shutting
+	})
 }

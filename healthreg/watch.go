@@ -19,7 +19,10 @@ import (
 //   - ErrShuttingDown when Shutdown ends the streams, just before it stops
 //     the application server (step 3), after send has been given the
 //     latest status. Answer it as UNAVAILABLE so clients reconnect
-//     elsewhere.
+//     elsewhere;
+//   - at once, an error matching ErrNameTooLong (answer INVALID_ARGUMENT)
+//     or ErrTooManyWatches (RESOURCE_EXHAUSTED): the bounds of grpc-go's
+//     Watch apply here too, and these streams count toward WithMaxWatches.
 func (r *Registry) Watch(ctx context.Context, name string, send func(healthpb.HealthCheckResponse_ServingStatus) error) error {
 	s := &funcStream{ctx: ctx, send: send}
 	h := &healthServer{Server: r.hs, r: r, end: r.appWatch}

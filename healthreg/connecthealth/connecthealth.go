@@ -61,8 +61,13 @@ func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.Health
 	err := h.r.Watch(ctx, req.Msg.GetService(), func(st healthpb.HealthCheckResponse_ServingStatus) error {
 		return stream.Send(&healthpb.HealthCheckResponse{Status: st})
 	})
-	if errors.Is(err, healthreg.ErrShuttingDown) {
+	switch {
+	case errors.Is(err, healthreg.ErrShuttingDown):
 		return connect.NewError(connect.CodeUnavailable, err)
+	case errors.Is(err, healthreg.ErrNameTooLong):
+		return connect.NewError(connect.CodeInvalidArgument, err)
+	case errors.Is(err, healthreg.ErrTooManyWatches):
+		return connect.NewError(connect.CodeResourceExhausted, err)
 	}
 	return err
 }
