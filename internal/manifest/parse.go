@@ -206,7 +206,7 @@ func (r *reader) objectDepth(n *yaml.Node, apiVersion, kind string, depth int) e
 
 	var spec corev1.PodSpec
 	var broken map[probeKey]*ProbeError
-	v, err := jsonValue(specNode)
+	v, err := podSpecValue(specNode)
 	if err == nil {
 		broken = takeBrokenProbes(v, specNode)
 		var data []byte

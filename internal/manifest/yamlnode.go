@@ -91,11 +91,78 @@ func scalar(n *yaml.Node) string {
 // ("billion laughs").
 const maxValues = 1_000_000
 
-// jsonValue converts a node to a value encoding/json can marshal. Keys are
-// strings; a key given twice in a mapping is an error, as it is for kubectl.
-func jsonValue(n *yaml.Node) (any, error) {
+// containerFields are the fields of a container the checks read; the rest
+// (args, env values from elsewhere, resources) is never converted, so a
+// large or odd value there costs nothing.
+var containerFields = []string{"name", "image", "ports", "env", "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe"}
+
+// podSpecValue is jsonValue of a pod spec, keeping only its containers and
+// init containers and, of each, containerFields.
+// Keys are strings; a key given twice in a mapping is an error, as it is
+// for kubectl.
+func podSpecValue(spec *yaml.Node) (any, error) {
 	budget := maxValues
-	return convert(n, &budget, 0)
+	spec = resolve(spec)
+	if spec.Kind != yaml.MappingNode {
+		return convert(spec, &budget, 0)
+	}
+	out := map[string]any{}
+	for _, list := range []string{"containers", "initContainers"} {
+		_, seq := lookup(spec, list)
+		if seq == nil {
+			continue
+		}
+		if seq.Kind != yaml.SequenceNode {
+			v, err := convert(seq, &budget, 1)
+			if err != nil {
+				return nil, err
+			}
+			out[list] = v
+			continue
+		}
+		items := make([]any, 0, len(seq.Content))
+		for _, item := range seq.Content {
+			v, err := containerValue(item, &budget)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, v)
+		}
+		out[list] = items
+	}
+	return out, nil
+}
+
+func containerValue(item *yaml.Node, budget *int) (any, error) {
+	item = resolve(item)
+	if item.Kind != yaml.MappingNode {
+		return convert(item, budget, 2)
+	}
+	// A key given twice is an error, as it is for kubectl.
+	lines := map[string]int{}
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k := resolve(item.Content[i])
+		if k.Kind != yaml.ScalarNode || isMerge(k) {
+			continue
+		}
+		if prev, dup := lines[k.Value]; dup {
+			return nil, fmt.Errorf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, prev)
+		}
+		lines[k.Value] = k.Line
+	}
+	out := map[string]any{}
+	for _, f := range containerFields {
+		_, v := lookup(item, f)
+		if v == nil {
+			continue
+		}
+		cv, err := convert(v, budget, 3)
+		if err != nil {
+			return nil, err
+		}
+		out[f] = cv
+	}
+	return out, nil
 }
 
 func convert(n *yaml.Node, budget *int, depth int) (any, error) {
