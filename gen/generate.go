@@ -53,6 +53,9 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFileNames(req); err != nil {
+		return nil, err
+	}
 	if !params.EmitGo() {
 		giveGoPackages(req)
 	}

@@ -146,7 +146,7 @@ func formatValue(f field, v protoreflect.Value) string {
 	fd := f.path[len(f.path)-1]
 	switch fd.Kind() {
 	case protoreflect.StringKind:
-		return strconv.Quote(v.String())
+		return quoteValue(v.String())
 	case protoreflect.EnumKind:
 		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
 			return string(ev.Name())

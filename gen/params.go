@@ -161,7 +161,7 @@ func parseParams(parameter string) (*Params, error) {
 			return p.setServiceParam(name, value)
 		}
 		if fs.Lookup(name) == nil {
-			return fmt.Errorf("unknown parameter %q (known: %s)", name, knownParams(fs))
+			return fmt.Errorf("unknown parameter %s (known: %s)", quoteValue(name), knownParams(fs))
 		}
 		if err := fs.Set(name, value); err != nil {
 			return fmt.Errorf("%s: %v", paramOption(name, value), unwrapFlagError(err))
@@ -169,6 +169,9 @@ func parseParams(parameter string) (*Params, error) {
 		return nil
 	}}.New(&pluginpb.CodeGeneratorRequest{Parameter: &parameter})
 	if err != nil {
+		return nil, err
+	}
+	if err := repeatedParam(parameter); err != nil {
 		return nil, err
 	}
 	if len(p.Emit) == 0 {
@@ -347,8 +350,9 @@ func checkParams(p *Params, errs *errorList) {
 	if p.StopSeconds != nil && *p.StopSeconds < 1 {
 		errs.add(&Error{Option: paramOption(stopSecondsParam, fmt.Sprint(*p.StopSeconds)), Msg: "must be at least 1"})
 	}
-	if strings.ContainsAny(p.Image, " \t\n") {
-		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "must be an image reference without spaces"})
+	if !printable(p.Image) || strings.Contains(p.Image, " ") {
+		// It goes into the Deployment's YAML and a Dockerfile comment.
+		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "must be an image reference: printable characters, no spaces"})
 	}
 	checkConsumerParams(p, errs)
 	if !p.EmitK8s() {
@@ -374,12 +378,41 @@ func checkParams(p *Params, errs *errorList) {
 }
 
 // paramOption names a parameter and its value as they were written, the
-// same way for a value that does not parse and one that is out of range.
+// same way for a value that does not parse and one that is out of range;
+// a value with control characters and the like is quoted, a long one cut.
 func paramOption(name, value string) string {
-	if strconv.Quote(value) != `"`+value+`"` {
-		value = strconv.Quote(value) // control characters and the like
+	return "parameter " + paramSetting(name, value)
+}
+
+// paramSetting is name=value, the value shown as paramOption shows it.
+func paramSetting(name, value string) string {
+	return name + "=" + plainOrQuoted(value)
+}
+
+// repeatableParams are the parameters that may be given more than once;
+// any other parameter given twice is an error, never "the last one wins",
+// which would let a default appended by a build tool silently override the
+// user's value. protogen's per-file M<file>= and apilevelM<file>= are
+// protogen's to judge.
+var repeatableParams = map[string]bool{emitParam: true}
+
+// repeatedParam reports the first parameter of the comma-separated list
+// that repeats an earlier one, protogen's own paths= and module= included.
+func repeatedParam(parameter string) error {
+	seen := map[string]string{}
+	for _, kv := range strings.Split(parameter, ",") {
+		key, value, _ := strings.Cut(kv, "=")
+		if key == "" || repeatableParams[key] || strings.HasPrefix(key, "M") || strings.HasPrefix(key, "apilevelM") {
+			continue
+		}
+		if first, ok := seen[key]; ok {
+			// Keys are known here: protogen's parse rejected unknown ones.
+			return fmt.Errorf("%s: %s= is already given (%s); give each parameter once (only %s= may repeat)",
+				paramOption(key, value), key, paramSetting(key, first), emitParam)
+		}
+		seen[key] = value
 	}
-	return "parameter " + name + "=" + value
+	return nil
 }
 
 // scaffold returns what scaffold=true adds to a workload.

