@@ -77,6 +77,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		groups = groupWorkloads(services, &errorList{})
 	}
 	if p.EmitGo() {
+		checkGoNames(services, &errs)
 		m.Files = goFiles(services, readinessNames(groups))
 	}
 	if err := errs.err(); err != nil {
@@ -100,12 +101,12 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 		}
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,
-			ConstName:             s.svc.GoName + "_HealthName",
-			RegisterFunc:          "Register" + s.svc.GoName + "Health",
+			ConstName:             goConstName(s),
+			RegisterFunc:          goRegisterFunc(s),
 			Comment:               commentLines(s.svc.Comments.Leading),
 			Deprecated:            serviceDeprecated(s.svc),
 			CountsTowardReadiness: s.resolve(fCounts, protoreflect.ValueOfBool(true)).v.Bool(),
-			ServiceConfigName:     s.svc.GoName + "_ServiceConfig",
+			ServiceConfigName:     goServiceConfigName(s),
 			ServiceConfig:         ServiceConfig(cmp.Or(readiness[s], contract.ReadinessName)),
 		})
 	}
