@@ -182,8 +182,26 @@ func FuzzGenerate(f *testing.F) {
 		}
 		// Whatever the request, the manifests are valid: a file name that
 		// could break out of a header comment is refused.
-		decodeManifests(t, files)
+		if p, err := parseParams(req.GetParameter()); err == nil && kubernetesOnly(p) {
+			decodeManifests(t, files)
+		}
+		for name, content := range files {
+			if !strings.HasPrefix(content, generatedGoHeader) && !strings.HasPrefix(content, generatedYAMLHeader) {
+				t.Errorf("%s does not start with the generated header:\n%s", name, content)
+			}
+		}
 	})
+}
+
+// kubernetesOnly reports whether a run writes no outputs but Go and the
+// Kubernetes manifests, the ones decodeManifests knows.
+func kubernetesOnly(p *Params) bool {
+	for emit := range p.Emit {
+		if emit != EmitGo && emit != EmitK8s {
+			return false
+		}
+	}
+	return true
 }
 
 // fuzzOptionsProto is the request FuzzOptions sets options on.

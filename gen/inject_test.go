@@ -13,8 +13,11 @@ import (
 )
 
 // The outputs that copy the .proto file name into a header comment: Go,
-// the component's YAML and the scaffold's YAML and Dockerfile.
-var headerOutputs = []string{"emit=go", "emit=k8s", "emit=k8s,scaffold=true"}
+// the component's YAML, the scaffold's YAML and Dockerfile, and the
+// consumers' health checks.
+var headerOutputs = []string{"emit=go", "emit=k8s", "emit=k8s,scaffold=true", consumersOutput}
+
+const consumersOutput = "emit=k8s,emit=gke,emit=envoygateway,emit=istio,emit=compose"
 
 // renamedRequest is the request for greeterProto with the file renamed to
 // name, as a client other than protoc could send it.
@@ -78,7 +81,9 @@ func TestFileNamePrintable(t *testing.T) {
 			if len(files) == 0 {
 				t.Fatalf("%s: no files", params)
 			}
-			decodeManifests(t, files)
+			if params != consumersOutput { // decodeManifests knows the Kubernetes kinds only
+				decodeManifests(t, files)
+			}
 			for fname, content := range files {
 				prefix := "# source: "
 				if strings.HasSuffix(fname, ".go") {
@@ -145,7 +150,7 @@ service S {}
 			}
 		}
 	}
-	want := []string{`import "github.com/protoc-gen-health/protoc-gen-health/healthreg"`, "_", "S_HealthName", "RegisterSHealth"}
+	want := []string{`import "github.com/protoc-gen-health/protoc-gen-health/healthreg"`, "_", "S_HealthName", "RegisterSHealth", "S_ServiceConfig"}
 	if diff := cmp.Diff(want, decls); diff != "" {
 		t.Errorf("declarations (-want +got):\n%s\n%s", diff, goFile)
 	}
