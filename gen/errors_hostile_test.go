@@ -1,8 +1,18 @@
 package gen
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
 // Exact errors for input that is hostile or careless rather than merely
@@ -138,5 +148,87 @@ func TestQuoteValue(t *testing.T) {
 		if got := quoteValue(in); got != want {
 			t.Errorf("quoteValue(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// encodedWithBytes compiles files (under in/ as for checkError) into the
+// encoded request protoc would send, then replaces every occurrence of each
+// placeholder with bytes of the same length: a string option holding
+// bytes that are not UTF-8, as protoc writes for "\xff" escapes.
+func encodedWithBytes(t *testing.T, parameter string, files map[string]string, replace map[string]string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	var names []string
+	for name, src := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, strings.TrimPrefix(name, "in/"))
+	}
+	sort.Strings(names)
+	b, err := protoreq.BuildBytes([]string{filepath.Join(dir, "in"), optionsImportPath}, names, parameter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for from, to := range replace {
+		if len(from) != len(to) || !bytes.Contains(b, []byte(from)) {
+			t.Fatalf("cannot replace %q with %q", from, to)
+		}
+		b = bytes.ReplaceAll(b, []byte(from), []byte(to))
+	}
+	return b
+}
+
+func TestErrorOptionNotUTF8(t *testing.T) {
+	src := `syntax = "proto3";
+package shop;
+import "health/options/v1/options.proto";
+option (health.options.v1.file) = { probe_bin: "/bin/grpc_health_probeXX" };
+
+service Cart {
+  option (health.options.v1.service) = { workload: "cartXX" container: "XXserver" };
+}
+
+service Catalog {}
+`
+	in := encodedWithBytes(t, "emit=k8s", map[string]string{"in/shop.proto": src}, map[string]string{"XX": "\xff\xfe"})
+	if err := proto.Unmarshal(in, &pluginpb.CodeGeneratorRequest{}); err == nil {
+		t.Fatal("the request decodes: the test no longer sends invalid UTF-8")
+	}
+	resp, err := GenerateEncoded(in)
+	if err != nil {
+		t.Fatalf("GenerateEncoded: %v; want an error in the response", err)
+	}
+	checkResponse(t, resp)
+	const why = ": not valid UTF-8 (a string option must be UTF-8 text; check its \\x escapes)"
+	want := "shop.proto:4: services shop.Cart, shop.Catalog: option (health.options.v1.file).probe_bin" + why + "\n" +
+		"shop.proto:7: service shop.Cart: option (health.options.v1.service).container" + why + "\n" +
+		"shop.proto:7: service shop.Cart: option (health.options.v1.service).workload" + why
+	if diff := cmp.Diff(want, resp.GetError()); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
+
+// A request that is malformed for another reason is still refused as
+// such, even when a health option is fine.
+func TestMalformedRequestWithOptions(t *testing.T) {
+	src := `syntax = "proto3";
+package shop;
+import "health/options/v1/options.proto";
+service Cart {
+  option (health.options.v1.service) = { workload: "cart" };
+}
+`
+	in := encodedWithBytes(t, "emit=k8s", map[string]string{"in/shop.proto": src}, nil)
+	if _, err := GenerateEncoded(append(in[:len(in):len(in)], 0xff)); err == nil {
+		t.Error("a truncated request was answered")
+	}
+	resp, err := GenerateEncoded(in)
+	if err != nil || resp.Error != nil || len(resp.File) != 2 {
+		t.Errorf("GenerateEncoded: %v, response error %q, %d files; want the two files of workload cart", err, resp.GetError(), len(resp.GetFile()))
 	}
 }

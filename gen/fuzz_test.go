@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -168,10 +169,19 @@ func FuzzGenerate(f *testing.F) {
 	}
 	f.Add([]byte{}, "emit=k8s")
 	f.Add([]byte("\x0a\x01a"), "emit=k8s,emit=go,scaffold=true,image=x")
+	f.Add(notUTF8Seed(f), "")
 	f.Fuzz(func(t *testing.T, data []byte, param string) {
 		req := &pluginpb.CodeGeneratorRequest{}
 		if err := proto.Unmarshal(data, req); err != nil {
-			t.Skip()
+			// Not a request, or one whose health option strings are not
+			// UTF-8, which GenerateEncoded answers with an error naming them.
+			if resp, err := GenerateEncoded(data); err == nil {
+				checkResponse(t, resp)
+				if resp.Error == nil {
+					t.Errorf("GenerateEncoded answered a request that does not decode with %d files", len(resp.File))
+				}
+			}
+			return
 		}
 		if param != "" {
 			req.Parameter = proto.String(param)
@@ -202,6 +212,20 @@ func kubernetesOnly(p *Params) bool {
 		}
 	}
 	return true
+}
+
+// notUTF8Seed is an encoded request whose service option's workload is
+// not UTF-8.
+func notUTF8Seed(f *testing.F) []byte {
+	req := requestFor(f, "emit=go,emit=k8s", greeterProto)
+	svc := req.ProtoFile[len(req.ProtoFile)-1].Service[0]
+	svc.Options = &descriptorpb.ServiceOptions{}
+	proto.SetExtension(svc.Options, optionsv1.E_Service, &optionsv1.HealthOptions{Workload: proto.String("greeterXX")})
+	b, err := proto.Marshal(req)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("greeterXX"), []byte("greeter\xff\xfe"))
 }
 
 // fuzzOptionsProto is the request FuzzOptions sets options on.

@@ -38,7 +38,28 @@ const (
 // It may modify req: it drops the source info the plugin never reads (see
 // TrimSourceInfo) and, without emit=go, fills in missing go_package options.
 func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
-	resp, err := generate(req)
+	return respond(generate(req))
+}
+
+// GenerateEncoded runs the plugin on an encoded request, the bytes protoc
+// writes to the plugin's standard input. The error is for input that is not
+// a CodeGeneratorRequest; problems with the request come back in the
+// response's error field, as from Generate, including a health option
+// string that is not UTF-8, which fails decoding (badOptionStrings).
+func GenerateEncoded(in []byte) (*pluginpb.CodeGeneratorResponse, error) {
+	req := &pluginpb.CodeGeneratorRequest{}
+	if err := proto.Unmarshal(in, req); err != nil {
+		if bad := badOptionStrings(in); bad != nil {
+			return respond(nil, bad), nil
+		}
+		return nil, err
+	}
+	return Generate(req), nil
+}
+
+// respond completes a response: the error, if any, replaces the files, and
+// the supported features are declared either way.
+func respond(resp *pluginpb.CodeGeneratorResponse, err error) *pluginpb.CodeGeneratorResponse {
 	if err != nil {
 		resp = &pluginpb.CodeGeneratorResponse{Error: proto.String(err.Error())}
 	}

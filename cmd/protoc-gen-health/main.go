@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/pluginpb"
 
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 )
@@ -53,12 +52,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: reading the request: %v\n", name, err)
 		return 1
 	}
-	req := &pluginpb.CodeGeneratorRequest{}
-	if err := proto.Unmarshal(in, req); err != nil {
+	resp, err := gen.GenerateEncoded(in)
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: the input is not a CodeGeneratorRequest (this program is run by protoc or buf): %v\n", name, err)
 		return 1
 	}
-	out, err := proto.Marshal(gen.Generate(req))
+	out, err := proto.Marshal(resp)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: encoding the response: %v\n", name, err)
 		return 1

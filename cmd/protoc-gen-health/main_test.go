@@ -157,3 +157,33 @@ func TestErrorInResponse(t *testing.T) {
 		t.Errorf("error %q and %d files; want the unknown parameter and no files", resp.GetError(), len(resp.GetFile()))
 	}
 }
+
+// TestOptionNotUTF8 (issue 12): a health option string whose bytes are not
+// UTF-8 makes the request fail to decode, but it is the user's .proto that
+// is wrong, not the input: the answer is a response naming the file, the
+// service and the option, with exit code 0.
+func TestOptionNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	src := `syntax = "proto3";
+package helloworld;
+import "health/options/v1/options.proto";
+option go_package = "example.com/helloworld;helloworld";
+service Greeter {
+  option (health.options.v1.service) = { workload: "greeterXX" };
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "greeter.proto"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := protoreq.BuildBytes([]string{dir, "../../proto"}, []string{"greeter.proto"}, "emit=k8s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("greeterXX"), []byte("greeter\xff\xfe"))
+	resp := decodeResponse(t, b)
+	const want = "greeter.proto:6: service helloworld.Greeter: option (health.options.v1.service).workload: " +
+		`not valid UTF-8 (a string option must be UTF-8 text; check its \x escapes)`
+	if resp.GetError() != want || len(resp.GetFile()) != 0 {
+		t.Errorf("error %q and %d files; want %q and no files", resp.GetError(), len(resp.GetFile()), want)
+	}
+}
