@@ -74,7 +74,7 @@ func (withoutHealthOptions) FindExtensionByNumber(message protoreflect.FullName,
 // service's options.
 type optionPlace struct {
 	file     *descriptorpb.FileDescriptorProto
-	name     string  // "(health.options.v1.service)"
+	name     string // "(health.options.v1.service)"
 	services []string
 	path     []int32 // source path of the option statement
 }
