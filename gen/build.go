@@ -68,6 +68,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			for _, g := range groups {
 				w := g.workload(p)
 				checkConsumers(w, p, &errs)
+				checkALB(w, &errs)
 				m.Workloads = append(m.Workloads, w)
 			}
 		}
@@ -153,6 +154,9 @@ func (g *group) workload(p *Params) *Workload {
 	if w.TLS {
 		w.TLSServerName = p.TLSServerName
 		w.GRPCProbeTLS = !w.Exec() && p.K8sMinor >= grpcProbeTLSMinor
+	}
+	if p.Emit[EmitALB] {
+		w.ALB = albHealthCheck(w, p.TLS)
 	}
 	for _, c := range consumerFiles {
 		if p.Emit[c.emit] {

@@ -23,6 +23,7 @@ var consumerFiles = []struct {
 	{EmitEnvoyGateway, manifest{"backendtrafficpolicy.yaml", "envoygateway-backendtrafficpolicy.yaml.tmpl"}, true},
 	{EmitIstio, manifest{"destinationrule.yaml", "istio-destinationrule.yaml.tmpl"}, true},
 	{EmitCompose, manifest{"compose.yaml", "compose.yaml.tmpl"}, false},
+	{EmitALB, manifest{"ingress.yaml", "alb-ingress.yaml.tmpl"}, true},
 }
 
 // Limits of GKE's HealthCheckPolicy (networking.gke.io/v1): its CRD rejects
@@ -63,7 +64,7 @@ func checkConsumerParams(p *Params, errs *errorList) {
 		errs.add(&Error{Option: paramOption(k8sVersionParam, fmt.Sprintf("1.%d", p.K8sMinor)), Msg: "is only used with tls=true (it allows the kubelet's TLS grpc probes)"})
 	}
 	if p.TLS && !p.EmitWorkloads() {
-		errs.add(&Error{Option: paramOption(tlsParam, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose)"})
+		errs.add(&Error{Option: paramOption(tlsParam, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose, alb)"})
 	}
 }
 

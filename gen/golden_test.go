@@ -111,6 +111,8 @@ var goldenCases = []struct{ name, shows string }{
 	{"consumers_scaffold", "scaffold=true: the scaffold's kustomization lists the policies"},
 	{"tls_exec", "tls=true with probe=exec: grpc_health_probe -tls -tls-no-verify -tls-server-name in probes and compose"},
 	{"tls_grpc_k8s_1_37", "tls=true with grpc probes and k8s_version=1.37: mode: TLS (KEP-4939)"},
+	{"alb", "emit=alb: an ALB Ingress whose gRPC health check calls healthreg's readiness RPC with success code 0, listed in the kustomization; thresholds raised to the ALB's minimum of 2"},
+	{"alb_health_port_tls", "emit=alb alone with tls=true and a health port: HTTPS to the backends, a plaintext health check on the health port"},
 	{"tls_grpc_error", "tls=true with grpc probes before 1.37, and with emit=gke: errors naming the ways out"},
 	{"service_params", "service.<name>.<field>= parameters: per-service workload, port, container and kind over the file option and run-wide parameters"},
 	{"service_params_errors", "per-service parameters: disagreeing with a service option, invalid values, an unknown service (with a near name), a skipped service"},

@@ -58,6 +58,7 @@ type Workload struct {
 	// consumerFiles order; Resources those a kustomization lists.
 	Consumers []manifest
 	Resources []string
+	ALB       *ALBHealthCheck // emit=alb's health check; nil without it
 }
 
 // ProbePort is the port the probes dial.

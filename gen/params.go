@@ -56,10 +56,11 @@ const (
 	EmitEnvoyGateway = "envoygateway" // Envoy Gateway BackendTrafficPolicy
 	EmitIstio        = "istio"        // Istio DestinationRule outlier detection
 	EmitCompose      = "compose"      // docker compose healthcheck
+	EmitALB          = "alb"          // AWS Load Balancer Controller Ingress (alb.go)
 )
 
 // emitKinds lists every emit= value, in the order errors name them.
-var emitKinds = []string{EmitGo, EmitK8s, EmitGKE, EmitEnvoyGateway, EmitIstio, EmitCompose}
+var emitKinds = []string{EmitGo, EmitK8s, EmitGKE, EmitEnvoyGateway, EmitIstio, EmitCompose, EmitALB}
 
 // Params holds the plugin parameters of one run. Zero numbers mean "not set":
 // the defaults live in defaults.go so that the precedence chain (service
