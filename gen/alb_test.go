@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	appsv1 "k8s.io/api/apps/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	k8sfield "k8s.io/apimachinery/pkg/util/validation/field"
@@ -58,12 +57,13 @@ func TestALBIngress(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			files := runPlugin(t, requestFor(t, tc.params, testProto{"shop/cart.proto", albProto}))
 			ing := decodeIngress(t, files["shop-cart/ingress.yaml"])
-			var patch appsv1.Deployment
+			patch, err := decodePatch("Deployment", files["shop-cart/probes.yaml"])
+			if err != nil {
+				t.Fatalf("probes.yaml: %v", err)
+			}
 			var kust kusttypes.Kustomization
-			for name, obj := range map[string]any{"probes.yaml": &patch, "kustomization.yaml": &kust} {
-				if err := yaml.UnmarshalStrict([]byte(files["shop-cart/"+name]), obj); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
+			if err := yaml.UnmarshalStrict([]byte(files["shop-cart/kustomization.yaml"]), &kust); err != nil {
+				t.Fatalf("kustomization.yaml: %v", err)
 			}
 
 			readiness := patch.Spec.Template.Spec.Containers[0].ReadinessProbe
