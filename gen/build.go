@@ -153,6 +153,7 @@ func (g *group) workload(p *Params) *Workload {
 	w.TLS = p.TLS && w.HealthPort == 0 // the health port is plaintext
 	if w.TLS {
 		w.TLSServerName = p.TLSServerName
+		w.TLSCACert = p.TLSCACert
 		w.GRPCProbeTLS = !w.Exec() && p.K8sMinor >= grpcProbeTLSMinor
 	}
 	if p.Emit[EmitALB] {

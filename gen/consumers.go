@@ -57,8 +57,11 @@ func checkConsumerParams(p *Params, errs *errorList) {
 	if p.TLSServerName != "" && !p.TLS {
 		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "needs tls=true"})
 	}
-	if strings.ContainsAny(p.TLSServerName, " \t\n,") {
+	if strings.ContainsAny(p.TLSServerName, " \t\n") {
 		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "must be a host name"})
+	}
+	if p.TLSCACert != "" && p.TLSServerName == "" {
+		errs.add(&Error{Option: paramOption(tlsCACertParam, p.TLSCACert), Msg: "needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)"})
 	}
 	if p.K8sMinor != 0 && !p.TLS {
 		errs.add(&Error{Option: paramOption(k8sVersionParam, fmt.Sprintf("1.%d", p.K8sMinor)), Msg: "is only used with tls=true (it allows the kubelet's TLS grpc probes)"})
@@ -133,13 +136,18 @@ func (w *Workload) execCommand(p Probe) []string {
 		"-connect-timeout=" + connect,
 		"-rpc-timeout=" + rpc,
 	}
-	if w.TLS {
-		// The probe checks health, not the certificate: a pod's certificate
-		// names the Service, not localhost.
-		cmd = append(cmd, "-tls", "-tls-no-verify")
-		if w.TLSServerName != "" {
-			cmd = append(cmd, "-tls-server-name="+w.TLSServerName)
+	switch {
+	case w.TLS && w.TLSServerName != "":
+		// Verified against the server name (grpc_health_probe refuses a
+		// server name with -tls-no-verify), by the image's roots or the CA.
+		cmd = append(cmd, "-tls", "-tls-server-name="+w.TLSServerName)
+		if w.TLSCACert != "" {
+			cmd = append(cmd, "-tls-ca-cert="+w.TLSCACert)
 		}
+	case w.TLS:
+		// The probe checks health, not the certificate: a pod's certificate
+		// names the Service, not the localhost the probe dials.
+		cmd = append(cmd, "-tls", "-tls-no-verify")
 	}
 	return cmd
 }

@@ -53,6 +53,7 @@ type Workload struct {
 	// port); GRPCProbeTLS: the kubelet's grpc probes use mode: TLS.
 	TLS           bool
 	TLSServerName string
+	TLSCACert     string
 	GRPCProbeTLS  bool
 	// Consumers are the other per-workload files (emit=gke, ...), in
 	// consumerFiles order; Resources those a kustomization lists.

@@ -33,6 +33,7 @@ const (
 	stopSecondsParam    = "stop_seconds"
 	tlsParam            = "tls"
 	tlsServerNameParam  = "tls_server_name"
+	tlsCACertParam      = "tls_ca_cert"
 	k8sVersionParam     = "k8s_version"
 	kindParam           = "kind"
 	// servicePrefix starts a per-service parameter:
@@ -80,6 +81,7 @@ type Params struct {
 	StopSeconds    *int32
 	TLS            bool
 	TLSServerName  string
+	TLSCACert      string
 	// K8sMinor is the Kubernetes 1.x minor version of k8s_version=, 0 when
 	// unset: it unlocks API fields that older clusters reject.
 	K8sMinor int
@@ -147,7 +149,8 @@ func parseParams(parameter string) (*Params, error) {
 		p.TLS = b
 		return nil
 	})
-	fs.StringVar(&p.TLSServerName, tlsServerNameParam, "", "server name the TLS probes send and expect")
+	fs.StringVar(&p.TLSServerName, tlsServerNameParam, "", "server name the TLS probes send and verify the certificate against")
+	fs.StringVar(&p.TLSCACert, tlsCACertParam, "", "path in the image of the CA certificate that verifies the server's")
 	fs.Func(k8sVersionParam, "the oldest Kubernetes version the manifests target, 1.N", func(v string) error {
 		minor, ok := parseK8sVersion(v)
 		if !ok {

@@ -318,13 +318,14 @@ func TestReadinessFlipsBeforeListenerCloses(t *testing.T) {
 }
 
 // newClient returns a client of the resolver's servers that balances
-// round_robin and, with healthCheck, health-checks readiness on each
+// round_robin and, with healthCheck, uses the generated service config
+// (gRFC A17), which health-checks the workload's readiness name on each
 // connection: a server is picked only while its Watch says SERVING.
 func newClient(t testing.TB, res *manual.Resolver, healthCheck bool) *grpc.ClientConn {
 	t.Helper()
 	cfg := `{"loadBalancingConfig":[{"round_robin":{}}]}`
 	if healthCheck {
-		cfg = fmt.Sprintf(`{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":%q}}`, healthreg.ReadinessName)
+		cfg = helloworld.Greeter_ServiceConfig
 	}
 	cc, err := grpc.NewClient(res.Scheme()+":///helloworld",
 		grpc.WithResolvers(res),

@@ -1,0 +1,362 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	networkingv1 "istio.io/api/networking/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// The CRD versions the consumer files are written for.
+var (
+	gkeCRD = func(t testing.TB) *crdValidator {
+		return loadCRD(t, "networking.gke.io_healthcheckpolicies.yaml", "v1")
+	}
+	envoyCRD = func(t testing.TB) *crdValidator {
+		return loadCRD(t, "gateway.envoyproxy.io_backendtrafficpolicies.yaml", "v1alpha1")
+	}
+)
+
+const allConsumers = "emit=gke,emit=envoygateway,emit=istio,emit=compose"
+
+// consumerCases are requests whose consumer files the tests decode: with
+// emit=k8s too, so that each consumer is compared with the readiness probe
+// of the same run.
+var consumerCases = []struct{ name, params string }{
+	{"k8s_default", "emit=k8s," + allConsumers},
+	{"workload_two_files", "emit=k8s," + allConsumers},
+	{"k8s_health_port", "emit=k8s," + allConsumers},
+	{"k8s_probe_exec", "emit=k8s,probe=exec,tls=true," + "emit=envoygateway,emit=istio,emit=compose"},
+	{"options_service_level", "emit=k8s," + allConsumers},
+	{"scaffold_image_exec", "emit=k8s,scaffold=true,image=registry.example.com/app:v1," + allConsumers},
+}
+
+// destinationRule is Istio's DestinationRule object: its spec is decoded
+// with protojson, which rejects unknown fields, into istio.io/api's type.
+type destinationRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              map[string]any `json:"spec"`
+}
+
+func decodeDestinationRule(doc string) (*destinationRule, *networkingv1.DestinationRule, error) {
+	var dr destinationRule
+	if err := yaml.UnmarshalStrict([]byte(doc), &dr); err != nil {
+		return nil, nil, err
+	}
+	if dr.APIVersion != "networking.istio.io/v1" || dr.Kind != "DestinationRule" {
+		return nil, nil, fmt.Errorf("%s %s, want networking.istio.io/v1 DestinationRule", dr.APIVersion, dr.Kind)
+	}
+	spec, err := yaml.Marshal(dr.Spec)
+	if err == nil {
+		spec, err = yaml.YAMLToJSON(spec)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var pb networkingv1.DestinationRule
+	if err := (protojson.UnmarshalOptions{}).Unmarshal(spec, &pb); err != nil {
+		return nil, nil, err
+	}
+	return &dr, &pb, nil
+}
+
+// readinessProbeOf decodes a workload's probes (probes.yaml or the
+// scaffold's deployment.yaml) strictly and returns the readiness probe.
+func readinessProbeOf(t *testing.T, files map[string]string, workload string) (*corev1.Probe, int32) {
+	t.Helper()
+	doc, ok := files[workload+"/probes.yaml"]
+	if !ok {
+		doc = files[workload+"/deployment.yaml"]
+	}
+	var d appsv1.Deployment
+	if err := yaml.UnmarshalStrict([]byte(doc), &d); err != nil {
+		t.Fatalf("%s: %v", workload, err)
+	}
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if c.ReadinessProbe == nil {
+			continue
+		}
+		p := c.ReadinessProbe
+		if p.GRPC != nil {
+			return p, p.GRPC.Port
+		}
+		var port int32
+		for _, a := range p.Exec.Command {
+			if v, ok := strings.CutPrefix(a, "-addr=:"); ok {
+				fmt.Sscan(v, &port)
+			}
+		}
+		return p, port
+	}
+	t.Fatalf("%s: no readiness probe", workload)
+	return nil, 0
+}
+
+func readinessService(p *corev1.Probe) string {
+	if p.GRPC != nil {
+		return *p.GRPC.Service
+	}
+	for _, a := range p.Exec.Command {
+		if v, ok := strings.CutPrefix(a, "-service="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestConsumerObjects decodes every generated consumer object the way its
+// consumer does (GKE's and Envoy Gateway's CRD schemas with the API server's
+// structural validation and CEL rules; Istio's Go types with protojson,
+// strict) and checks that each targets the workload's Service and asks the
+// name, port and timings of the workload's readiness probe.
+func TestConsumerObjects(t *testing.T) {
+	gke, envoy := gkeCRD(t), envoyCRD(t)
+	for _, c := range consumerCases {
+		t.Run(c.name, func(t *testing.T) {
+			files := runPlugin(t, buildRequest(t, "testdata/"+c.name, c.params))
+			seen := 0
+			for name, doc := range files {
+				workload, base, ok := strings.Cut(name, "/")
+				if !ok || strings.HasSuffix(name, ".go") {
+					continue
+				}
+				if !strings.HasPrefix(doc, generatedYAMLHeader) {
+					t.Errorf("%s does not start with the generated header", name)
+				}
+				probe, port := readinessProbeOf(t, files, workload)
+				r := probe
+				service := readinessService(probe)
+				switch base {
+				case "healthcheckpolicy.yaml":
+					seen++
+					if err := gke.validate(doc); err != nil {
+						t.Errorf("%s: GKE's schema rejects it: %v", name, err)
+					}
+					var o struct {
+						Spec struct {
+							Default struct {
+								CheckIntervalSec, TimeoutSec, HealthyThreshold, UnhealthyThreshold int32
+								Config                                                             struct {
+									Type            string
+									GRPCHealthCheck struct {
+										PortSpecification string
+										Port              int32
+										GRPCServiceName   string
+									}
+								}
+							}
+							TargetRef struct{ Group, Kind, Name string }
+						}
+					}
+					mustUnmarshal(t, doc, &o)
+					d, g := o.Spec.Default, o.Spec.Default.Config.GRPCHealthCheck
+					want := [...]any{"GRPC", "USE_FIXED_PORT", port, service, r.PeriodSeconds, r.TimeoutSeconds, r.SuccessThreshold, r.FailureThreshold, "", "Service", workload}
+					got := [...]any{d.Config.Type, g.PortSpecification, g.Port, g.GRPCServiceName, d.CheckIntervalSec, d.TimeoutSec, d.HealthyThreshold, d.UnhealthyThreshold, o.Spec.TargetRef.Group, o.Spec.TargetRef.Kind, o.Spec.TargetRef.Name}
+					if got != want {
+						t.Errorf("%s: got %v, want %v", name, got, want)
+					}
+				case "backendtrafficpolicy.yaml":
+					seen++
+					if err := envoy.validate(doc); err != nil {
+						t.Errorf("%s: Envoy Gateway's CRD rejects it: %v", name, err)
+					}
+					var o struct {
+						Spec struct {
+							TargetRefs  []struct{ Group, Kind, Name string }
+							HealthCheck struct {
+								Active struct {
+									Type                                 string
+									GRPC                                 struct{ Service string }
+									Interval, Timeout                    string
+									HealthyThreshold, UnhealthyThreshold int32
+									Overrides                            struct{ Port int32 }
+								}
+							}
+						}
+					}
+					mustUnmarshal(t, doc, &o)
+					a := o.Spec.HealthCheck.Active
+					overridePort := port
+					if a.Overrides.Port == 0 {
+						overridePort = 0 // the endpoint's port: the application's, which the probe dials too
+					}
+					want := [...]any{"GRPC", service, fmt.Sprintf("%ds", r.PeriodSeconds), fmt.Sprintf("%ds", r.TimeoutSeconds), r.SuccessThreshold, r.FailureThreshold, overridePort}
+					got := [...]any{a.Type, a.GRPC.Service, a.Interval, a.Timeout, a.HealthyThreshold, a.UnhealthyThreshold, a.Overrides.Port}
+					if got != want {
+						t.Errorf("%s: got %v, want %v", name, got, want)
+					}
+					if len(o.Spec.TargetRefs) != 1 || o.Spec.TargetRefs[0].Name != workload || o.Spec.TargetRefs[0].Kind != "GRPCRoute" {
+						t.Errorf("%s: targetRefs %v, want GRPCRoute %s", name, o.Spec.TargetRefs, workload)
+					}
+				case "destinationrule.yaml":
+					seen++
+					dr, pb, err := decodeDestinationRule(doc)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					od := pb.GetTrafficPolicy().GetOutlierDetection()
+					want := [...]any{workload, workload, uint32(r.FailureThreshold), int64(r.PeriodSeconds), int64(r.PeriodSeconds * r.FailureThreshold)}
+					got := [...]any{dr.Name, pb.GetHost(), od.GetConsecutiveGatewayErrors().GetValue(), od.GetInterval().GetSeconds(), od.GetBaseEjectionTime().GetSeconds()}
+					if got != want {
+						t.Errorf("%s: got %v, want %v", name, got, want)
+					}
+				}
+			}
+			if seen == 0 {
+				t.Fatal("no consumer object generated")
+			}
+		})
+	}
+}
+
+func mustUnmarshal(t *testing.T, doc string, v any) {
+	t.Helper()
+	if err := yaml.Unmarshal([]byte(doc), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConsumerValidatorsReject shows the validators above can fail: each
+// broken object, one change away from a generated one, is rejected.
+func TestConsumerValidatorsReject(t *testing.T) {
+	files := runPlugin(t, buildRequest(t, "testdata/k8s_default", "emit="+EmitGKE+",emit=envoygateway,emit=istio"))
+	hcp := files["helloworld-greeter/healthcheckpolicy.yaml"]
+	btp := files["helloworld-greeter/backendtrafficpolicy.yaml"]
+	dr := files["helloworld-greeter/destinationrule.yaml"]
+	gke, envoy := gkeCRD(t), envoyCRD(t)
+	for _, c := range []struct {
+		name     string
+		validate func(string) error
+		doc      string
+		old, new string
+	}{
+		{"gke unknown field", gke.validate, hcp, "grpcServiceName:", "serviceName:"},
+		{"gke type", gke.validate, hcp, "type: GRPC", "type: GRPCS"},
+		{"gke timeout over interval", gke.validate, hcp, "timeoutSec: 2", "timeoutSec: 6"},
+		{"gke threshold", gke.validate, hcp, "unhealthyThreshold: 3", "unhealthyThreshold: 11"},
+		{"envoy unknown field", envoy.validate, btp, "service:", "serviceName:"},
+		{"envoy type", envoy.validate, btp, "type: GRPC", "type: GRPCS"},
+		{"envoy target kind", envoy.validate, btp, "kind: GRPCRoute", "kind: Service"},
+		{"envoy duration", envoy.validate, btp, "interval: 5s", "interval: five"},
+		{"istio unknown field", func(d string) error { _, _, err := decodeDestinationRule(d); return err }, dr, "consecutiveGatewayErrors:", "consecutiveGatewayFailures:"},
+		{"istio duration", func(d string) error { _, _, err := decodeDestinationRule(d); return err }, dr, "interval: 5s", "interval: five"},
+	} {
+		if err := c.validate(c.doc); err != nil {
+			t.Fatalf("%s: the generated object is rejected: %v", c.name, err)
+		}
+		broken := strings.Replace(c.doc, c.old, c.new, 1)
+		if broken == c.doc {
+			t.Fatalf("%s: %q not in the object", c.name, c.old)
+		}
+		if err := c.validate(broken); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		} else {
+			t.Logf("%s: %v", c.name, err)
+		}
+	}
+}
+
+// TestConsumerKustomize builds the scaffold and a Component overlay with
+// the policies: kustomize lists them beside the Deployment, and the GKE
+// policy targets the Service the scaffold builds.
+func TestConsumerKustomize(t *testing.T) {
+	files := runPlugin(t, buildRequest(t, "testdata/scaffold_placeholder", "emit=k8s,scaffold=true,"+allConsumers))
+	fs := map[string]string{}
+	for f, content := range files {
+		fs["/app/"+f] = content
+	}
+	const name = "helloworld-greeter"
+	m := kustomizeBuild(t, fs, "/app/"+name)
+	if m.Size() != 5 {
+		t.Errorf("scaffold build has %d resources, want 5 (Deployment, Service and three policies)", m.Size())
+	}
+	var svc corev1.Service
+	builtObject(t, m, "Service", name, &svc)
+	var hcp struct {
+		metav1.TypeMeta   `json:",inline"`
+		metav1.ObjectMeta `json:"metadata"`
+		Spec              struct {
+			Default   map[string]any                     `json:"default"`
+			TargetRef struct{ Group, Kind, Name string } `json:"targetRef"`
+		} `json:"spec"`
+	}
+	builtObject(t, m, "HealthCheckPolicy", name, &hcp)
+	if hcp.Spec.TargetRef.Kind != "Service" || hcp.Spec.TargetRef.Name != svc.Name {
+		t.Errorf("HealthCheckPolicy targets %v, want the scaffold's Service %s", hcp.Spec.TargetRef, svc.Name)
+	}
+	for _, r := range m.Resources() {
+		if k := r.GetKind(); k == "BackendTrafficPolicy" || k == "DestinationRule" {
+			if r.GetName() != name {
+				t.Errorf("%s named %s, want %s", k, r.GetName(), name)
+			}
+		}
+	}
+
+	files = runPlugin(t, buildRequest(t, "testdata/k8s_default", "emit=k8s,emit=gke,emit=istio"))
+	fs = map[string]string{
+		"base/deployment.yaml":    mustYAML(t, userBase(name, "server")),
+		"base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+		"overlay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
+			"resources:\n  - ../base\ncomponents:\n  - ../component\n",
+	}
+	for f, content := range files {
+		if dir, file, _ := strings.Cut(f, "/"); dir == name {
+			fs["component/"+file] = content
+		}
+	}
+	m = kustomizeBuild(t, fs, "overlay")
+	kinds := map[string]bool{}
+	for _, r := range m.Resources() {
+		kinds[r.GetKind()] = true
+	}
+	if len(kinds) != 3 || !kinds["Deployment"] || !kinds["HealthCheckPolicy"] || !kinds["DestinationRule"] {
+		t.Errorf("component build has kinds %v, want Deployment, HealthCheckPolicy and DestinationRule", kinds)
+	}
+}
+
+// TestConsumerErrors: the consumer parameters that cannot work are errors
+// naming the parameter and the way out, and nothing is written.
+func TestConsumerErrors(t *testing.T) {
+	const greeter = `service helloworld.Greeter: `
+	for _, c := range []struct{ params, want string }{
+		{"emit=k8s,tls_server_name=a.example", `parameter tls_server_name=a.example: needs tls=true`},
+		{"emit=k8s,probe=exec,tls=true,tls_ca_cert=/ca.pem", `parameter tls_ca_cert=/ca.pem: needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)`},
+		{"emit=k8s,k8s_version=1.37", `parameter k8s_version=1.37: is only used with tls=true (it allows the kubelet's TLS grpc probes)`},
+		{"emit=k8s,tls=true,k8s_version=2.0", `parameter k8s_version=2.0: must be a Kubernetes version 1.N, like 1.37`},
+		{"emit=go,tls=true", `parameter tls=true: needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose)`},
+		{"emit=k8s,tls=true,k8s_version=1.36", greeter + `parameter tls=true: workload "helloworld-greeter": the kubelet's grpc probes are plaintext before Kubernetes 1.37 (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); use probe=exec (grpc_health_probe -tls), serve health on a plaintext health_port, or set k8s_version=1.37 for a cluster with the gate on`},
+		{"emit=k8s,tls=true,k8s_version=1.37,tls_server_name=a.example", greeter + `parameter tls_server_name=a.example: workload "helloworld-greeter": the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name`},
+		{"emit=gke,tls=true", greeter + `parameter tls=true: workload "helloworld-greeter": GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke`},
+	} {
+		t.Run(c.params, func(t *testing.T) {
+			resp := Generate(buildRequest(t, "testdata/k8s_probe_exec", c.params))
+			if resp.GetError() != c.want {
+				t.Errorf("error:\n got %s\nwant %s", resp.GetError(), c.want)
+			}
+			if len(resp.GetFile()) != 0 {
+				t.Errorf("%d files written with an error", len(resp.GetFile()))
+			}
+		})
+	}
+	// GKE's limits, from the options of a proto file.
+	src := `syntax = "proto3";
+package helloworld;
+import "health/options/v1/options.proto";
+service Greeter {
+  option (health.options.v1.service) = { readiness: { period_seconds: 2, timeout_seconds: 3, failure_threshold: 12 } };
+}
+`
+	resp := Generate(requestFor(t, "emit=gke", testProto{"helloworld/greeter.proto", src}))
+	want := greeter + `option readiness.failure_threshold = 12: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy allows at most 10` + "\n" +
+		greeter + `option readiness.timeout_seconds = 3: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy needs a timeout no longer than the period (2s)`
+	if resp.GetError() != want {
+		t.Errorf("error:\n got %s\nwant %s", resp.GetError(), want)
+	}
+}
