@@ -71,12 +71,14 @@ func decodeDestinationRule(doc string) (*destinationRule, *networkingv1.Destinat
 // scaffold's deployment.yaml) strictly and returns the readiness probe.
 func readinessProbeOf(t *testing.T, files map[string]string, workload string) (*corev1.Probe, int32) {
 	t.Helper()
-	doc, ok := files[workload+"/probes.yaml"]
-	if !ok {
-		doc = files[workload+"/deployment.yaml"]
+	d := &appsv1.Deployment{}
+	var err error
+	if doc, ok := files[workload+"/probes.yaml"]; ok {
+		d, err = decodePatch("Deployment", doc)
+	} else {
+		err = yaml.UnmarshalStrict([]byte(files[workload+"/deployment.yaml"]), d)
 	}
-	var d appsv1.Deployment
-	if err := yaml.UnmarshalStrict([]byte(doc), &d); err != nil {
+	if err != nil {
 		t.Fatalf("%s: %v", workload, err)
 	}
 	for _, c := range d.Spec.Template.Spec.Containers {

@@ -32,6 +32,7 @@ import (
 	"github.com/protoc-gen-health/protoc-gen-health/examples/helloworld/gen/helloworld"
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
@@ -187,7 +188,11 @@ func TestTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 			mu.Unlock()
 			files := generateHelloworld(t, "emit=k8s,emit=compose,probe=exec,"+tc.params)
 			var dep appsv1.Deployment
-			if err := yaml.UnmarshalStrict([]byte(files[helloworldWorkload+"/probes.yaml"]), &dep); err != nil {
+			data, err := probepatch.StripReplace([]byte(files[helloworldWorkload+"/probes.yaml"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := yaml.UnmarshalStrict(data, &dep); err != nil {
 				t.Fatal(err)
 			}
 			c := dep.Spec.Template.Spec.Containers[0]
