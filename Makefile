@@ -10,7 +10,8 @@ TOOLS_GO := GOWORK=off go
 # The runtime and its adapters, each a module of its own (so healthreg needs
 # only grpc-go and protobuf), all tested under the race detector.
 RUNTIME_MODULES := healthreg healthreg/connecthealth healthreg/otelhealth
-MODULES := . $(RUNTIME_MODULES) examples
+# proto: the options' Go package alone with protobuf, what users' .pb.go import.
+MODULES := . proto $(RUNTIME_MODULES) examples
 EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.
 GENERATED := proto healthreg/statuspb $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)

@@ -30,15 +30,15 @@ RUNS=${RUNS:-15}
 BENCHTIME=${BENCHTIME:-5x}
 OUT=bench/out
 BIN=$OUT/bin
-# The benchmark's tools are ours and protoc-gen-go-grpc's pinned module, not
-# the workspace's.
-export GOWORK=off
+# protoc-gen-go-grpc comes from its pinned module (GOWORK=off, which
+# -modfile needs); ours build in the workspace, which supplies the options
+# module (proto/) the root module requires.
 
 mkdir -p "$BIN"
 echo "== build"
 go build -o "$BIN/" ./bench/noop ./bench/nooptrim ./bench/run ./bench/mkcorpus ./cmd/protoc-gen-health
 go build -tags nooptions -o "$BIN/noop-unlinked" ./bench/noop
-go build -modfile=tools/go.mod -o "$BIN/" google.golang.org/grpc/cmd/protoc-gen-go-grpc
+GOWORK=off go build -modfile=tools/go.mod -o "$BIN/" google.golang.org/grpc/cmd/protoc-gen-go-grpc
 echo "$(go version), $(nproc) CPUs, $("$BIN/protoc-gen-go-grpc" --version), $("$BIN/protoc-gen-health" --version)"
 
 echo "== corpus and request"
