@@ -15,12 +15,14 @@ package connecthealth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"connectrpc.com/connect"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/statuspb"
 )
 
 // The procedures served, as connect names them.
@@ -70,6 +72,26 @@ func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.Health
 		return connect.NewError(connect.CodeResourceExhausted, err)
 	}
 	return err
+}
+
+// NewReadinessHandler returns the path and handler of healthreg's readiness
+// RPC (healthreg.ReadinessCheckMethod) over r, for checkers that judge the
+// status code alone, such as an AWS ALB (emit=alb): OK while "readiness" is
+// SERVING, UNAVAILABLE otherwise.
+//
+//	mux.Handle(connecthealth.NewReadinessHandler(reg))
+func NewReadinessHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, http.Handler) {
+	h := handler{r: r}
+	return "/" + statuspb.ReadinessService_ServiceDesc.ServiceName + "/",
+		connect.NewUnaryHandler(healthreg.ReadinessCheckMethod, h.ready, opts...)
+}
+
+// ready answers the readiness RPC from the status of "readiness".
+func (h handler) ready(context.Context, *connect.Request[statuspb.CheckRequest]) (*connect.Response[statuspb.CheckResponse], error) {
+	if st := h.r.Status(healthreg.ReadinessName); st != healthpb.HealthCheckResponse_SERVING {
+		return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("not ready: readiness is %v", st))
+	}
+	return connect.NewResponse(&statuspb.CheckResponse{}), nil
 }
 
 // Stopper lets Registry.Shutdown stop an *http.Server: GracefulStop is

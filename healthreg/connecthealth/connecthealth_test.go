@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg/connecthealth"
@@ -64,6 +65,7 @@ func startServer(t *testing.T, r *healthreg.Registry) *server {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(connecthealth.NewHandler(r))
+	mux.Handle(connecthealth.NewReadinessHandler(r))
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
@@ -114,6 +116,7 @@ func probeExit(t *testing.T, addr, name string) int {
 
 // clients are the three protocols connect serves, plus grpc-go over h2c.
 type clients struct {
+	conn    *grpc.ClientConn
 	grpcGo  healthpb.HealthClient
 	connect *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]
 	grpcWeb *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]
@@ -134,6 +137,7 @@ func newClients(t *testing.T, addr string) clients {
 	hc := &http.Client{Transport: transport}
 	base := "http://" + addr
 	return clients{
+		conn:    conn,
 		grpcGo:  healthpb.NewHealthClient(conn),
 		connect: connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](hc, base+connecthealth.CheckProcedure),
 		grpcWeb: connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](hc, base+connecthealth.CheckProcedure, connect.WithGRPCWeb()),
@@ -169,6 +173,15 @@ func (c clients) check(t *testing.T, name string, st healthpb.HealthCheckRespons
 			t.Errorf("%s Check(%q) = %v, %v; want %v", proto, name, resp, err, st)
 		}
 	}
+}
+
+// ready calls the readiness RPC as an AWS ALB does: gRPC, an empty body,
+// judged by the status code alone.
+func (c clients) ready(t *testing.T) codes.Code {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	return status.Code(c.conn.Invoke(ctx, healthreg.ReadinessCheckMethod, &emptypb.Empty{}, &emptypb.Empty{}))
 }
 
 // watcher records one Watch stream, over grpc-go or the Connect protocol.
@@ -277,6 +290,9 @@ func TestLifecycle(t *testing.T) {
 	later := watchConnect(t, c.watch, "later.L")
 	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
 	later.waitLast(t, `connect Watch("later.L")`, SERVICE_UNKNOWN)
+	if got := c.ready(t); got != codes.Unavailable {
+		t.Errorf("readiness RPC before ready = %v, want Unavailable", got)
+	}
 
 	r.SetLive(true)
 	r.SetReady()
@@ -286,6 +302,9 @@ func TestLifecycle(t *testing.T) {
 		if got := probeExit(t, s.addr, name); got != 0 {
 			t.Errorf("grpc_health_probe %q when ready: exit %d, want 0", name, got)
 		}
+	}
+	if got := c.ready(t); got != codes.OK {
+		t.Errorf("readiness RPC when ready = %v, want OK", got)
 	}
 	if got := probeExit(t, s.addr, "no.Such"); got != 3 {
 		t.Errorf("grpc_health_probe of an unknown name: exit %d, want 3", got)
@@ -313,6 +332,9 @@ func TestLifecycle(t *testing.T) {
 	}
 	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
 	svc.waitLast(t, `connect Watch("a.A")`, NOT_SERVING)
+	if got := c.ready(t); got != codes.Unavailable {
+		t.Errorf("readiness RPC while draining = %v, want Unavailable", got)
+	}
 
 	endDrain()
 	if err := <-shutdown; err != nil {
