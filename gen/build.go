@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"cmp"
 	"fmt"
 	"strings"
 
@@ -100,6 +99,13 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 			cur = &GoFile{proto: s.file, Source: s.file.Desc.Path(), Deprecated: fileDeprecated(s.file)}
 			files = append(files, cur)
 		}
+		// A service left out of every workload (its grouping failed) falls
+		// back to "readiness", which healthreg serves whatever the grouping.
+		// A workload's own name may be "" (names=overall): presence decides.
+		readinessName, ok := readiness[s]
+		if !ok {
+			readinessName = contract.ReadinessName
+		}
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,
 			ConstName:             goConstName(s),
@@ -108,7 +114,7 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 			Deprecated:            serviceDeprecated(s.svc),
 			CountsTowardReadiness: s.resolve(fCounts, protoreflect.ValueOfBool(true)).v.Bool(),
 			ServiceConfigName:     goServiceConfigName(s),
-			ServiceConfig:         ServiceConfig(cmp.Or(readiness[s], contract.ReadinessName)),
+			ServiceConfig:         ServiceConfig(readinessName),
 		})
 	}
 	return files
@@ -139,9 +145,11 @@ func (g *group) workload(p *Params) *Workload {
 	for _, m := range g.members {
 		w.Services = append(w.Services, m.fullName)
 	}
-	w.Liveness = s.probe(liveness, contract.LivenessName, w.Exec())
-	w.Readiness = s.probe(readiness, g.readinessName(), w.Exec())
-	w.Startup = s.probe(startup, contract.LivenessName, w.Exec())
+	names := g.probeNames()
+	w.Names = string(g.namesMode())
+	w.Liveness = s.probe(liveness, names.Liveness, w.Exec())
+	w.Readiness = s.probe(readiness, names.Readiness, w.Exec())
+	w.Startup = s.probe(startup, names.Startup, w.Exec())
 	if s.startupFromSeconds() {
 		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
 		w.Startup.FailureThreshold = int32((int64(budget) + int64(w.Startup.PeriodSeconds) - 1) / int64(w.Startup.PeriodSeconds))
@@ -170,14 +178,32 @@ func (g *group) workload(p *Params) *Workload {
 	return w
 }
 
-// readinessName is the name the workload's readiness probe asks, and so
-// every other consumer of its readiness: the service's full name when the
-// workload serves one service, else "readiness".
-func (g *group) readinessName() string {
-	if len(g.members) == 1 {
-		return g.members[0].fullName
+// probeNames returns the names the workload's probes ask, from its naming
+// mode (internal/contract holds the modes' rules). healthreg's readiness
+// probe asks a workload of one service for that service's own name, which
+// healthreg registers too: it says which service the workload is for.
+func (g *group) probeNames() contract.ProbeNames {
+	mode := g.namesMode()
+	var services []string
+	for _, s := range g.members {
+		services = append(services, s.fullName)
 	}
-	return contract.ReadinessName
+	n := contract.ProbeServiceNames(mode, services)
+	if mode == contract.NamesHealthreg && len(services) == 1 {
+		n.Readiness = services[0]
+	}
+	return n
+}
+
+// namesMode is the naming mode every service of the workload agrees on.
+func (g *group) namesMode() contract.NamesMode {
+	return namesMode(g.members[0].resolve(fNames, protoreflect.Value{}).v)
+}
+
+// readinessName is the name the workload's readiness probe asks, and so
+// every other consumer of its readiness.
+func (g *group) readinessName() string {
+	return g.probeNames().Readiness
 }
 
 // readinessNames maps each grouped service to its workload's readiness name.

@@ -65,6 +65,9 @@ func checkLayer(l layer, errs *errorList) {
 			errs.add(l.errorAt(fKind, v, "must be WORKLOAD_KIND_DEPLOYMENT, WORKLOAD_KIND_STATEFUL_SET or WORKLOAD_KIND_DAEMON_SET"))
 		}
 	}
+	if v, ok := l.get(fNames); ok && namesMode(v) == "" {
+		errs.add(l.errorAt(fNames, v, "must be HEALTH_NAMES_HEALTHREG, HEALTH_NAMES_SERVICES or HEALTH_NAMES_OVERALL"))
+	}
 	if v, ok := l.get(fContainer); ok {
 		if msg := dns1123Label(v.String()); msg != "" {
 			errs.add(l.errorAt(fContainer, v, msg))

@@ -78,6 +78,8 @@ func defaultValue(f field) protoreflect.Value {
 		return protoreflect.ValueOfString(defaultContainer)
 	case fKind.name:
 		return protoreflect.ValueOfEnum(protoreflect.EnumNumber(optionsv1.WorkloadKind_WORKLOAD_KIND_DEPLOYMENT))
+	case fNames.name:
+		return protoreflect.ValueOfEnum(protoreflect.EnumNumber(optionsv1.HealthNames_HEALTH_NAMES_HEALTHREG))
 	case fStartupSeconds.name:
 		return protoreflect.ValueOfInt32(defaultStartupSeconds)
 	}

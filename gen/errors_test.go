@@ -62,7 +62,7 @@ option go_package = "example.com/helloworld;helloworld";
 service Greeter {}
 `}
 
-const knownParamList = "(known: M<file>, container, drain_seconds, emit, health_port, image, k8s_version, kind, module, paths, port, probe, probe_bin, scaffold, service.<full.Name>.<field>, startup_seconds, stop_seconds, tls, tls_ca_cert, tls_server_name, workload)"
+const knownParamList = "(known: M<file>, container, drain_seconds, emit, health_port, image, k8s_version, kind, module, names, paths, port, probe, probe_bin, scaffold, service.<full.Name>.<field>, startup_seconds, stop_seconds, tls, tls_ca_cert, tls_server_name, workload)"
 
 func TestErrorUnknownParameter(t *testing.T) {
 	checkError(t, "bogus=1", greeter, `unknown parameter "bogus" `+knownParamList)

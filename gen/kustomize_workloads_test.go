@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 )
 
@@ -248,11 +249,13 @@ func TestHipstershopDropsOn(t *testing.T) {
 		builtObject(t, m, "Deployment", name, &d)
 		server := containerNamed(&d.Spec.Template.Spec, "server")
 		for _, kp := range probesOf(server) {
-			for _, f := range proberules.Check(kp.kind, kp.probe, proberules.Generated) {
+			// The demo's servers register "" only: names=overall.
+			opts := proberules.Options{Mode: proberules.Generated, Names: contract.NamesOverall}
+			for _, f := range proberules.CheckWith(kp.kind, kp.probe, opts) {
 				t.Errorf("%s %s: %s", name, kp.kind.Field(), f)
 			}
-			if kp.probe == nil || kp.probe.GRPC == nil || kp.probe.GRPC.Port != port {
-				t.Errorf("%s %s: %+v, want a grpc probe on port %d", name, kp.kind.Field(), kp.probe, port)
+			if kp.probe == nil || kp.probe.GRPC == nil || kp.probe.GRPC.Port != port || kp.probe.GRPC.Service == nil || *kp.probe.GRPC.Service != "" {
+				t.Errorf("%s %s: %+v, want a grpc probe of \"\" on port %d", name, kp.kind.Field(), kp.probe, port)
 			}
 		}
 	}

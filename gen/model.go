@@ -38,6 +38,7 @@ type GoService struct {
 type Workload struct {
 	Name       string   // DNS-1035 label: the workload's and the Service's name
 	Kind       string   // Deployment, StatefulSet or DaemonSet
+	Names      string   // the naming mode: which health names the server registers
 	Services   []string // full names of its services, in request order
 	Sources    []string // the .proto files that define them, sorted
 	Container  string

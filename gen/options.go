@@ -165,6 +165,8 @@ func paramText(f field, v protoreflect.Value) string {
 		return probeStyle(v)
 	case fKind.name:
 		return workloadKind(v)
+	case fNames.name:
+		return string(namesMode(v))
 	}
 	return fmt.Sprint(v.Interface())
 }

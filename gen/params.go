@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/types/pluginpb"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
@@ -36,6 +37,7 @@ const (
 	tlsCACertParam      = "tls_ca_cert"
 	k8sVersionParam     = "k8s_version"
 	kindParam           = "kind"
+	namesParam          = "names"
 	// servicePrefix starts a per-service parameter:
 	// service.<full.Name>.<field>=value, for the fields in serviceFields.
 	servicePrefix = "service."
@@ -86,6 +88,7 @@ type Params struct {
 	// unset: it unlocks API fields that older clusters reject.
 	K8sMinor int
 	Kind     *string
+	Names    *contract.NamesMode
 	// Services holds the per-service parameters, in the order their
 	// services were first named; only their option fields are set.
 	Services []*ServiceParams
@@ -206,6 +209,14 @@ func (p *Params) optionFlags(fs *flag.FlagSet) {
 			return fmt.Errorf("must be %q, %q or %q", kindDeployment, kindStatefulSet, kindDaemonSet)
 		}
 		p.Kind = &v
+		return nil
+	})
+	fs.Func(namesParam, "health names the server registers: healthreg, services or overall", func(v string) error {
+		m, err := contract.ParseNamesMode(v)
+		if err != nil {
+			return fmt.Errorf("must be %s, %s or %s", contract.NamesHealthreg, contract.NamesServices, contract.NamesOverall)
+		}
+		p.Names = &m
 		return nil
 	})
 }
@@ -341,6 +352,13 @@ func (p *Params) options() *optionsv1.HealthOptions {
 	}
 	if p.Kind != nil {
 		o.Kind = workloadKinds[*p.Kind].Enum()
+	}
+	if p.Names != nil {
+		for e, m := range namesModes {
+			if m == *p.Names {
+				o.Names = e.Enum()
+			}
+		}
 	}
 	return o
 }

@@ -98,7 +98,7 @@ func TestParseParams(t *testing.T) {
 }
 
 const serviceParamSyntax = "a per-service parameter is service.<full.Name>.<field>=value, with the service's full name " +
-	"(such as service.acme.shop.v1.Cart.port=8080) and field one of container, health_port, kind, port, probe, probe_bin, startup_seconds, workload"
+	"(such as service.acme.shop.v1.Cart.port=8080) and field one of container, health_port, kind, names, port, probe, probe_bin, startup_seconds, workload"
 
 var dns1035 = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 

@@ -20,6 +20,7 @@ var (
 	fCounts         = mustField("counts_toward_readiness")
 	fStartupSeconds = mustField("startup_seconds")
 	fKind           = mustField("kind")
+	fNames          = mustField("names")
 	fTimings        = [numProbeKinds][5]field{
 		liveness:  timingFields("liveness"),
 		readiness: timingFields("readiness"),

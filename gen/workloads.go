@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
@@ -99,7 +100,7 @@ func (s *service) declPath() []int32 {
 // sharedFields are the settings every service of a workload must agree on:
 // they describe the one container and its probes.
 var sharedFields = func() []field {
-	fs := []field{fPort, fHealthPort, fProbe, fProbeBin, fContainer, fStartupSeconds, fKind}
+	fs := []field{fPort, fHealthPort, fProbe, fProbeBin, fContainer, fStartupSeconds, fKind, fNames}
 	for k := range numProbeKinds {
 		fs = append(fs, fTimings[k][:]...)
 	}
@@ -140,7 +141,7 @@ func checkGroup(g *group, scaffold bool, errs *errorList) {
 		e := c.layer.errorAt(fCounts, c.v, fmt.Sprintf("workload %s has no service that counts toward readiness, so its readiness probe would pass with nothing ready", quoteValue(g.name)))
 		errs.add(e)
 	}
-	if k := first.resolve(fKind, protoreflect.Value{}); scaffold && k.layer != nil && workloadKind(k.v) != kindDeployment {
+	if k := first.resolve(fKind, protoreflect.Value{}); scaffold && k.layer != nil && workloadKind(k.v) != kindDeployment && workloadKind(k.v) != "" {
 		errs.add(k.layer.errorAt(fKind, k.v, fmt.Sprintf("workload %q: scaffold=true writes a Deployment; leave kind unset, "+
 			"or drop scaffold=true and list the generated Component over your own %s", g.name, workloadKind(k.v))))
 	}
@@ -188,6 +189,22 @@ func workloadKind(v protoreflect.Value) string {
 		}
 	}
 	return ""
+}
+
+// namesModes maps the option's enum to the naming modes of internal/contract.
+var namesModes = map[optionsv1.HealthNames]contract.NamesMode{
+	optionsv1.HealthNames_HEALTH_NAMES_HEALTHREG: contract.NamesHealthreg,
+	optionsv1.HealthNames_HEALTH_NAMES_SERVICES:  contract.NamesServices,
+	optionsv1.HealthNames_HEALTH_NAMES_OVERALL:   contract.NamesOverall,
+}
+
+// namesMode converts the option's enum to a naming mode: "" for a value
+// that is not a mode, healthreg's when unset.
+func namesMode(v protoreflect.Value) contract.NamesMode {
+	if !v.IsValid() {
+		return contract.NamesHealthreg
+	}
+	return namesModes[optionsv1.HealthNames(v.Enum())]
 }
 
 // sources lists the sorted, distinct .proto files of a group.
