@@ -84,6 +84,7 @@ FUZZTIME ?= 60s
 fuzz:
 	for f in FuzzGenerate FuzzWorkloadName FuzzOptions; do \
 		go test ./gen -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME); done
+	go test ./cmd/verify-probes -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZTIME)
 
 clean:
 	rm -rf bin

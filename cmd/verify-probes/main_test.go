@@ -33,7 +33,7 @@ var compileProtos = sync.OnceValues(func() (*descriptorpb.FileDescriptorSet, err
 // writeDescriptors writes a FileDescriptorSet of the test protos to a
 // temporary file, with their imports first (as protoc --include_imports
 // does) or without them, and returns its path.
-func writeDescriptors(t *testing.T, includeImports bool) string {
+func writeDescriptors(t testing.TB, includeImports bool) string {
 	t.Helper()
 	all, err := compileProtos()
 	if err != nil {
