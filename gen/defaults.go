@@ -14,7 +14,12 @@ const (
 	defaultProbeBin       = "/bin/grpc_health_probe"
 	defaultStartupSeconds = 60 // a slow start is allowed this long before a restart
 	// terminationGracePeriodSeconds = drain + stop + this margin, so the
-	// kubelet's SIGKILL never lands inside a graceful stop.
+	// kubelet's SIGKILL never lands inside a graceful stop. healthreg's
+	// Shutdown takes at most drain + stop, whatever its clients do (the stop
+	// timeout bounds the application server's and the health port's stops
+	// together); the margin covers signal delivery, process exit, and a
+	// check run that ignores its context (waited for up to its timeout,
+	// 5s by default, from the start of the drain).
 	terminationMarginSeconds = 5
 	// Numeric user of the scaffold's image and pod: distroless's "nonroot".
 	scaffoldUser = 65532

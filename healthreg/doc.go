@@ -139,19 +139,62 @@
 //  3. ends the health service's Watch streams on srv (their last message is
 //     the latest status, then UNAVAILABLE), since open streams would hold
 //     GracefulStop until its deadline;
-//  4. calls srv.GracefulStop, then srv.Stop if it has not finished within
-//     the stop timeout (WithStopTimeout, default DefaultStopTimeout = 15s);
-//  5. sets "liveness" NOT_SERVING, stops the health port the same way, and
-//     waits for the checks' and the probe's goroutines;
+//  4. calls srv.GracefulStop, then srv.Stop (cancelling the RPCs still
+//     running) if it has not finished a little before the stop timeout
+//     (WithStopTimeout, default DefaultStopTimeout = 15s) is up: a tenth
+//     of it, at most 1s, is kept for the health port;
+//  5. sets "liveness" NOT_SERVING, stops the health port the same way by
+//     the end of the stop timeout, and waits for the checks' and the
+//     probe's goroutines (stopped since step 1);
 //  6. finally calls grpc-go's health Server.Shutdown, which freezes every
 //     status (it ignores later SetServingStatus calls and cannot be undone
 //     except by Resume, which would set every name SERVING and is never
 //     called). That is why it comes last and not first.
 //
-// Calling Shutdown more than once is safe: later calls wait for the first.
-// After Shutdown no goroutine of the registry survives, except abandoned
-// hung checks. Register panics once Shutdown has begun; SetServing, SetReady
-// and SetLive are accepted but change nothing.
+// The stop timeout bounds both servers' stops together, so a client that
+// never reads (which holds a graceful stop to its deadline on every port it
+// uses) cannot stretch Shutdown: it takes at most the drain delay plus the
+// stop timeout (20s by default), or a check's timeout if that is longer (a
+// run in flight that ignores its context is waited for until then). A
+// forced stop of either server is logged at Warn and makes Shutdown, and
+// so Serve, return an error naming the server. The scaffold's
+// terminationGracePeriodSeconds is drain + stop + 5s for this reason.
+//
+// Calling Shutdown more than once is safe: later calls wait for the first,
+// and the server each passes is stopped too (with the first call's, or at
+// once if that one is already stopping its own). Serve returns whoever calls
+// Shutdown, stopping its server with the others; called after Shutdown has
+// begun it does not serve and returns ErrShuttingDown. After Shutdown no
+// goroutine of the registry survives, except abandoned hung checks.
+// Register panics once Shutdown has begun; SetServing, SetReady and SetLive
+// are accepted but change nothing.
+//
+// # Bounds
+//
+// The health port is plaintext and unauthenticated by design, so what any
+// client can make it hold is bounded:
+//
+//   - names: Check and Watch answer INVALID_ARGUMENT for a name longer than
+//     MaxNameLength (1024 bytes) without storing it, on every server the
+//     health service is registered on (Register refuses such names too).
+//     The health port refuses any request over 4 KiB from its length
+//     prefix, before reading it (RESOURCE_EXHAUSTED);
+//   - Watch streams: at most DefaultMaxWatches (1000; WithMaxWatches) open
+//     at once across the registry, application server and health port
+//     together; one more is refused with RESOURCE_EXHAUSTED. Client-side
+//     health checking keeps one per client connection: raise the bound for
+//     more clients than that;
+//   - the health port's connections: 16 concurrent streams each, fixed
+//     64 KiB flow-control windows (no dynamic growth), 8 KiB read and write
+//     buffers, 16 KiB of headers, 10s to send the HTTP/2 preface; clients
+//     may ping every 10s at most, idle connections close after a minute and
+//     one that does not answer a ping within 40s is dropped.
+//
+// WithHealthServerOptions adds grpc.ServerOptions after these defaults, so
+// they override them. 10,000 Watch attempts and 300 requests with 4 MB
+// names hold about 11 MiB of heap on the health port (the test
+// TestHealthPortUnderAttack). The number of connections is not bounded
+// here: a listener that limits them, or a network policy, does that.
 //
 // # List
 //
@@ -166,7 +209,13 @@
 // from, to, err; WithLogger, default slog.Default()) and passed to the
 // observers (WithObserver) as a Transition whose Err says why the new status
 // is not SERVING. Observers are called one at a time, in order, without
-// registry locks held.
+// registry locks held. An observer that panics is recovered and logged at
+// Error with its stack; the other observers and later transitions are
+// delivered as usual. While observers are busy, transitions queue
+// coalesced per name (at most one per name, keeping its place, its From and
+// the latest To and Err): a slow observer holds memory bounded by the
+// number of names, and still sees each name's changes as a chain, though a
+// change undone in the meantime is not reported.
 //
 // # Concurrency
 //

@@ -18,10 +18,12 @@ const (
 	// stopping at once would refuse them.
 	DefaultDrainDelay = 5 * time.Second
 
-	// DefaultStopTimeout is how long GracefulStop may wait for in-flight RPCs
-	// before Stop cancels them. DefaultDrainDelay + DefaultStopTimeout (20s)
-	// stays under Kubernetes' default terminationGracePeriodSeconds (30s), so
-	// the kubelet's SIGKILL does not cut the graceful stop short.
+	// DefaultStopTimeout is how long the graceful stops of the application
+	// server and then the health port may take, together, before Stop
+	// cancels the RPCs still running. DefaultDrainDelay + DefaultStopTimeout
+	// (20s), Shutdown's worst case, stays under Kubernetes' default
+	// terminationGracePeriodSeconds (30s) and the scaffold's (25s), so the
+	// kubelet's SIGKILL does not cut the graceful stop short.
 	DefaultStopTimeout = 15 * time.Second
 
 	// DefaultCheckInterval is how often each check runs.
@@ -81,8 +83,10 @@ func WithDrainDelay(d time.Duration) Option {
 	return func(c *config) { c.drainDelay = d }
 }
 
-// WithStopTimeout sets how long Shutdown's GracefulStop may take before Stop
-// (default DefaultStopTimeout). Zero stops at once, cancelling in-flight RPCs.
+// WithStopTimeout sets how long Shutdown's graceful stops of the
+// application server and the health port may take together before Stop
+// (default DefaultStopTimeout). Zero stops at once, cancelling in-flight
+// RPCs.
 func WithStopTimeout(d time.Duration) Option {
 	mustNotBeNegative("WithStopTimeout", d)
 	return func(c *config) { c.stopTimeout = d }
@@ -101,7 +105,9 @@ func WithLogger(l *slog.Logger) Option {
 // transition at a time, in the order the transitions happened, without any
 // registry lock held, so fn may call the Registry; it may run on whichever
 // goroutine caused the change (a caller of SetServing, a check's scheduler,
-// Shutdown). Keep fn quick: later transitions wait for it.
+// Shutdown). Keep fn quick: later transitions wait for it, queued
+// coalesced per name, and a change undone meanwhile is not reported. A
+// panic in fn is recovered and logged at Error; delivery goes on.
 func WithObserver(fn func(Transition)) Option {
 	if fn == nil {
 		panic("healthreg: WithObserver(nil)")
