@@ -192,7 +192,7 @@
 //
 // WithHealthServerOptions adds grpc.ServerOptions after these defaults, so
 // they override them. 10,000 Watch attempts and 300 requests with 4 MB
-// names hold about 11 MiB of heap on the health port (the test
+// names hold 10-15 MiB of heap, client side included (the test
 // TestHealthPortUnderAttack). The number of connections is not bounded
 // here: a listener that limits them, or a network policy, does that.
 //
