@@ -1,6 +1,9 @@
 package healthreg
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // CheckResult is one result of one check, as passed to check observers
 // (WithCheckObserver): what the check's damping (WithThresholds) is fed.
@@ -28,7 +31,7 @@ type CheckResult struct {
 // WithObserver's, fn is called on the check's own scheduler goroutine, so
 // for several checks concurrently: it must be safe for concurrent use, and
 // quick, since the check's next run waits for it. It is never called with
-// a registry lock held.
+// a registry lock held. A panic in fn is recovered and logged at Error.
 func WithCheckObserver(fn func(CheckResult)) Option {
 	if fn == nil {
 		panic("healthreg: WithCheckObserver(nil)")
@@ -43,6 +46,9 @@ func (r *Registry) reportCheck(c *check, took time.Duration, err error) {
 	}
 	res := CheckResult{Service: c.svc.name, Check: c.name, Duration: took, Err: err}
 	for _, fn := range r.cfg.checkObservers {
-		fn(res)
+		// A panic here would otherwise end the process (this is the
+		// scheduler's goroutine) or, recovered higher up, the check.
+		r.isolate("health check observer", func() { fn(res) },
+			slog.String("service", res.Service), slog.String("check", res.Check))
 	}
 }

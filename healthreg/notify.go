@@ -111,20 +111,27 @@ func (r *Registry) report(t Transition) {
 // scheduler or any SetServing): it is recovered and logged with its stack,
 // and delivery goes on with the next observer and transition.
 func (r *Registry) observe(fn func(Transition), t Transition) {
+	r.isolate("health observer", func() { fn(t) },
+		slog.String("name", t.Name), slog.String("to", t.To.String()))
+}
+
+// isolate runs fn, a user's callback, and recovers and logs (at Error, with
+// attrs and the stack) a panic in it, or its runtime.Goexit, which ends the
+// calling goroutine all the same but is then at least logged.
+func (r *Registry) isolate(what string, fn func(), attrs ...slog.Attr) {
 	returned := false
 	defer func() {
 		if returned {
 			return
 		}
 		p := recover()
-		msg := "health observer panicked"
-		if p == nil { // runtime.Goexit: this goroutine ends, deliverPending's defer still runs
-			msg = "health observer exited without returning (runtime.Goexit)"
+		msg := what + " panicked"
+		if p == nil { // runtime.Goexit: panic(nil) recovers a *runtime.PanicNilError
+			msg = what + " exited without returning (runtime.Goexit)"
 		}
-		r.logger().LogAttrs(context.Background(), slog.LevelError, msg,
-			slog.String("name", t.Name), slog.String("to", t.To.String()),
-			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		attrs = append(attrs, slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		r.logger().LogAttrs(context.Background(), slog.LevelError, msg, attrs...)
 	}()
-	fn(t)
+	fn()
 	returned = true
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A panicking observer is recovered and logged; it and the other observers
@@ -90,4 +91,25 @@ func TestObserverQueueBounded(t *testing.T) {
 		}
 	}
 	t.Logf("%d transitions delivered for 100,000 changes", len(seen.snapshot()))
+}
+
+// A panicking check observer runs on a check's scheduler goroutine: it is
+// recovered and logged, and the check goes on running.
+func TestPanickingCheckObserver(t *testing.T) {
+	var logs syncBuffer
+	var calls atomic.Int64
+	r := New(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithDrainDelay(0),
+		WithCheckInterval(time.Millisecond),
+		WithCheckObserver(func(CheckResult) {
+			calls.Add(1)
+			panic("check observer bug")
+		}))
+	r.Register("a.A", WithCheck("ok", func(context.Context) error { return nil }))
+	waitFor(t, "several check results", func() bool { return calls.Load() >= 3 })
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "health check observer panicked") || !strings.Contains(logs.String(), "check observer bug") {
+		t.Errorf("the panic was not logged:\n%s", logs.String())
+	}
 }
