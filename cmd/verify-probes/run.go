@@ -117,7 +117,9 @@ Checks every liveness, readiness and startup probe of the workloads in the
 Kubernetes YAML at PATH (a file, a directory searched for regular *.yaml and
 *.yml files, or - for standard input) against the gRPC services of the
 descriptor set. Workloads are the built-in kinds and any object with
-spec.template.spec.containers (an Argo Rollout, a Knative Service).
+spec.template.spec.containers (an Argo Rollout, a Knative Service). The
+health names of GKE HealthCheckPolicies, Envoy Gateway BackendTrafficPolicies
+and docker compose healthchecks that run grpc_health_probe are checked too.
 
   buf build -o image.binpb
   helm template ./chart | verify-probes --descriptors image.binpb --require-probes -
@@ -209,6 +211,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: skipping %s\n", name, oneLine(s))
 	}
 	var sites []manifest.Site
+	var names []manifest.NameSite
 	var inputErrs []error
 	for _, src := range sources {
 		data, err := manifest.Read(src, stdin)
@@ -216,20 +219,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			inputErrs = append(inputErrs, err)
 			continue
 		}
-		s, err := manifest.Parse(src.Name, data)
+		s, n, err := manifest.ParseAll(src.Name, data)
 		if err != nil {
 			inputErrs = append(inputErrs, err)
 		}
 		sites = append(sites, s...)
+		names = append(names, n...)
 	}
-	noProbes := len(sites) == 0 && len(inputErrs) == 0
+	noProbes := len(sites) == 0 && len(names) == 0 && len(inputErrs) == 0
 	if noProbes {
 		// Say so: an empty pipe (a failed helm template) should not pass
 		// unnoticed.
 		fmt.Fprintf(stderr, "%s: no probes found in the manifests\n", name)
 	}
 
-	findings := verify.Check(sites, cat, verify.Options{Names: contract.NamesMode(o.names), Allowed: allowed})
+	vo := verify.Options{Names: contract.NamesMode(o.names), Allowed: allowed}
+	findings := append(verify.Check(sites, cat, vo), verify.CheckNames(names, cat, vo)...)
 	if o.strict {
 		for i := range findings {
 			findings[i].Severity = proberules.Error

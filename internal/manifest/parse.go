@@ -89,9 +89,17 @@ var templatePath = []string{"spec", "template", "spec"}
 // size of data, whatever the aliases and merge keys in it (see
 // expansionLimit).
 func Parse(name string, data []byte) (sites []Site, err error) {
+	sites, _, err = ParseAll(name, data)
+	return sites, err
+}
+
+// ParseAll is Parse that also returns the health names that the file's
+// other consumers of health ask (consumers.go): gateway policies and compose
+// healthchecks.
+func ParseAll(name string, data []byte) (sites []Site, names []NameSite, err error) {
 	defer func() {
 		if r := recover(); r != nil { // the YAML parser must not take the tool down
-			sites, err = nil, fmt.Errorf("%s: cannot parse YAML: %v", name, r)
+			sites, names, err = nil, nil, fmt.Errorf("%s: cannot parse YAML: %v", name, r)
 		}
 		if err != nil {
 			err = helmHint(err, data)
@@ -102,21 +110,22 @@ func Parse(name string, data []byte) (sites []Site, err error) {
 	for {
 		var doc yaml.Node
 		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-			return sites, nil
+			return sites, names, nil
 		} else if err != nil {
-			return sites, yamlError(name, err)
+			return sites, names, yamlError(name, err)
 		}
 		if len(doc.Content) == 0 {
 			continue
 		}
 		if err := budget.add(&doc); err != nil {
-			return sites, fmt.Errorf("%s:%d: %v", name, doc.Line, err)
+			return sites, names, fmt.Errorf("%s:%d: %v", name, doc.Line, err)
 		}
 		r := &reader{file: name}
 		if err := r.object(doc.Content[0], "", ""); err != nil {
-			return sites, err
+			return sites, names, err
 		}
 		sites = append(sites, r.sites...)
+		names = append(names, consumerNames(name, doc.Content[0])...)
 	}
 }
 
