@@ -16,7 +16,7 @@ EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.
 GENERATED := proto healthreg/statuspb $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
 
-.PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc clean
+.PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc python-grpc clean
 
 all: generate
 
@@ -43,6 +43,14 @@ protoc:
 		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null; \
 		else echo "protoc is missing: install Debian's protobuf-compiler" >&2; exit 1; fi; }
+
+# Debian's Python gRPC (/usr/bin/python3: the PATH's python3 may be another),
+# for the end-to-end tests' plain Python health server.
+python-grpc:
+	@/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || { \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-grpcio python3-grpc-tools >/dev/null; \
+		else echo "Debian's python3-grpcio and python3-grpc-tools are missing" >&2; exit 1; fi; }
 
 ## Generation ----------------------------------------------------------------
 # Removes what it regenerates first, so a renamed service leaves no stale file.
@@ -71,7 +79,7 @@ check-generated: generate
 # end-to-end tests run the binaries in ./bin (grpc-health-probe, buf, protoc).
 # The root module under -race too: the plugin renders manifests on a
 # goroutine of its own.
-unit: tools protoc
+unit: tools protoc python-grpc
 	go test -race -count=1 ./...
 	for m in $(RUNTIME_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 	cd examples && go test -count=1 ./...
