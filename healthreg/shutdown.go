@@ -64,9 +64,7 @@ func (r *Registry) shutdown(drainCtx, waitCtx context.Context, srv Stopper) erro
 	}
 	r.done = make(chan struct{})
 	r.shutting = true
-	if srv != nil {
-		r.toStop = append(r.toStop, srv)
-	}
+	r.addToStopLocked(srv)
 	r.beginStop()
 	r.recomputeLocked()
 	r.mu.Unlock()
@@ -123,13 +121,9 @@ func (r *Registry) shutdown(drainCtx, waitCtx context.Context, srv Stopper) erro
 // first call's servers if they are not being stopped yet, else itself, and
 // waits for the first call. r.mu must be held; it is released.
 func (r *Registry) joinShutdownLocked(ctx context.Context, srv Stopper) error {
-	own := false
-	if srv != nil {
-		if r.stoppingApps {
-			own = true
-		} else {
-			r.toStop = append(r.toStop, srv)
-		}
+	own := srv != nil && r.stoppingApps
+	if !own {
+		r.addToStopLocked(srv)
 	}
 	done := r.done
 	r.mu.Unlock()
@@ -144,6 +138,30 @@ func (r *Registry) joinShutdownLocked(ctx context.Context, srv Stopper) error {
 	case <-ctx.Done():
 		return errors.Join(ctx.Err(), ownErr)
 	}
+}
+
+// addToStopLocked queues srv for the first Shutdown call to stop, unless
+// it is nil or queued already (Serve and the program may both pass the
+// same server). r.mu must be held.
+func (r *Registry) addToStopLocked(srv Stopper) {
+	if srv == nil {
+		return
+	}
+	for _, s := range r.toStop {
+		if sameStopper(s, srv) {
+			return
+		}
+	}
+	r.toStop = append(r.toStop, srv)
+}
+
+// sameStopper reports whether a and b are the same server. Comparing
+// interfaces panics for a dynamic type that is not comparable (a struct
+// holding a func, say); such values count as different, and are stopped
+// once per call, which is harmless.
+func sameStopper(a, b Stopper) (same bool) {
+	defer func() { _ = recover() }()
+	return a == b
 }
 
 // forcedStop logs and returns the error for servers that had to be stopped

@@ -234,3 +234,28 @@ func waitShutting(t testing.TB, r *Registry) {
 		return r.shutting
 	})
 }
+
+// A server passed twice (by Serve and by the program's own Shutdown) is
+// stopped once; a Stopper that is not comparable does not panic.
+func TestAddToStopOnce(t *testing.T) {
+	r := newTestRegistry(t)
+	shutdownAtEnd(t, r)
+	srv := grpc.NewServer()
+	odd := funcStopper{stop: func() {}}
+	r.mu.Lock()
+	for _, s := range []Stopper{srv, nil, srv, odd, odd} {
+		r.addToStopLocked(s)
+	}
+	n := len(r.toStop)
+	r.toStop = nil
+	r.mu.Unlock()
+	if n != 3 {
+		t.Errorf("%d servers queued, want 3 (srv once, each non-comparable one)", n)
+	}
+}
+
+// funcStopper is a Stopper whose type is not comparable.
+type funcStopper struct{ stop func() }
+
+func (f funcStopper) GracefulStop() { f.stop() }
+func (f funcStopper) Stop()         { f.stop() }
