@@ -10,6 +10,7 @@
 package gen
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -33,28 +34,37 @@ const (
 	SupportedEditionsMaximum = descriptorpb.Edition_EDITION_2024
 )
 
-// Generate runs the plugin on one request. Problems with the input come back
-// in the response's error field, with no files: protoc and buf print it.
-// It may modify req: it drops the source info the plugin never reads (see
-// TrimSourceInfo) and, without emit=go, fills in missing go_package options.
+// Generate runs the plugin on a decoded request. Problems with the input
+// come back in the response's error field, with no files: protoc and buf
+// print it. It encodes req and runs GenerateEncoded, so that a request takes
+// the same path as one protoc sends; req is not modified.
 func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
-	return respond(generate(req))
+	in, err := proto.Marshal(req)
+	if err != nil {
+		return respond(nil, fmt.Errorf("encoding the request: %v", err))
+	}
+	resp, err := GenerateEncoded(in)
+	if err != nil {
+		return respond(nil, fmt.Errorf("decoding the request: %v", err))
+	}
+	return resp
 }
 
 // GenerateEncoded runs the plugin on an encoded request, the bytes protoc
-// writes to the plugin's standard input. The error is for input that is not
-// a CodeGeneratorRequest; problems with the request come back in the
+// writes to the plugin's standard input. It decodes only what the plugin
+// reads (slimRequest). The error is for input that is not a
+// CodeGeneratorRequest; problems with the request come back in the
 // response's error field, as from Generate, including a health option
 // string that is not UTF-8, which fails decoding (badOptionStrings).
 func GenerateEncoded(in []byte) (*pluginpb.CodeGeneratorResponse, error) {
-	req := &pluginpb.CodeGeneratorRequest{}
-	if err := proto.Unmarshal(in, req); err != nil {
+	req, err := slimRequest(in)
+	if err != nil {
 		if bad := badOptionStrings(in); bad != nil {
 			return respond(nil, bad), nil
 		}
 		return nil, err
 	}
-	return Generate(req), nil
+	return respond(generate(req)), nil
 }
 
 // respond completes a response: the error, if any, replaces the files, and
@@ -69,6 +79,9 @@ func respond(resp *pluginpb.CodeGeneratorResponse, err error) *pluginpb.CodeGene
 	return resp
 }
 
+// generate runs the plugin on a request, slim (slimRequest) or whole: both
+// give the same response. Without emit=go it fills in missing go_package
+// options in req.
 func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorResponse, error) {
 	params, err := parseParams(req.GetParameter())
 	if err != nil {
@@ -80,7 +93,6 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if !params.EmitGo() {
 		giveGoPackages(req)
 	}
-	TrimSourceInfo(req)
 	plugin, err := protogen.Options{}.New(req)
 	if err != nil {
 		return nil, err
@@ -122,48 +134,6 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 type k8sFiles struct {
 	files []*pluginpb.CodeGeneratorResponse_File
 	err   error
-}
-
-// TrimSourceInfo drops every source location the plugin does not read,
-// before protogen sees the request. The plugin reads service declarations
-// (their leading comments, and their lines for errors) and option
-// statements of files and services (lines for errors); protogen would turn
-// every other location, those of each message, field, enum and method, into
-// comments that nothing here uses, which on a large request is most of the
-// time and memory its model costs. A location whose span protodesc rejects
-// is kept, so a malformed request fails as before.
-//
-// It is exported for the benchmark's second floor (bench/nooptrim), which
-// builds protogen's model of the same trimmed request.
-func TrimSourceInfo(req *pluginpb.CodeGeneratorRequest) {
-	for _, f := range req.GetProtoFile() {
-		info := f.GetSourceCodeInfo()
-		if info == nil {
-			continue
-		}
-		kept := info.Location[:0]
-		for _, loc := range info.Location {
-			if readLocation(loc.GetPath()) || len(loc.GetSpan()) != 3 && len(loc.GetSpan()) != 4 {
-				kept = append(kept, loc)
-			}
-		}
-		clear(info.Location[len(kept):]) // let the dropped locations be collected
-		info.Location = kept
-	}
-}
-
-// readLocation reports whether the plugin reads the source location at path:
-// the file's options, a service's declaration, or a service's options.
-func readLocation(path []int32) bool {
-	switch {
-	case len(path) >= 1 && path[0] == fileOptionsField:
-		return true
-	case len(path) == 2 && path[0] == fileServiceField:
-		return true
-	case len(path) >= 3 && path[0] == fileServiceField && path[2] == serviceOptionsField:
-		return true
-	}
-	return false
 }
 
 // noGoPackagePrefix starts the placeholder import paths of giveGoPackages.
