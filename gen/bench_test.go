@@ -84,28 +84,37 @@ func unmarshalRequest(b *testing.B, in []byte) *pluginpb.CodeGeneratorRequest {
 	return req
 }
 
-// BenchmarkGenerate runs Generate on the benchmark corpus's request,
-// decoded once: protogen's model, resolve, check and render. Generate trims
-// the request's source info in place on the first run, so later runs see
-// the trimmed request; BenchmarkPlugin/health decodes afresh every time.
+// BenchmarkGenerate runs the plugin on the benchmark corpus's encoded
+// request, as the process does between reading stdin and encoding the
+// response: slimRequest's decoding, protogen's model of the slim request,
+// resolve, check and render.
 func BenchmarkGenerate(b *testing.B) {
-	req := unmarshalRequest(b, loadBenchRequest(b))
-	if req.GetParameter() != benchParameter {
+	in := loadBenchRequest(b)
+	if req := unmarshalRequest(b, in); req.GetParameter() != benchParameter {
 		b.Fatalf("request parameter %q, want %q", req.GetParameter(), benchParameter)
 	}
 	loop(b, func() {
-		if resp := Generate(req); resp.Error != nil {
+		resp, err := GenerateEncoded(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if resp.Error != nil {
 			b.Fatal(resp.GetError())
 		}
 	})
 }
 
 // BenchmarkPlugin is the whole plugin in-process, from request bytes to
-// response bytes, next to the floor that scripts/bench.sh runs as bench/noop:
-// decode the request and build protogen's model, nothing else.
+// response bytes, next to two floors that scripts/bench.sh runs as
+// processes: decode (bench/decode: proto.Unmarshal of the request, nothing
+// else) and model (bench/noop: decode and build protogen's model of every
+// file).
 func BenchmarkPlugin(b *testing.B) {
 	in := loadBenchRequest(b)
-	b.Run("floor", func(b *testing.B) {
+	b.Run("floor-decode", func(b *testing.B) {
+		loop(b, func() { unmarshalRequest(b, in) })
+	})
+	b.Run("floor-model", func(b *testing.B) {
 		loop(b, func() {
 			req := unmarshalRequest(b, in)
 			plugin, err := protogen.Options{ParamFunc: func(string, string) error { return nil }}.New(req)
@@ -119,9 +128,9 @@ func BenchmarkPlugin(b *testing.B) {
 	})
 	b.Run("health", func(b *testing.B) {
 		loop(b, func() {
-			resp := Generate(unmarshalRequest(b, in))
-			if resp.Error != nil {
-				b.Fatal(resp.GetError())
+			resp, err := GenerateEncoded(in)
+			if err != nil || resp.Error != nil {
+				b.Fatal(err, resp.GetError())
 			}
 			if _, err := proto.Marshal(resp); err != nil {
 				b.Fatal(err)
@@ -130,17 +139,20 @@ func BenchmarkPlugin(b *testing.B) {
 	})
 }
 
-// BenchmarkStages times the plugin's own stages on the corpus, without
-// protogen's model (built once): build (resolve and check), the Go
-// templates with protogen's formatting of their output, and the
-// Kubernetes templates.
+// BenchmarkStages times the plugin's stages on the corpus one by one:
+// slimRequest's decoding, protogen's model of the slim request, build
+// (resolve and check), the Go templates with protogen's formatting of their
+// output, and the Kubernetes templates.
 func BenchmarkStages(b *testing.B) {
-	req := unmarshalRequest(b, loadBenchRequest(b))
+	in := loadBenchRequest(b)
+	req, err := slimRequest(in)
+	if err != nil {
+		b.Fatal(err)
+	}
 	params, err := parseParams(req.GetParameter())
 	if err != nil {
 		b.Fatal(err)
 	}
-	TrimSourceInfo(req) // as Generate does
 	plugin, err := protogen.Options{}.New(req)
 	if err != nil {
 		b.Fatal(err)
@@ -149,6 +161,20 @@ func BenchmarkStages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Run("slim", func(b *testing.B) {
+		loop(b, func() {
+			if _, err := slimRequest(in); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("protogen", func(b *testing.B) {
+		loop(b, func() {
+			if _, err := (protogen.Options{}).New(req); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	b.Run("build", func(b *testing.B) {
 		loop(b, func() {
 			if _, err := build(plugin, params); err != nil {

@@ -3,7 +3,6 @@ package gen
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 )
@@ -194,12 +193,9 @@ func slimFile(b []byte) (*descriptorpb.FileDescriptorProto, error) {
 		case f.is(fileSyntaxField, protowire.BytesType):
 			fd.Syntax = proto.String(string(f.bytes))
 		case f.is(fileEditionField, protowire.VarintType):
-			// A closed enum: proto.Unmarshal keeps an unknown value out of
-			// the field, and so does this.
-			e := descriptorpb.Edition(int32(f.varint))
-			if e.Descriptor().Values().ByNumber(protoreflect.EnumNumber(e)) != nil {
-				fd.Edition = e.Enum()
-			}
+			// Any value, as proto.Unmarshal does: Go's decoder stores even
+			// a value a closed enum does not define.
+			fd.Edition = descriptorpb.Edition(int32(f.varint)).Enum()
 		}
 		if err != nil {
 			return nil, err

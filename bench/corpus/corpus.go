@@ -28,6 +28,7 @@ package corpus
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -37,7 +38,8 @@ import (
 // Seed is the corpus's fixed seed.
 const Seed = 20260501
 
-// Minimum sizes the generator keeps adding APIs until it reaches.
+// Minimum sizes of the standard corpus: the generator keeps adding APIs
+// until it reaches them (times the scale, for WriteScaled).
 const (
 	MinFiles    = 1600
 	MinServices = 2200
@@ -111,12 +113,27 @@ type gen struct {
 	dir   string
 }
 
-// Write writes the corpus under dir (which should be empty) and returns the
-// files' paths relative to dir, in a fixed order, with statistics.
-func Write(dir string) ([]string, Stats, error) {
+// Write writes the standard corpus under dir (which should be empty) and
+// returns the files' paths relative to dir, in a fixed order, with
+// statistics.
+func Write(dir string) ([]string, Stats, error) { return WriteScaled(dir, 1) }
+
+// MaxScale bounds WriteScaled's scale: past it the generator would run out
+// of distinct API names.
+const MaxScale = 20
+
+// WriteScaled writes a corpus scale times the standard one's minimum sizes
+// (0 < scale <= MaxScale). The APIs come from the same sequence, so a
+// smaller corpus is the first APIs of a larger one, and scale 1 is the
+// standard corpus, byte for byte. Scale 5 is about the size of googleapis.
+func WriteScaled(dir string, scale float64) ([]string, Stats, error) {
+	if !(scale > 0 && scale <= MaxScale) {
+		return nil, Stats{}, fmt.Errorf("corpus scale %v: want more than 0 and at most %d", scale, MaxScale)
+	}
+	minFiles, minServices := int(math.Ceil(MinFiles*scale)), int(math.Ceil(MinServices*scale))
 	g := &gen{r: rand.New(rand.NewPCG(Seed, Seed^0x9e3779b97f4a7c15)), dir: dir}
 	seen := map[string]bool{}
-	for g.stats.Files < MinFiles || g.stats.Services < MinServices {
+	for g.stats.Files < minFiles || g.stats.Services < minServices {
 		a := &api{parts: []string{pick(g.r, orgs), pick(g.r, domains), pick(g.r, areas)}}
 		if g.r.IntN(4) != 0 {
 			a.parts = append(a.parts, pick(g.r, subs))

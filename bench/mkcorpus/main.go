@@ -11,6 +11,7 @@
 // the bytes protoc-gen-health reads.
 //
 //	go run ./bench/mkcorpus -out bench/out
+//	go run ./bench/mkcorpus -out bench/out -scale 5   # about googleapis' size
 package main
 
 import (
@@ -29,19 +30,20 @@ const HealthParameter = "emit=go,emit=k8s"
 func main() {
 	out := flag.String("out", "bench/out", "directory for corpus/ and the request files")
 	options := flag.String("options", "proto", "import path of health/options/v1/options.proto")
+	scale := flag.Float64("scale", 1, "corpus size relative to the standard corpus (5: about googleapis); the benchmark's targets are on 1")
 	flag.Parse()
-	if err := run(*out, *options); err != nil {
+	if err := run(*out, *options, *scale); err != nil {
 		fmt.Fprintln(os.Stderr, "mkcorpus:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, options string) error {
+func run(out, options string, scale float64) error {
 	dir := filepath.Join(out, "corpus")
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	files, stats, err := corpus.Write(dir)
+	files, stats, err := corpus.WriteScaled(dir, scale)
 	if err != nil {
 		return err
 	}
