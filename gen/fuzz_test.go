@@ -173,13 +173,13 @@ func FuzzGenerate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, param string) {
 		req := &pluginpb.CodeGeneratorRequest{}
 		if err := proto.Unmarshal(data, req); err != nil {
-			// Not a request, or one whose health option strings are not
-			// UTF-8, which GenerateEncoded answers with an error naming them.
+			// Not a request; or one whose health option strings are not
+			// UTF-8, which GenerateEncoded answers with an error naming
+			// them; or one malformed only inside what the plugin does not
+			// decode (messages, methods: slimRequest), answered as if that
+			// were absent. Whatever the answer, it is a clean one.
 			if resp, err := GenerateEncoded(data); err == nil {
 				checkResponse(t, resp)
-				if resp.Error == nil {
-					t.Errorf("GenerateEncoded answered a request that does not decode with %d files", len(resp.File))
-				}
 			}
 			return
 		}
