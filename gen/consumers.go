@@ -57,8 +57,12 @@ func checkConsumerParams(p *Params, errs *errorList) {
 	if p.TLSServerName != "" && !p.TLS {
 		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "needs tls=true"})
 	}
-	if strings.ContainsAny(p.TLSServerName, " \t\n") {
+	if !printable(p.TLSServerName) || strings.Contains(p.TLSServerName, " ") {
 		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "must be a host name"})
+	}
+	if !printable(p.TLSCACert) || strings.Contains(p.TLSCACert, " ") {
+		// It goes into the probe's command and the compose healthcheck.
+		errs.add(&Error{Option: paramOption(tlsCACertParam, p.TLSCACert), Msg: "must be a path in the image: printable characters, no spaces"})
 	}
 	if p.TLSCACert != "" && p.TLSServerName == "" {
 		errs.add(&Error{Option: paramOption(tlsCACertParam, p.TLSCACert), Msg: "needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)"})

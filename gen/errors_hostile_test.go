@@ -85,6 +85,8 @@ func TestErrorRepeatedParameter(t *testing.T) {
 		{"emit=k8s,port=1,port=1", "parameter port=1: port= is already given (port=1); give each parameter once (only emit= may repeat)"},
 		{"paths=import,emit=go,paths=source_relative", "parameter paths=source_relative: paths= is already given (paths=import); give each parameter once (only emit= may repeat)"},
 		{"emit=k8s,scaffold=true,image=a,scaffold=false", "parameter scaffold=false: scaffold= is already given (scaffold=true); give each parameter once (only emit= may repeat)"},
+		{"emit=k8s,service.helloworld.Greeter.port=1,service.helloworld.Greeter.port=2",
+			"parameter service.helloworld.Greeter.port=2: service.helloworld.Greeter.port= is already given (service.helloworld.Greeter.port=1); give each parameter once (only emit= may repeat)"},
 	} {
 		t.Run(c.params, func(t *testing.T) { checkError(t, c.params, greeter, c.want) })
 	}
@@ -231,4 +233,15 @@ service Cart {
 	if err != nil || resp.Error != nil || len(resp.File) != 2 {
 		t.Errorf("GenerateEncoded: %v, response error %q, %d files; want the two files of workload cart", err, resp.GetError(), len(resp.GetFile()))
 	}
+}
+
+// tls_server_name and tls_ca_cert go into probe commands: the same rule as
+// image=.
+func TestErrorTLSServerNameNotPrintable(t *testing.T) {
+	checkError(t, "emit=k8s,probe=exec,tls=true,tls_server_name=greeter.invalid\u2028x", greeter,
+		`parameter tls_server_name="greeter.invalid\u2028x": must be a host name`)
+	checkError(t, "emit=k8s,probe=exec,tls=true,tls_server_name=greeter\r.invalid", greeter,
+		`parameter tls_server_name="greeter\r.invalid": must be a host name`)
+	checkError(t, "emit=k8s,probe=exec,tls=true,tls_server_name=greeter.invalid,tls_ca_cert=/etc/ca.pem\n---", greeter,
+		`parameter tls_ca_cert="/etc/ca.pem\n---": must be a path in the image: printable characters, no spaces`)
 }

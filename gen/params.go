@@ -255,11 +255,7 @@ func (p *Params) setServiceParam(name, value string) error {
 		return fmt.Errorf("%s: a per-service parameter is service.<full.Name>.<field>=value, with the service's full name "+
 			"(such as service.acme.shop.v1.Cart.port=8080) and field one of %s", paramOption(name, value), strings.Join(fields, ", "))
 	}
-	for _, w := range sp.written {
-		if w == field {
-			return fmt.Errorf("%s: %s%s.%s is already set; set each parameter once", paramOption(name, value), servicePrefix, full, field)
-		}
-	}
+	// A field given twice is reported by repeatedParam, as for every parameter.
 	if err := fs.Set(field, value); err != nil {
 		return fmt.Errorf("%s: %v", paramOption(name, value), unwrapFlagError(err))
 	}
