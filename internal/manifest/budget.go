@@ -31,6 +31,15 @@ func newExpansionBudget() *expansionBudget {
 
 var errCycle = errors.New("an alias refers to a node that contains it")
 
+// lineError is an error at a line of its own, not the document's.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return e.err.Error() }
+func (e *lineError) Unwrap() error { return e.err }
+
 // add measures doc and fails when the file's documents so far expand past
 // the limit.
 func (b *expansionBudget) add(doc *yaml.Node) error {
@@ -49,7 +58,7 @@ func (b *expansionBudget) add(doc *yaml.Node) error {
 // saturating at a value past any limit, and counts the nodes written.
 func (b *expansionBudget) size(n *yaml.Node, depth int) (int64, error) {
 	if depth > maxNesting {
-		return 0, fmt.Errorf("line %d: nested more than %d deep", n.Line, maxNesting)
+		return 0, &lineError{n.Line, fmt.Errorf("nested more than %d deep", maxNesting)}
 	}
 	if n.Kind == yaml.AliasNode {
 		b.written++
@@ -58,7 +67,7 @@ func (b *expansionBudget) size(n *yaml.Node, depth int) (int64, error) {
 		}
 		if s, ok := b.memo[n.Alias]; ok {
 			if s < 0 {
-				return 0, fmt.Errorf("line %d: %w", n.Line, errCycle)
+				return 0, &lineError{n.Line, errCycle}
 			}
 			return 1 + s, nil
 		}
@@ -70,7 +79,7 @@ func (b *expansionBudget) size(n *yaml.Node, depth int) (int64, error) {
 	if n.Anchor != "" {
 		if s, ok := b.memo[n]; ok {
 			if s < 0 {
-				return 0, fmt.Errorf("line %d: %w", n.Line, errCycle)
+				return 0, &lineError{n.Line, errCycle}
 			}
 			return s, nil // already counted as written
 		}

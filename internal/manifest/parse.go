@@ -118,7 +118,11 @@ func ParseAll(name string, data []byte) (sites []Site, names []NameSite, err err
 			continue
 		}
 		if err := budget.add(&doc); err != nil {
-			return sites, names, fmt.Errorf("%s:%d: %v", name, doc.Line, err)
+			line := doc.Line
+			if le, ok := errors.AsType[*lineError](err); ok {
+				line = le.line
+			}
+			return sites, names, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
 		r := &reader{file: name}
 		if err := r.object(doc.Content[0], "", ""); err != nil {
