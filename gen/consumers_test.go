@@ -35,6 +35,8 @@ var consumerCases = []struct{ name, params string }{
 	{"k8s_probe_exec", "emit=k8s,probe=exec,tls=true," + "emit=envoygateway,emit=istio,emit=compose"},
 	{"options_service_level", "emit=k8s," + allConsumers},
 	{"scaffold_image_exec", "emit=k8s,scaffold=true,image=registry.example.com/app:v1," + allConsumers},
+	{"k8s_default", "emit=k8s,names=overall," + allConsumers},
+	{"workload_two_files", "emit=k8s,names=services," + allConsumers},
 }
 
 // destinationRule is Istio's DestinationRule object: its spec is decoded
@@ -121,7 +123,7 @@ func readinessService(p *corev1.Probe) string {
 func TestConsumerObjects(t *testing.T) {
 	gke, envoy := gkeCRD(t), envoyCRD(t)
 	for _, c := range consumerCases {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name+" "+c.params, func(t *testing.T) {
 			files := runPlugin(t, buildRequest(t, "testdata/"+c.name, c.params))
 			seen := 0
 			for name, doc := range files {
