@@ -134,6 +134,7 @@ func (g *group) workload(p *Params) *Workload {
 	s := g.members[0]
 	w := &Workload{
 		Name:       g.name,
+		Explicit:   g.explicit,
 		Sources:    g.sources(),
 		Container:  s.stringOf(fContainer, defaultContainer),
 		Port:       s.int32Of(fPort, defaultPort),

@@ -230,7 +230,7 @@ service Cart {
 		t.Error("a truncated request was answered")
 	}
 	resp, err := GenerateEncoded(in)
-	if err != nil || resp.Error != nil || len(resp.File) != 2 {
+	if err != nil || resp.Error != nil || len(applyInsertions(t, resp)) != 2 {
 		t.Errorf("GenerateEncoded: %v, response error %q, %d files; want the two files of workload cart", err, resp.GetError(), len(resp.GetFile()))
 	}
 }

@@ -110,11 +110,7 @@ func generateChecked(t *testing.T, req *pluginpb.CodeGeneratorRequest) (map[stri
 	if resp.Error != nil {
 		return nil, false
 	}
-	files := map[string]string{}
-	for _, file := range resp.File {
-		files[file.GetName()] = file.GetContent()
-	}
-	return files, true
+	return applyInsertions(t, resp), true
 }
 
 // quotedValue matches a Go-quoted string, as errors print option values.

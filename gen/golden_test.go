@@ -179,21 +179,43 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// responseFiles returns the response's files by name, with its error, if
-// any, as errorFile. A response with an error must have no files.
-func responseFiles(t *testing.T, resp *pluginpb.CodeGeneratorResponse) map[string]string {
+// applyInsertions returns the response's files by name, with its
+// insertions applied as protoc and buf apply them: the content goes just
+// before the line holding @@protoc_insertion_point(NAME) in a file written
+// earlier. The plugin's only insertions are its split guards (see
+// splitGuard), which insert nothing at a point the run itself wrote; a
+// point that is missing, or a file written twice, fails the test.
+func applyInsertions(t testing.TB, resp *pluginpb.CodeGeneratorResponse) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	for _, f := range resp.GetFile() {
 		name := f.GetName()
-		if _, dup := files[name]; dup {
-			t.Errorf("file %s is written twice", name)
+		point := f.GetInsertionPoint()
+		if point == "" {
+			if _, dup := files[name]; dup {
+				t.Errorf("file %s is written twice", name)
+			}
+			files[name] = f.GetContent()
+			continue
 		}
-		if f.GetInsertionPoint() != "" {
-			t.Errorf("file %s has insertion point %q", name, f.GetInsertionPoint())
+		target, ok := files[name]
+		marker := "@@protoc_insertion_point(" + point + ")"
+		i := strings.Index(target, marker)
+		if !ok || i < 0 {
+			t.Errorf("insertion into %s: no point %q", name, point)
+			continue
 		}
-		files[name] = f.GetContent()
+		line := strings.LastIndex(target[:i], "\n") + 1
+		files[name] = target[:line] + f.GetContent() + target[line:]
 	}
+	return files
+}
+
+// responseFiles returns the response's files by name, with its error, if
+// any, as errorFile. A response with an error must have no files.
+func responseFiles(t *testing.T, resp *pluginpb.CodeGeneratorResponse) map[string]string {
+	t.Helper()
+	files := applyInsertions(t, resp)
 	if resp.Error != nil {
 		if len(files) > 0 {
 			t.Errorf("response has an error and files %v", sortedKeys(files))

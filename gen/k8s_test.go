@@ -73,14 +73,7 @@ func runPlugin(t testing.TB, req *pluginpb.CodeGeneratorRequest) map[string]stri
 	if resp.Error != nil {
 		t.Fatalf("Generate(%q): %s", req.GetParameter(), resp.GetError())
 	}
-	files := map[string]string{}
-	for _, f := range resp.File {
-		if _, dup := files[f.GetName()]; dup {
-			t.Errorf("file %s written twice", f.GetName())
-		}
-		files[f.GetName()] = f.GetContent()
-	}
-	return files
+	return applyInsertions(t, resp)
 }
 
 // workloadOut is one workload's decoded output.

@@ -2,6 +2,9 @@ package gen
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"path"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/pluginpb"
@@ -51,6 +54,7 @@ func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 		}
 		files = append(files[:len(files):len(files)], w.Consumers...)
 		v := k8sView{Version: Version, ProbeVersion: ProbeVersion, Workload: w}
+		first := len(out)
 		for _, f := range files {
 			buf.Reset()
 			if err := templates.All.ExecuteTemplate(&buf, f.tmpl, v); err != nil {
@@ -61,6 +65,49 @@ func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 				Content: proto.String(buf.String()),
 			})
 		}
+		if w.Explicit && len(out) > first {
+			out = append(out, splitGuard(w.Name, out[first:]))
+		}
 	}
 	return out, nil
+}
+
+// splitGuard makes buf fail, with a message that says why, when a workload
+// is written by more than one run of the plugin. buf's default strategy,
+// directory, runs the plugin once per directory, each run seeing only that
+// directory's files (and their imports); a workload named by an option or
+// workload= may have services in several directories, and each run would
+// write the workload's files from its own services alone. buf keeps one
+// copy of each file name and drops the others with a warning, silently
+// losing services, and no run can see the others' files to report it.
+//
+// So the workload's kustomization (or first file) ends with an insertion point named after a
+// hash of everything the run writes for the workload, and the response
+// inserts nothing at that point. One run: the point is found, the file is
+// unchanged. Several runs that write different files: buf keeps one run's
+// copy of that file, the other run's insertion finds no point of its name, and buf
+// fails with "could not find insertion point" and the name, which tells
+// what to do. Runs that write identical files share the name, and buf
+// rightly keeps one copy. protoc runs the plugin once per command, so it
+// always finds the point. (buf rewrites a file it inserts into without its
+// final newline.)
+func splitGuard(workload string, files []*pluginpb.CodeGeneratorResponse_File) *pluginpb.CodeGeneratorResponse_File {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%q %q\n", f.GetName(), f.GetContent())
+	}
+	point := fmt.Sprintf("protoc-gen-health %x: another run of the plugin writes workload %s too; "+
+		"generate every file of a workload in one run (with buf: strategy: all)", h.Sum(nil)[:4], workload)
+	target := files[0] // the kustomization when there is one: a comment reads naturally there
+	for _, f := range files {
+		if path.Base(f.GetName()) == "kustomization.yaml" {
+			target = f
+		}
+	}
+	target.Content = proto.String(target.GetContent() + "# @@protoc_insertion_point(" + point + ")\n")
+	return &pluginpb.CodeGeneratorResponse_File{
+		Name:           target.Name,
+		InsertionPoint: proto.String(point),
+		Content:        proto.String(""),
+	}
 }
