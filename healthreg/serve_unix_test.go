@@ -21,7 +21,9 @@ func TestServeSignals(t *testing.T) {
 	lis := listen(t)
 	client := dial(t, lis.Addr().String())
 	done := startServe(context.Background(), r, srv, lis)
-	waitFor(t, "liveness", func() bool { return r.Status(LivenessName) == SERVING })
+	// Readiness, not liveness: Serve sets liveness just before SetReady, and
+	// a wait for readiness to drop would otherwise be met before the signal.
+	waitFor(t, "readiness", func() bool { return r.Status(ReadinessName) == SERVING })
 
 	kill(t)
 	waitFor(t, "the shutdown", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
