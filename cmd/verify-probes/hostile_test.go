@@ -102,12 +102,18 @@ func TestLargeInputs(t *testing.T) {
 	}
 	desc := writeDescriptors(t, true)
 	pod := "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      ports: [{containerPort: 1}]\n      readinessProbe: {grpc: {port: 1, service: helloworld.Greeter}}\n"
-	inputs := map[string]string{
-		"pods":          strings.Repeat(pod, (1<<20-1)/len(pod)),
-		"one long list": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      args: [" + strings.Repeat("a,", 250_000) + "]\n",
-		"empty docs":    strings.Repeat("---\n", 200_000),
+	inputs := map[string]struct {
+		in      string
+		refused bool // by the count of values in one document
+	}{
+		"pods":           {in: strings.Repeat(pod, (1<<20-1)/len(pod))},
+		"a long list":    {in: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      args: [" + strings.Repeat("a,", 140_000) + "]\n"},
+		"a longer list":  {in: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      args: [" + strings.Repeat("a,", 500_000) + "]\n", refused: true},
+		"a flow mapping": {in: "{" + strings.Repeat("a: b,", 100_000) + "}\n"},
+		"empty docs":     {in: strings.Repeat("---\n", 250_000)},
 	}
-	for name, in := range inputs {
+	for name, tt := range inputs {
+		in := tt.in
 		if len(in) >= 1<<20 {
 			t.Fatalf("%s: %d bytes, not under 1 MB", name, len(in))
 		}
@@ -116,7 +122,10 @@ func TestLargeInputs(t *testing.T) {
 		elapsed, peak, alloc := measure(func() {
 			code = run([]string{"--descriptors", desc, "-"}, strings.NewReader(in), &stdout, &stderr)
 		})
-		if code == exitUsage && !strings.Contains(stderr.String(), "no probes") {
+		switch refused := strings.Contains(stderr.String(), "too many for a Kubernetes object"); {
+		case refused != tt.refused:
+			t.Errorf("%s: refused %v, want %v: %.300s", name, refused, tt.refused, stderr.String())
+		case !refused && code == exitUsage && !strings.Contains(stderr.String(), "no probes"):
 			t.Errorf("%s: exit %d: %.300s", name, code, stderr.String())
 		}
 		t.Logf("%s: %d bytes, %v, peak heap %d MB, %d MB allocated in total", name, len(in), elapsed, peak>>20, alloc>>20)

@@ -105,6 +105,9 @@ func ParseAll(name string, data []byte) (sites []Site, names []NameSite, err err
 			err = helmHint(err, data)
 		}
 	}()
+	if err := checkDensity(data); err != nil {
+		return nil, nil, fmt.Errorf("%s:%v", name, err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	budget := newExpansionBudget()
 	for {

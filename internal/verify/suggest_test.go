@@ -1,6 +1,9 @@
 package verify
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSuggest(t *testing.T) {
 	candidates := []string{"helloworld.Greeter", "liveness", "readiness", "shop.v2.Cart", "shop.v2beta1.Orders"}
@@ -31,5 +34,21 @@ func TestLevenshtein(t *testing.T) {
 		if got := levenshtein(tt.a, tt.b); got != tt.want {
 			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestSuggestBounded: a name over maxSuggestLen gets no suggestion, and a
+// candidate whose length is too far off is never compared (a close version
+// match still is).
+func TestSuggestBounded(t *testing.T) {
+	long := "a.B" + strings.Repeat("x", maxSuggestLen)
+	if got := suggest(long, []string{long[:len(long)-1]}); got != "" {
+		t.Errorf("suggest(long) = %q, want none", got)
+	}
+	if got := suggest("a.v1.Bee", []string{"a.v2.Bee", "a.v1.Beeeeeeeeeeeeeeeeeeeee"}); got != "a.v2.Bee" {
+		t.Errorf("version match: %q", got)
+	}
+	if got := suggest("abcd.Efgh", []string{"abcd.Efghijklmnop"}); got != "" {
+		t.Errorf("a candidate 8 letters longer: %q", got)
 	}
 }
