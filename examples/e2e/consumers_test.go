@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	composetypes "github.com/compose-spec/compose-go/v2/types"
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	appsv1 "k8s.io/api/apps/v1"
@@ -41,30 +43,47 @@ import (
 const helloworldWorkload = "helloworld-greeter"
 
 // loadCompose loads the generated compose file with compose-go, the loader
-// docker compose itself uses (schema validation included), merged into a
-// base file that gives the service an image, as `docker compose -f base -f
-// generated` does. It returns the service.
+// docker compose itself uses (schema validation included), in both ways the
+// file's header suggests: merged into a base file that gives the service an
+// image (`docker compose -f base -f generated`), and extended by a service
+// of the user's file (`extends:`). Both must give the same healthcheck; it
+// returns the merged service.
 func loadCompose(t *testing.T, generated string) composetypes.ServiceConfig {
 	t.Helper()
-	base := filepath.Join(t.TempDir(), "compose.yaml")
-	if err := os.WriteFile(base, []byte("services:\n  "+helloworldWorkload+":\n    image: helloworld:dev\n"), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
-	defer cancel()
-	details, err := loader.LoadConfigFiles(ctx, []string{base, generated}, filepath.Dir(base))
-	if err != nil {
-		t.Fatal(err)
+	base := write("compose.yaml", "services:\n  "+helloworldWorkload+":\n    image: helloworld:dev\n")
+	extending := write("extends.yaml", "services:\n  app:\n    image: helloworld:dev\n    extends:\n      file: "+
+		strconv.Quote(generated)+"\n      service: "+helloworldWorkload+"\n")
+	load := func(files []string, service string) composetypes.ServiceConfig {
+		ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+		defer cancel()
+		details, err := loader.LoadConfigFiles(ctx, files, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		project, err := loader.LoadWithContext(ctx, *details, func(o *loader.Options) { o.SetProjectName("e2e", true) })
+		if err != nil {
+			t.Fatalf("compose-go rejects %s: %v", files, err)
+		}
+		svc, ok := project.Services[service]
+		if !ok || svc.HealthCheck == nil {
+			t.Fatalf("%s: no service %q with a healthcheck", files, service)
+		}
+		return svc
 	}
-	project, err := loader.LoadWithContext(ctx, *details, func(o *loader.Options) { o.SetProjectName("e2e", true) })
-	if err != nil {
-		t.Fatalf("compose-go rejects %s: %v", generated, err)
+	merged := load([]string{base, generated}, helloworldWorkload)
+	extended := load([]string{extending}, "app")
+	if diff := cmp.Diff(merged.HealthCheck, extended.HealthCheck); diff != "" {
+		t.Errorf("the healthcheck merged with -f and the one inherited with extends differ (-merged +extended):\n%s", diff)
 	}
-	svc, ok := project.Services[helloworldWorkload]
-	if !ok || svc.HealthCheck == nil {
-		t.Fatalf("%s: no service %q with a healthcheck", generated, helloworldWorkload)
-	}
-	return svc
+	return merged
 }
 
 // composeProbe is the compose healthcheck as the exec probe it is: its
