@@ -1,8 +1,13 @@
 package gen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"math/rand"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/quick"
@@ -12,8 +17,8 @@ import (
 
 // quickFullName is a random valid protobuf full name: dot-separated identifiers
 // [A-Za-z_][A-Za-z0-9_]*, biased towards the characters that matter to
-// defaultWorkloadName (case changes, underscores, digits) and towards names
-// around and beyond the 63-character limit.
+// defaultWorkloadName (case changes, underscores, digits, a package version
+// label) and towards names around and beyond the 63-character limit.
 type quickFullName string
 
 func (quickFullName) Generate(r *rand.Rand, size int) reflect.Value {
@@ -26,10 +31,19 @@ func (quickFullName) Generate(r *rand.Rand, size int) reflect.Value {
 	if r.Intn(4) == 0 {
 		maxLen = 20 + r.Intn(60) // near the label limit once joined
 	}
+	versions := []string{"v1", "v1beta2", "v1p1beta1", "v2alpha", "V3"}
+	version := -1 // the package part that is a version label, if any
+	if parts > 1 && r.Intn(3) == 0 {
+		version = r.Intn(parts - 1)
+	}
 	var b strings.Builder
 	for p := 0; p < parts; p++ {
 		if p > 0 {
 			b.WriteByte('.')
+		}
+		if p == version {
+			b.WriteString(versions[r.Intn(len(versions))])
+			continue
 		}
 		b.WriteByte(first[r.Intn(len(first))])
 		for n := r.Intn(maxLen); n > 0; n-- {
@@ -56,7 +70,99 @@ func checkWorkloadName(in string) []string {
 	if msg := dns1035Label(got); msg != "" {
 		problems = append(problems, "the plugin's own check rejects it: "+msg)
 	}
+	if len(labelWords(in)) > maxLabel-len("svc-") {
+		problems = append(problems, shortenedProblems(in, got)...)
+	}
 	return problems
+}
+
+// testVersion matches a version label, written out apart from the
+// generator's own pattern.
+var testVersion = regexp.MustCompile(`^v[0-9]+([a-z]+[0-9]*)*$`)
+
+// shortenedProblems checks the properties of a shortened name: it ends in
+// "-" and 8 hex digits of the full name's SHA-256 (so distinct names stay
+// distinct); its other words are whole words of the full name, in their
+// order (only a word longer than the whole room may be cut, and a name of
+// which no word starts with a letter is cut as a label); and it keeps the
+// package's version label.
+func shortenedProblems(in, got string) []string {
+	var problems []string
+	full := labelWords(in)
+	if len(full) <= maxLabel && full[0] >= 'a' && full[0] <= 'z' {
+		return nil // not shortened
+	}
+	sum := sha256.Sum256([]byte(in))
+	suffix := "-" + hex.EncodeToString(sum[:4])
+	readable, ok := strings.CutSuffix(got, suffix)
+	if !ok {
+		return []string{"does not end in " + suffix}
+	}
+	fullWords := strings.Split(full, "-")
+	letterWord, longWord := false, false
+	for _, w := range fullWords {
+		letterWord = letterWord || w[0] >= 'a' && w[0] <= 'z'
+		longWord = longWord || len(w) > maxLabel-len(suffix)
+	}
+	if !letterWord {
+		return nil
+	}
+	i := 0 // readable's words are a subsequence of the full name's
+	for _, w := range strings.Split(readable, "-") {
+		for i < len(fullWords) && fullWords[i] != w {
+			i++
+		}
+		if i == len(fullWords) && !longWord {
+			problems = append(problems, fmt.Sprintf("word %q is not a whole word of %q in order", w, full))
+			break
+		}
+		i++
+	}
+	if dot := strings.LastIndexByte(in, '.'); dot > 0 {
+		comps := strings.Split(in[:dot], ".")
+		for j := len(comps) - 1; j >= 0; j-- {
+			if v := labelWords(comps[j]); len(v) <= 16 && testVersion.MatchString(v) {
+				if !slices.Contains(strings.Split(readable, "-"), v) {
+					problems = append(problems, "lost the version label "+v)
+				}
+				break
+			}
+		}
+	}
+	return problems
+}
+
+// TestShortenedNamesUnique: two different long full names never shorten to
+// the same name, even when they differ only in words that were left out.
+func TestShortenedNamesUnique(t *testing.T) {
+	base := "google.cloud.videointelligence.%s.VideoIntelligenceService"
+	seen := map[string]string{}
+	for _, v := range []string{"v1", "v1beta1", "v1beta2", "v1p1beta1", "v1p2beta1", "v1p3beta1", "v2"} {
+		for _, pkg := range []string{"google.cloud", "google.cloud.x", "google.cloudx"} {
+			in := strings.Replace(fmt.Sprintf(base, v), "google.cloud", pkg, 1)
+			got := defaultWorkloadName(in)
+			if other, dup := seen[got]; dup {
+				t.Errorf("%s and %s both shorten to %s", in, other, got)
+			}
+			seen[got] = in
+			if p := checkWorkloadName(in); len(p) > 0 {
+				t.Errorf("defaultWorkloadName(%q) = %q: %v", in, got, p)
+			}
+		}
+	}
+	f := func(a, b quickFullName) bool {
+		if a == b {
+			return true
+		}
+		if x, y := defaultWorkloadName(string(a)), defaultWorkloadName(string(b)); x == y && len(labelWords(string(a))) > maxLabel {
+			t.Errorf("%q and %q both map to %q", a, b, x)
+			return false
+		}
+		return true
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 2000}); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestDefaultWorkloadNameIsLabel(t *testing.T) {

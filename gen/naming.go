@@ -3,6 +3,7 @@ package gen
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"strings"
 )
 
@@ -18,11 +19,12 @@ const maxLabel = 63
 //     run of other characters ("helloworld.Greeter" → "helloworld-greeter");
 //   - letters are lowercased; leading and trailing dashes dropped;
 //   - a name that does not start with a letter gets the prefix "svc-";
-//   - a name over 63 characters keeps the service's own name whole (up to
-//     40 characters) and as much of the package as fits before it, and ends
-//     with "-" and the first 8 hex digits of the SHA-256 of the full name, so
-//     two long names that differ only in their package stay apart, and the
-//     service stays recognisable.
+//   - a name over 63 characters is shortened by shortWords to whole words:
+//     the service's own, the package's version label (v1, v1beta2,
+//     v1p1beta1) and the package's other words that fit, nearest the
+//     service first; it ends with "-" and the first 8 hex digits of
+//     the SHA-256 of the full name, so two long names that differ only in
+//     words that were left out stay apart.
 func defaultWorkloadName(fullName string) string {
 	name := labelWords(fullName)
 	if name == "" || name[0] < 'a' || name[0] > 'z' {
@@ -34,21 +36,110 @@ func defaultWorkloadName(fullName string) string {
 	sum := sha256.Sum256([]byte(fullName))
 	suffix := "-" + hex.EncodeToString(sum[:4])
 	budget := maxLabel - len(suffix) // what the readable part may take
+	if short := shortWords(fullName, budget); short != "" {
+		return short + suffix
+	}
+	// No word kept starts with a letter: cut the label itself, which does.
+	return cutWords(name, budget) + suffix
+}
 
-	tail := cutWords(labelWords(fullName[strings.LastIndexByte(fullName, '.')+1:]), maxServicePart)
-	if tail == "" {
-		return cutWords(name, budget) + suffix
+// versionLabel matches a protobuf package's version component, as Google's
+// API guidelines spell them: v1, v2alpha, v1beta2, v1p1beta1.
+var versionLabel = regexp.MustCompile(`^v[0-9]+(?:[a-z]+[0-9]*)*$`)
+
+// maxVersion bounds what counts as a version label: a longer component is
+// an ordinary word, so the version never crowds out the service's name.
+const maxVersion = 16
+
+// shortWords returns at most budget characters of whole words of fullName:
+// the service's own words (as many as fit, from the first, and the first cut
+// only when it alone is too long), the package's version label when it has
+// one, and then the package's other words, nearest the service first, each
+// that fits whole, in their order. It returns "" when the result would not start
+// with a letter.
+func shortWords(fullName string, budget int) string {
+	pkg, svc := "", fullName
+	if dot := strings.LastIndexByte(fullName, '.'); dot >= 0 {
+		pkg, svc = fullName[:dot], fullName[dot+1:]
 	}
-	head := cutWords(name, budget-len(tail)-1)
-	if head == "" || head[0] < 'a' || head[0] > 'z' {
-		return cutWords(name, budget) + suffix
+	// The package's words in order; the version label, when there is one,
+	// is always kept.
+	type word struct {
+		s    string
+		keep bool
 	}
-	return head + "-" + tail + suffix
+	var pkgWords []word
+	if pkg != "" {
+		comps := strings.Split(pkg, ".")
+		vi := -1
+		for i := len(comps) - 1; i >= 0 && vi < 0; i-- {
+			if l := labelWords(comps[i]); len(l) <= maxVersion && versionLabel.MatchString(l) {
+				vi = i
+			}
+		}
+		for i, c := range comps {
+			if i == vi {
+				pkgWords = append(pkgWords, word{s: labelWords(c), keep: true})
+				continue
+			}
+			for _, w := range words(c) {
+				pkgWords = append(pkgWords, word{s: w})
+			}
+		}
+	}
+
+	rest := budget
+	for _, w := range pkgWords {
+		if w.keep {
+			rest -= len(w.s) + 1 // the version and the dash after it
+		}
+	}
+	var svcKept []string
+	for _, w := range words(svc) {
+		need := len(w)
+		if len(svcKept) > 0 {
+			need++
+		}
+		if need > rest {
+			if len(svcKept) == 0 && rest > 0 {
+				svcKept = append(svcKept, w[:rest]) // one word longer than the whole budget
+				rest = 0
+			}
+			break
+		}
+		svcKept = append(svcKept, w)
+		rest -= need
+	}
+	for i := len(pkgWords) - 1; i >= 0; i-- {
+		if w := &pkgWords[i]; !w.keep && len(w.s)+1 <= rest {
+			w.keep = true
+			rest -= len(w.s) + 1
+		}
+	}
+	var kept []string
+	for _, w := range pkgWords {
+		if w.keep {
+			kept = append(kept, w.s)
+		}
+	}
+	kept = append(kept, svcKept...)
+	for len(kept) > 0 && (kept[0] == "" || kept[0][0] < 'a' || kept[0][0] > 'z') {
+		kept = kept[1:] // a label starts with a letter
+	}
+	return strings.Join(kept, "-")
+}
+
+// words splits a part of a full name into its label words.
+func words(s string) []string {
+	l := labelWords(s)
+	if l == "" {
+		return nil
+	}
+	return strings.Split(l, "-")
 }
 
 // cutWords shortens a dash-separated label to at most n characters, at a
-// dash when one is near enough that the cut keeps at least half of n, so
-// that words stay whole.
+// dash when one is near enough that the cut keeps at least half of n.
 func cutWords(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -64,10 +155,6 @@ func cutWords(s string, n int) string {
 	}
 	return strings.TrimRight(cut, "-")
 }
-
-// maxServicePart bounds how much of a shortened name the service's own name
-// may take, so that some of the package always stays.
-const maxServicePart = 40
 
 // labelWords lowercases s and puts one dash between words and in place of
 // every run of characters that a DNS label cannot hold.

@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,6 +99,11 @@ func TestParseParams(t *testing.T) {
 	}
 }
 
+func hash8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
 const serviceParamSyntax = "a per-service parameter is service.<full.Name>.<field>=value, with the service's full name " +
 	"(such as service.acme.shop.v1.Cart.port=8080) and field one of container, health_port, kind, names, port, probe, probe_bin, startup_seconds, workload"
 
@@ -121,11 +128,18 @@ func TestDefaultWorkloadName(t *testing.T) {
 		{"1st.Admin", "svc-1st-admin"},
 		{"9", "svc-9"},
 		{"___", "svc"},
-		// Shortened: the service's own words stay, cut at a word, and as much
-		// of the package as fits before them, then a hash of the full name.
-		{long, "com-example-platform-high-throughput-metrics-ingestion-b255e1ad"},
-		{long + "V2", "com-example-platform-high-throughput-metrics-ingestion-3acbcfb0"},
-		{strings.Repeat("a", 53) + ".B" + strings.Repeat("c", 20), strings.Repeat("a", 32) + "-b" + strings.Repeat("c", 20) + "-23fb202b"},
+		// Shortened to whole words: the service's own, the package's version
+		// and the package's other words that fit, nearest the service
+		// first, in order; then a hash of the full name.
+		{long, "com-v1alpha1-high-throughput-metrics-ingestion-service-b255e1ad"},
+		{long + "V2", "v1alpha1-high-throughput-metrics-ingestion-service-v2-3acbcfb0"},
+		{"google.cloud.videointelligence.v1p1beta1.VideoIntelligenceService", "videointelligence-v1p1beta1-video-intelligence-service-c3ba4526"},
+		{"google.cloud.videointelligence.v1beta2.VideoIntelligenceService", "videointelligence-v1beta2-video-intelligence-service-aab88f61"},
+		{"google.marketingplatform.admin.v1alpha.MarketingplatformAdminService", "google-admin-v1alpha-marketingplatform-admin-service-387fd608"},
+		{"google.ads.googleads.v17.services.ConversionAdjustmentUploadService", "ads-v17-services-conversion-adjustment-upload-service-61797d9a"},
+		{strings.Repeat("a", 53) + ".B" + strings.Repeat("c", 20), "b" + strings.Repeat("c", 20) + "-23fb202b"},
+		// A word longer than the whole budget is the one cut.
+		{"p." + strings.Repeat("X", 70), strings.Repeat("x", 54) + "-" + hash8("p."+strings.Repeat("X", 70))},
 		{"acme.v2.APIv2", "acme-v2-apiv2"},
 	}
 	for _, tc := range tests {
