@@ -90,7 +90,7 @@ bench: tools
 
 FUZZTIME ?= 60s
 fuzz:
-	for f in FuzzGenerate FuzzWorkloadName FuzzOptions FuzzSlim; do \
+	for f in FuzzGenerate FuzzWorkloadName FuzzOptions FuzzSlim FuzzConsumerTimings; do \
 		go test ./gen -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME); done
 	go test ./cmd/verify-probes -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZTIME)
 

@@ -33,6 +33,28 @@ const (
 	gkeMaxThreshold = 10
 )
 
+// maxGatewaySeconds is the longest duration Gateway API's Duration format
+// (GEP-2257: at most five digits per unit) can write with h, m and s, which
+// Envoy Gateway's CRD requires.
+const maxGatewaySeconds = 99999*3600 + 59*60 + 59
+
+// GatewayDuration writes whole seconds in Gateway API's Duration format:
+// 100000 is "27h46m40s", since "100000s" has too many digits.
+func GatewayDuration(seconds int32) string {
+	h, m, sec := seconds/3600, seconds/60%60, seconds%60
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if sec > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%ds", sec)
+	}
+	return b.String()
+}
+
 // grpcProbeTLSMinor is the first Kubernetes 1.x minor whose kubelet can run a
 // grpc probe over TLS (KEP-4939, alpha behind GRPCContainerProbeTLS in 1.37).
 const grpcProbeTLSMinor = 37
@@ -89,6 +111,16 @@ func checkConsumers(w *Workload, p *Params, errs *errorList) {
 				grpcProbeTLSMinor, grpcProbeTLSMinor))
 		case p.TLSServerName != "":
 			at(paramOption(tlsServerNameParam, p.TLSServerName), "", "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
+		}
+	}
+	if p.Emit[EmitEnvoyGateway] {
+		for _, v := range []struct {
+			name string
+			val  int32
+		}{{"readiness.period_seconds", w.Readiness.PeriodSeconds}, {"readiness.timeout_seconds", w.Readiness.TimeoutSeconds}} {
+			if v.val > maxGatewaySeconds {
+				at("option "+v.name, fmt.Sprint(v.val), fmt.Sprintf("emit=envoygateway: Envoy Gateway's durations allow at most %d seconds (99999h59m59s)", maxGatewaySeconds))
+			}
 		}
 	}
 	if p.Emit[EmitGKE] {
@@ -167,3 +199,8 @@ func (w *Workload) StartupBudgetSeconds() int32 {
 func (w *Workload) EjectionSeconds() int32 {
 	return w.Readiness.PeriodSeconds * w.Readiness.FailureThreshold
 }
+
+// GatewayInterval and GatewayTimeout are the readiness probe's period and
+// timeout in Gateway API's Duration format.
+func (w *Workload) GatewayInterval() string { return GatewayDuration(w.Readiness.PeriodSeconds) }
+func (w *Workload) GatewayTimeout() string  { return GatewayDuration(w.Readiness.TimeoutSeconds) }

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 
@@ -191,7 +192,7 @@ func TestConsumerObjects(t *testing.T) {
 					if a.Overrides.Port == 0 {
 						overridePort = 0 // the endpoint's port: the application's, which the probe dials too
 					}
-					want := [...]any{"GRPC", service, fmt.Sprintf("%ds", r.PeriodSeconds), fmt.Sprintf("%ds", r.TimeoutSeconds), r.SuccessThreshold, r.FailureThreshold, overridePort}
+					want := [...]any{"GRPC", service, GatewayDuration(r.PeriodSeconds), GatewayDuration(r.TimeoutSeconds), r.SuccessThreshold, r.FailureThreshold, overridePort}
 					got := [...]any{a.Type, a.GRPC.Service, a.Interval, a.Timeout, a.HealthyThreshold, a.UnhealthyThreshold, a.Overrides.Port}
 					if got != want {
 						t.Errorf("%s: got %v, want %v", name, got, want)
@@ -349,6 +350,18 @@ func TestConsumerErrors(t *testing.T) {
 			}
 		})
 	}
+	// Envoy Gateway's longest duration.
+	envoySrc := `syntax = "proto3";
+package helloworld;
+import "health/options/v1/options.proto";
+service Greeter {
+  option (health.options.v1.service) = { readiness: { period_seconds: 360000000 } };
+}
+`
+	resp := Generate(requestFor(t, "emit=envoygateway", testProto{"helloworld/greeter.proto", envoySrc}))
+	if want := greeter + `option readiness.period_seconds = 360000000: workload "helloworld-greeter": emit=envoygateway: Envoy Gateway's durations allow at most 359999999 seconds (99999h59m59s)`; resp.GetError() != want {
+		t.Errorf("error:\n got %s\nwant %s", resp.GetError(), want)
+	}
 	// GKE's limits, from the options of a proto file.
 	src := `syntax = "proto3";
 package helloworld;
@@ -357,10 +370,64 @@ service Greeter {
   option (health.options.v1.service) = { readiness: { period_seconds: 2, timeout_seconds: 3, failure_threshold: 12 } };
 }
 `
-	resp := Generate(requestFor(t, "emit=gke", testProto{"helloworld/greeter.proto", src}))
+	resp = Generate(requestFor(t, "emit=gke", testProto{"helloworld/greeter.proto", src}))
 	want := greeter + `option readiness.failure_threshold = 12: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy allows at most 10` + "\n" +
 		greeter + `option readiness.timeout_seconds = 3: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy needs a timeout no longer than the period (2s)`
 	if resp.GetError() != want {
 		t.Errorf("error:\n got %s\nwant %s", resp.GetError(), want)
+	}
+}
+
+// FuzzConsumerTimings: whatever readiness timings and ports the generator
+// accepts, every consumer object it writes is one its consumer accepts (the
+// limits the generator reports as errors are all of them).
+func FuzzConsumerTimings(f *testing.F) {
+	gke, envoy := gkeCRD(f), envoyCRD(f)
+	f.Add(int32(0), int32(5), int32(2), int32(1), int32(3), int32(0), false)
+	f.Add(int32(300), int32(300), int32(300), int32(10), int32(10), int32(8081), true)
+	f.Add(int32(0), int32(99999), int32(99999), int32(1), int32(1), int32(0), false)
+	f.Add(int32(0), int32(100000), int32(1), int32(1), int32(1), int32(0), false)
+	f.Add(int32(1), int32(2147483647), int32(2147483647), int32(2147483647), int32(2147483647), int32(65535), true)
+	f.Fuzz(func(t *testing.T, initialDelay, period, timeout, success, failure, healthPort int32, gkeToo bool) {
+		src := fmt.Sprintf(`syntax = "proto3";
+package fuzz.v1;
+import "health/options/v1/options.proto";
+service Svc {
+  option (health.options.v1.service) = { readiness: { initial_delay_seconds: %d, period_seconds: %d, timeout_seconds: %d, success_threshold: %d, failure_threshold: %d } };
+}
+`, initialDelay, period, timeout, success, failure)
+		params := "emit=k8s,emit=envoygateway,emit=istio,emit=compose"
+		if gkeToo {
+			params += ",emit=gke"
+		}
+		if healthPort != 0 {
+			params += fmt.Sprintf(",health_port=%d", healthPort)
+		}
+		resp := Generate(requestFor(t, params, testProto{"fuzz/v1/svc.proto", src}))
+		if resp.Error != nil {
+			return
+		}
+		for _, file := range resp.File {
+			var err error
+			switch path.Base(file.GetName()) {
+			case "healthcheckpolicy.yaml":
+				err = gke.validate(file.GetContent())
+			case "backendtrafficpolicy.yaml":
+				err = envoy.validate(file.GetContent())
+			case "destinationrule.yaml":
+				_, _, err = decodeDestinationRule(file.GetContent())
+			}
+			if err != nil {
+				t.Errorf("%s is rejected by its consumer: %v\n%s", file.GetName(), err, file.GetContent())
+			}
+		}
+	})
+}
+
+func TestGatewayDuration(t *testing.T) {
+	for sec, want := range map[int32]string{0: "0s", 1: "1s", 59: "59s", 60: "1m", 61: "1m1s", 3600: "1h", 99999: "27h46m39s", 100000: "27h46m40s", maxGatewaySeconds: "99999h59m59s"} {
+		if got := GatewayDuration(sec); got != want {
+			t.Errorf("GatewayDuration(%d) = %q, want %q", sec, got, want)
+		}
 	}
 }
