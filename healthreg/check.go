@@ -182,16 +182,18 @@ func (c *check) stopRun(cur *run) {
 }
 
 // recordCheck feeds one result of the run started at started into the
-// check's damping and, if that flips the check, into the statuses; then
-// tells the check observers (WithCheckObserver).
+// check's damping and, if that flips the check, into the statuses. The
+// check observers (WithCheckObserver) hear of the result before the
+// transition observers hear of what it changed.
 func (r *Registry) recordCheck(c *check, started time.Time, err error) {
+	took := time.Since(started)
 	r.mu.Lock()
 	if !r.shutting && c.observe(err) {
 		r.recomputeLocked()
 	}
 	r.mu.Unlock()
+	r.reportCheck(c, took, err)
 	r.deliver()
-	r.reportCheck(c, time.Since(started), err)
 }
 
 // observe applies one result to the check's damping and reports whether the
