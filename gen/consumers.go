@@ -189,15 +189,15 @@ func (w *Workload) execCommand(p Probe) []string {
 }
 
 // StartupBudgetSeconds is how long the startup probe lets the server start.
-func (w *Workload) StartupBudgetSeconds() int32 {
+func (w *Workload) StartupBudgetSeconds() int64 {
 	s := w.Startup
-	return s.InitialDelaySeconds + s.PeriodSeconds*s.FailureThreshold
+	return int64(s.InitialDelaySeconds) + int64(s.PeriodSeconds)*int64(s.FailureThreshold)
 }
 
 // EjectionSeconds is how long Istio keeps an ejected pod out: as long as the
 // readiness probe takes to notice a failure.
-func (w *Workload) EjectionSeconds() int32 {
-	return w.Readiness.PeriodSeconds * w.Readiness.FailureThreshold
+func (w *Workload) EjectionSeconds() int64 {
+	return int64(w.Readiness.PeriodSeconds) * int64(w.Readiness.FailureThreshold)
 }
 
 // GatewayInterval and GatewayTimeout are the readiness probe's period and

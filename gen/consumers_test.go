@@ -383,12 +383,14 @@ service Greeter {
 // limits the generator reports as errors are all of them).
 func FuzzConsumerTimings(f *testing.F) {
 	gke, envoy := gkeCRD(f), envoyCRD(f)
-	f.Add(int32(0), int32(5), int32(2), int32(1), int32(3), int32(0), false)
-	f.Add(int32(300), int32(300), int32(300), int32(10), int32(10), int32(8081), true)
-	f.Add(int32(0), int32(99999), int32(99999), int32(1), int32(1), int32(0), false)
-	f.Add(int32(0), int32(100000), int32(1), int32(1), int32(1), int32(0), false)
-	f.Add(int32(1), int32(2147483647), int32(2147483647), int32(2147483647), int32(2147483647), int32(65535), true)
-	f.Fuzz(func(t *testing.T, initialDelay, period, timeout, success, failure, healthPort int32, gkeToo bool) {
+	// emits: a bit each for gke, envoygateway, istio and compose.
+	f.Add(int32(0), int32(5), int32(2), int32(1), int32(3), int32(0), uint8(15))
+	f.Add(int32(300), int32(300), int32(300), int32(10), int32(10), int32(8081), uint8(15))
+	f.Add(int32(0), int32(99999), int32(99999), int32(1), int32(1), int32(0), uint8(14))
+	f.Add(int32(0), int32(100000), int32(1), int32(1), int32(1), int32(0), uint8(2))
+	f.Add(int32(1), int32(2147483647), int32(2147483647), int32(2147483647), int32(2147483647), int32(65535), uint8(15))
+	f.Add(int32(0), int32(2147483647), int32(1), int32(1), int32(2), int32(0), uint8(4))
+	f.Fuzz(func(t *testing.T, initialDelay, period, timeout, success, failure, healthPort int32, emits uint8) {
 		src := fmt.Sprintf(`syntax = "proto3";
 package fuzz.v1;
 import "health/options/v1/options.proto";
@@ -396,9 +398,11 @@ service Svc {
   option (health.options.v1.service) = { readiness: { initial_delay_seconds: %d, period_seconds: %d, timeout_seconds: %d, success_threshold: %d, failure_threshold: %d } };
 }
 `, initialDelay, period, timeout, success, failure)
-		params := "emit=k8s,emit=envoygateway,emit=istio,emit=compose"
-		if gkeToo {
-			params += ",emit=gke"
+		params := "emit=k8s"
+		for i, e := range []string{EmitGKE, EmitEnvoyGateway, EmitIstio, EmitCompose} {
+			if emits&(1<<i) != 0 {
+				params += ",emit=" + e
+			}
 		}
 		if healthPort != 0 {
 			params += fmt.Sprintf(",health_port=%d", healthPort)
@@ -415,7 +419,15 @@ service Svc {
 			case "backendtrafficpolicy.yaml":
 				err = envoy.validate(file.GetContent())
 			case "destinationrule.yaml":
-				_, _, err = decodeDestinationRule(file.GetContent())
+				var pb interface {
+					GetTrafficPolicy() *networkingv1.TrafficPolicy
+				}
+				if _, pb, err = decodeDestinationRule(file.GetContent()); err == nil {
+					od := pb.GetTrafficPolicy().GetOutlierDetection()
+					if od.GetInterval().AsDuration() <= 0 || od.GetBaseEjectionTime().AsDuration() <= 0 {
+						err = fmt.Errorf("durations must be positive")
+					}
+				}
 			}
 			if err != nil {
 				t.Errorf("%s is rejected by its consumer: %v\n%s", file.GetName(), err, file.GetContent())
