@@ -32,7 +32,7 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 		case !s.generate:
 			errs.add(&Error{Option: sp.firstParam(), Msg: fmt.Sprintf(
 				"service %s is in %s, which this run does not generate; generate every file of a workload in one run "+
-					"(with buf: strategy: all for emit=k8s)", sp.FullName, s.file.Desc.Path())})
+					"(with buf: strategy: all for emit=k8s)", sp.FullName, plainOrQuoted(s.file.Desc.Path()))})
 			continue
 		}
 		so, pl := s.layers[layerService], s.layers[layerServiceParam]

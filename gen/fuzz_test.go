@@ -139,6 +139,14 @@ func checkResponse(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
 	if strings.TrimSpace(msg) == "" || strings.Contains(ours, "%!") || strings.Contains(ours, "panic") {
 		t.Errorf("unclean error %q", msg)
 	}
+	// protoc prints the message as it is: a user's text in it is quoted, so
+	// it holds no line break but those between problems and nothing
+	// unprintable (protobuf-go's own messages start "proto:\u00a0" on purpose).
+	for _, line := range strings.Split(strings.ReplaceAll(msg, "\u00a0", " "), "\n") {
+		if !printable(line) {
+			t.Errorf("error line %q holds unquoted unprintable text", line)
+		}
+	}
 }
 
 // fuzzSeedRequests are valid requests and parameters the fuzz targets start from.
