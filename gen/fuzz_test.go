@@ -6,8 +6,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/pluginpb"
 
@@ -269,6 +272,7 @@ func FuzzOptions(f *testing.F) {
 	add(0xffffffff&^setStartupSeconds, 50051, 9, 2, "/grpc_health_probe", "c", "z0", 0, timings{2147483647, 2147483647, 2147483647, 1, 2147483647, 0, 1, 2147483647, 2147483647, 2147483647, 0, 2147483647, 1, 1, 2147483647}, false, true)
 	add(setStartupSeconds|setProbe|setTimings<<11, 0, 0, 2, "", "", "", 2147483647, timings{11: 2147483647}, false, false)
 	add(0xffffffff, 0, -1, 3, "relative bin", "-x", "X", -5, timings{-1, 0, 0, 2, 0}, false, false)
+	add(setWorkload|setContainer|setPort, 8080, 0, 0, "", "server\xff", "shop\xfe", 0, defaults, true, false)
 
 	f.Fuzz(func(t *testing.T, set uint32, port, healthPort, probe int32, probeBin, container, workload string, startup int32,
 		li, lp, lt, ls, lf, ri, rp, rt, rs, rf, si, sp, st, ss, sf int32, onFile, scaffold bool) {
@@ -282,15 +286,27 @@ func FuzzOptions(f *testing.F) {
 		if set&setProbe != 0 {
 			opts.Probe = optionsv1.ProbeStyle(probe).Enum()
 		}
-		// protoc only writes valid UTF-8 into a proto3 string.
-		if set&setProbeBin != 0 {
-			opts.ProbeBin = proto.String(strings.ToValidUTF8(probeBin, "?"))
-		}
-		if set&setContainer != 0 {
-			opts.Container = proto.String(strings.ToValidUTF8(container, "?"))
-		}
-		if set&setWorkload != 0 {
-			opts.Workload = proto.String(strings.ToValidUTF8(workload, "?"))
+		// protoc writes any bytes a "\xff" escape makes into a proto3
+		// string; proto.Marshal would refuse them, so a string that is not
+		// UTF-8 is held back and appended to the option's encoding by hand.
+		var notUTF8 []byte // encoded fields
+		var notUTF8Names []string
+		for _, sf := range []struct {
+			bit  uint32
+			v    string
+			dst  **string
+			name string
+		}{{setProbeBin, probeBin, &opts.ProbeBin, "probe_bin"}, {setContainer, container, &opts.Container, "container"}, {setWorkload, workload, &opts.Workload, "workload"}} {
+			switch {
+			case set&sf.bit == 0:
+			case utf8.ValidString(sf.v):
+				*sf.dst = proto.String(sf.v)
+			default:
+				fd := healthOptionsDesc.Fields().ByName(protoreflect.Name(sf.name))
+				notUTF8 = protowire.AppendTag(notUTF8, fd.Number(), protowire.BytesType)
+				notUTF8 = protowire.AppendString(notUTF8, sf.v)
+				notUTF8Names = append(notUTF8Names, sf.name)
+			}
 		}
 		if set&setStartupSeconds != 0 {
 			opts.StartupSeconds = proto.Int32(startup)
@@ -313,12 +329,20 @@ func FuzzOptions(f *testing.F) {
 
 		req := proto.Clone(base).(*pluginpb.CodeGeneratorRequest)
 		file := req.ProtoFile[len(req.ProtoFile)-1]
-		if onFile {
-			proto.SetExtension(file.Options, optionsv1.E_File, opts)
-		} else {
-			file.Service[0].Options = &descriptorpb.ServiceOptions{}
-			proto.SetExtension(file.Service[0].Options, optionsv1.E_Service, opts)
+		// The option as its encoded extension field, an unknown field here
+		// that protobuf-go passes through: the wire form protoc sends.
+		ob, err := proto.Marshal(opts)
+		if err != nil {
+			t.Fatal(err)
 		}
+		xt, target := optionsv1.E_File, protoreflect.Message(file.Options.ProtoReflect())
+		if !onFile {
+			file.Service[0].Options = &descriptorpb.ServiceOptions{}
+			xt, target = optionsv1.E_Service, file.Service[0].Options.ProtoReflect()
+		}
+		ext := protowire.AppendTag(nil, xt.TypeDescriptor().Number(), protowire.BytesType)
+		ext = protowire.AppendBytes(ext, append(ob, notUTF8...))
+		target.SetUnknown(append(target.GetUnknown(), ext...))
 		req.Parameter = proto.String("emit=go,emit=k8s")
 		if scaffold {
 			*req.Parameter += ",scaffold=true"
@@ -327,6 +351,19 @@ func FuzzOptions(f *testing.F) {
 		b, err := proto.Marshal(req)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(notUTF8) > 0 {
+			resp, err := GenerateEncoded(b)
+			if err != nil {
+				t.Fatalf("GenerateEncoded: %v", err)
+			}
+			checkResponse(t, resp)
+			for _, name := range notUTF8Names {
+				if !strings.Contains(resp.GetError(), "."+name+": not valid UTF-8") {
+					t.Errorf("error %q does not name %s", resp.GetError(), name)
+				}
+			}
+			return
 		}
 		req = &pluginpb.CodeGeneratorRequest{}
 		if err := proto.Unmarshal(b, req); err != nil {
