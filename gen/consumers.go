@@ -55,6 +55,10 @@ func GatewayDuration(seconds int32) string {
 	return b.String()
 }
 
+// maxProtoDurationSeconds is google.protobuf.Duration's limit, which Istio's
+// durations are.
+const maxProtoDurationSeconds = 315_576_000_000
+
 // grpcProbeTLSMinor is the first Kubernetes 1.x minor whose kubelet can run a
 // grpc probe over TLS (KEP-4939, alpha behind GRPCContainerProbeTLS in 1.37).
 const grpcProbeTLSMinor = 37
@@ -122,6 +126,10 @@ func checkConsumers(w *Workload, p *Params, errs *errorList) {
 				at("option "+v.name, fmt.Sprint(v.val), fmt.Sprintf("emit=envoygateway: Envoy Gateway's durations allow at most %d seconds (99999h59m59s)", maxGatewaySeconds))
 			}
 		}
+	}
+	if p.Emit[EmitIstio] && w.EjectionSeconds() > maxProtoDurationSeconds {
+		at("option readiness.failure_threshold", fmt.Sprint(w.Readiness.FailureThreshold), fmt.Sprintf(
+			"emit=istio: the ejection time, period x failure threshold (%ds), is longer than Istio's durations allow (%ds)", w.EjectionSeconds(), int64(maxProtoDurationSeconds)))
 	}
 	if p.Emit[EmitGKE] {
 		if w.TLS {
