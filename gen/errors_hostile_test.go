@@ -245,3 +245,13 @@ func TestErrorTLSServerNameNotPrintable(t *testing.T) {
 	checkError(t, "emit=k8s,probe=exec,tls=true,tls_server_name=greeter.invalid,tls_ca_cert=/etc/ca.pem\n---", greeter,
 		`parameter tls_ca_cert="/etc/ca.pem\n---": must be a path in the image: printable characters, no spaces`)
 }
+
+// A per-service parameter's key is the user's text too: quoted when it is
+// not printable, never a line break of its own in the message.
+func TestErrorServiceParamKeyQuoted(t *testing.T) {
+	got := generateError(t, "emit=k8s,service.helloworld.Greeter\n---.port=1", greeter)
+	const want = `parameter "service.helloworld.Greeter\n---.port"=1: a per-service parameter is service.<full.Name>.<field>=value, `
+	if !strings.HasPrefix(got, want) || strings.Contains(got, "\n") {
+		t.Errorf("error %q, want one line starting with %q", got, want)
+	}
+}

@@ -177,6 +177,7 @@ func FuzzGenerate(f *testing.F) {
 	f.Add([]byte{}, "emit=k8s")
 	f.Add([]byte("\x0a\x01a"), "emit=k8s,emit=go,scaffold=true,image=x")
 	f.Add(notUTF8Seed(f), "")
+	f.Add([]byte{}, "emit=k8s,service.a.B.port=1,workload=x")
 	f.Fuzz(func(t *testing.T, data []byte, param string) {
 		req := &pluginpb.CodeGeneratorRequest{}
 		if err := proto.Unmarshal(data, req); err != nil {

@@ -402,9 +402,10 @@ func paramOption(name, value string) string {
 	return "parameter " + paramSetting(name, value)
 }
 
-// paramSetting is name=value, the value shown as paramOption shows it.
+// paramSetting is name=value, each shown as plainOrQuoted shows it: the
+// name of a per-service parameter is the user's text too.
 func paramSetting(name, value string) string {
-	return name + "=" + plainOrQuoted(value)
+	return plainOrQuoted(name) + "=" + plainOrQuoted(value)
 }
 
 // repeatableParams are the parameters that may be given more than once;
