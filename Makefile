@@ -78,11 +78,13 @@ check-generated: generate
 # Every module's tests; the runtime's under the race detector. The examples'
 # end-to-end tests run the binaries in ./bin (grpc-health-probe, buf, protoc).
 # The root module under -race too: the plugin renders manifests on a
-# goroutine of its own.
+# goroutine of its own. The examples' -timeout: the scaffold and README
+# tests build fresh modules, which on a cold cache compiles grpc-go from
+# source (-trimpath) more than once.
 unit: tools protoc python-grpc
 	go test -race -count=1 ./...
 	for m in $(RUNTIME_MODULES); do (cd $$m && go test -race -count=1 ./...); done
-	cd examples && go test -count=1 ./...
+	cd examples && go test -count=1 -timeout 30m ./...
 
 ## Measurements --------------------------------------------------------------
 bench: tools
