@@ -407,3 +407,16 @@ service B {}
 		"b.proto:5: service b.B: option (health.options.v1.file).health_port = 0: must be between 1 and 65535"
 	checkError(t, "emit=k8s,startup_seconds=-5", map[string]string{"in/b.proto": b, "in/a.proto": a}, want)
 }
+
+// TestErrorServiceParamNotGenerated: a per-service parameter for a service
+// of an imported file that this run does not generate would do nothing
+// here; the error says why (buf's directory strategy splits runs).
+func TestErrorServiceParamNotGenerated(t *testing.T) {
+	files := map[string]string{
+		"in/app/app.proto":      "syntax = \"proto3\";\npackage app;\nimport \"lib/lib.proto\";\nservice App {}\n",
+		"include/lib/lib.proto": "syntax = \"proto3\";\npackage lib;\nservice Lib {}\n",
+	}
+	checkError(t, "emit=k8s,service.lib.Lib.port=8080", files,
+		"parameter service.lib.Lib.port: service lib.Lib is in lib/lib.proto, which this run does not generate; "+
+			"generate every file of a workload in one run (with buf: strategy: all for emit=k8s)")
+}
