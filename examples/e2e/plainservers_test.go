@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,7 +78,9 @@ func TestPlainServersPassGeneratedProbes(t *testing.T) {
 			names := readmeNames(mode, w.services)
 			for _, srv := range servers {
 				t.Run(string(mode)+"/"+w.example+"/"+srv.name, func(t *testing.T) {
-					port := portOf(t, srv.start(t, names))
+					addr := srv.start(t, names)
+					checkWatch(t, addr, names)
+					port := portOf(t, addr)
 					ports := map[int32]int32{ex.appPort: port}
 					if ex.healthPort != 0 {
 						ports[ex.healthPort] = port
@@ -101,6 +104,29 @@ func TestPlainServersPassGeneratedProbes(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// checkWatch holds the server to the health protocol's Watch: the first
+// message is the name's status, SERVING for a registered name and
+// SERVICE_UNKNOWN (not an error) for any other.
+func checkWatch(t *testing.T, addr string, names []string) {
+	t.Helper()
+	cc := dial(t, addr)
+	for name, want := range map[string]healthpb.HealthCheckResponse_ServingStatus{
+		names[len(names)-1]:               healthpb.HealthCheckResponse_SERVING,
+		oneLetterOff(names[len(names)-1]): healthpb.HealthCheckResponse_SERVICE_UNKNOWN,
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+		stream, err := healthpb.NewHealthClient(cc).Watch(ctx, &healthpb.HealthCheckRequest{Service: name})
+		var got *healthpb.HealthCheckResponse
+		if err == nil {
+			got, err = stream.Recv()
+		}
+		cancel()
+		if err != nil || got.GetStatus() != want {
+			t.Errorf("Watch(%q): %v, %v; want %v", name, got.GetStatus(), err, want)
 		}
 	}
 }
