@@ -38,8 +38,8 @@ import (
 // compiler version. protogen then decides import paths, package names and
 // output names (paths=, module=, M) from the stubs exactly as from the
 // whole files, so the output is the same; only a request that protoc would
-// never send, such as one whose messages name undefined types, is no
-// longer refused for what the plugin does not read. The stubs declare no
+// never send, such as one whose messages name undefined types or hold
+// malformed bytes, is no longer refused for what the plugin does not read. The stubs declare no
 // extensions, so protogen never re-decodes the files for an extension it
 // does not know (google.api.http, say); ours is linked and decoded with the
 // options.
@@ -51,11 +51,11 @@ func slimRequest(in []byte) (*pluginpb.CodeGeneratorRequest, error) {
 	r := wireReader{b: in}
 	for r.next() {
 		switch f := r.f; {
-		case f.is(1, protowire.BytesType):
+		case f.is(requestFileToGenerateField, protowire.BytesType):
 			req.FileToGenerate = append(req.FileToGenerate, string(f.bytes))
-		case f.is(2, protowire.BytesType):
+		case f.is(requestParameterField, protowire.BytesType):
 			req.Parameter = proto.String(string(f.bytes))
-		case f.is(15, protowire.BytesType):
+		case f.is(requestProtoFileField, protowire.BytesType):
 			raw, err := scanFile(f.bytes)
 			if err != nil {
 				return nil, err
@@ -91,9 +91,9 @@ func scanFile(b []byte) (rawFile, error) {
 	r := wireReader{b: b}
 	for r.next() {
 		switch f := r.f; {
-		case f.is(1, protowire.BytesType):
+		case f.is(fileNameField, protowire.BytesType):
 			raw.name = string(f.bytes)
-		case f.is(3, protowire.BytesType):
+		case f.is(fileDependencyField, protowire.BytesType):
 			raw.deps = append(raw.deps, string(f.bytes))
 		}
 	}
@@ -133,22 +133,27 @@ func modelled(files []rawFile, generate []string) []bool {
 	return keep
 }
 
-// Field numbers of FileDescriptorProto, ServiceDescriptorProto,
-// SourceCodeInfo and its Location that slimFile reads.
+// Field numbers of CodeGeneratorRequest, FileDescriptorProto,
+// ServiceDescriptorProto, SourceCodeInfo and its Location that slimRequest
+// reads (and options.go's fileOptionsField, fileServiceField,
+// serviceOptionsField).
 const (
-	fileNameField             = 1
-	filePackageField          = 2
-	fileDependencyField       = 3
-	filePublicDependencyField = 10
-	fileWeakDependencyField   = 11
-	fileOptionDependencyField = 15
-	fileSourceInfoField       = 9
-	fileSyntaxField           = 12
-	fileEditionField          = 14
-	serviceNameField          = 1
-	sourceInfoLocationField   = 1
-	locationPathField         = 1
-	locationSpanField         = 2
+	requestFileToGenerateField = 1
+	requestParameterField      = 2
+	requestProtoFileField      = 15
+	fileNameField              = 1
+	filePackageField           = 2
+	fileDependencyField        = 3
+	filePublicDependencyField  = 10
+	fileWeakDependencyField    = 11
+	fileOptionDependencyField  = 15
+	fileSourceInfoField        = 9
+	fileSyntaxField            = 12
+	fileEditionField           = 14
+	serviceNameField           = 1
+	sourceInfoLocationField    = 1
+	locationPathField          = 1
+	locationSpanField          = 2
 )
 
 // mergeOptions decodes options as proto.Unmarshal would: with the linked
