@@ -120,7 +120,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"service_params", "service.<name>.<field>= parameters: per-service workload, port, container and kind over the file option and run-wide parameters"},
 	{"service_params_errors", "per-service parameters: disagreeing with a service option, invalid values, an unknown service (with a near name), a skipped service"},
 	{"names_modes", "names=: a file of a plain health server (services), a per-service overall and a service back on healthreg; Go code is the same in every mode"},
-	{"names_kind_errors", "unset kind and names enums, services of one workload disagreeing on names, kind with scaffold=true"},
+	{"names_kind_errors", "unset kind and names enums, services of one workload disagreeing on names, kind and names with scaffold=true"},
 	{"hipstershop", "a nine-service demo in one proto mapped onto its existing Deployments with per-service parameters only"},
 }
 
