@@ -96,14 +96,14 @@ func parseArgs(args []string) (*options, error) {
 	if o.version {
 		return o, nil
 	}
+	_, namesErr := contract.ParseNamesMode(o.names)
 	switch {
 	case len(o.descriptors) == 0:
 		return nil, fmt.Errorf("--%s is required", descriptorsFlagName)
 	case o.format != "text" && o.format != "json":
 		return nil, fmt.Errorf("--%s must be text or json, not %q", formatFlagName, o.format)
-	case o.names != string(contract.NamesHealthreg) && o.names != string(contract.NamesServices) && o.names != string(contract.NamesOverall):
-		_, err := contract.ParseNamesMode(o.names)
-		return nil, fmt.Errorf("--%s: %v", namesFlagName, err)
+	case namesErr != nil:
+		return nil, fmt.Errorf("--%s: %v", namesFlagName, namesErr)
 	case len(o.paths) == 0:
 		return nil, errors.New("no manifests: give files, directories, or - for standard input")
 	}

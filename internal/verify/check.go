@@ -27,19 +27,14 @@ type Options struct {
 // HandWritten mode, then ours: the health name, the port, init containers,
 // containers without an image.
 func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
-	if o.Names == "" {
-		o.Names = contract.NamesHealthreg
-	}
+	o = o.withDefaults()
 	var out []Finding
 	for _, s := range sites {
-		add := func(sev proberules.Severity, field, format string, args ...any) {
-			out = append(out, Finding{
-				File: s.File, Line: s.Line, Severity: sev,
-				Kind: s.Kind, Name: s.Name, Namespace: s.Namespace,
-				Container: s.Container.Name, Probe: s.ProbeKind.Field(),
-				Field: field, Message: fmt.Sprintf(format, args...),
-			})
-		}
+		add := adder(&out, Finding{
+			File: s.File, Line: s.Line,
+			Kind: s.Kind, Name: s.Name, Namespace: s.Namespace,
+			Container: s.Container.Name, Probe: s.ProbeKind.Field(),
+		})
 		if s.InitNotSidecar {
 			add(proberules.Error, "", "an init container may have probes only as a sidecar, with restartPolicy: Always")
 		}
@@ -67,7 +62,24 @@ func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
 	return out
 }
 
+func (o Options) withDefaults() Options {
+	if o.Names == "" {
+		o.Names = contract.NamesHealthreg
+	}
+	return o
+}
+
 type addFunc func(sev proberules.Severity, field, format string, args ...any)
+
+// adder returns an addFunc appending to out findings about what at
+// locates (its file, line, workload, container and probe).
+func adder(out *[]Finding, at Finding) addFunc {
+	return func(sev proberules.Severity, field, format string, args ...any) {
+		f := at
+		f.Severity, f.Field, f.Message = sev, field, fmt.Sprintf(format, args...)
+		*out = append(*out, f)
+	}
+}
 
 // checkImage: in a rendered workload, a container with probes but no image
 // beside containers with images is a patch that matched no container (a
