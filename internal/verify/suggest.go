@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/editdist"
 )
 
 // versionPart matches a package's version component, such as v1, v2beta1.
@@ -46,7 +48,7 @@ func suggest(name string, candidates []string) string {
 		if len(c) > maxSuggestLen || abs(utf8.RuneCountInString(c)-n) > limit {
 			continue
 		}
-		if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist && c != name {
+		if d := editdist.Levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist && c != name {
 			best, bestDist = c, d
 		}
 	}
@@ -57,25 +59,3 @@ func suggest(name string, candidates []string) string {
 const maxSuggestLen = 256
 
 func abs(x int) int { return max(x, -x) }
-
-// levenshtein returns the edit distance between a and b, in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
