@@ -13,12 +13,18 @@
 //
 //	healthreg.status              Int64Gauge      1            1 while the name is SERVING, 0 otherwise
 //	                                                           attrs: healthreg.name
-//	healthreg.status.transitions  Int64Counter    {transition} every status change of a name
+//	healthreg.status.transitions  Int64Counter    {transition} status changes of a name, as observers see them
 //	                                                           attrs: healthreg.name, healthreg.status (the new one)
 //	healthreg.check.duration      Float64Histogram s           how long each run of a check took
 //	                                                           attrs: healthreg.service, healthreg.check, error.type if it failed
 //	healthreg.check.failures      Int64Counter    {failure}    every failed run of a check
 //	                                                           attrs: healthreg.service, healthreg.check, error.type
+//
+// The transitions are those healthreg.WithObserver delivers, which are
+// coalesced per name while delivery is behind: a burst of changes of one
+// name counts once (under its last status), and a change undone before it
+// was delivered does not count. The counter so may count fewer changes than
+// happened, never more; the gauge always ends on the name's latest status.
 //
 // healthreg.name is the health-check name: a registered service's,
 // "liveness", "readiness" or "" (what clients ask when they name none).
