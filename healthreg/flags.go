@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"net"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -85,19 +84,9 @@ func (c *ServerConfig) ListenAndServe(ctx context.Context, r *Registry, srv *grp
 			}
 		}()
 	}
-	return r.Serve(ctx, srv, &announcer{Listener: lis, announce: func() { r.logger().Info("serving", attrs...) }})
-}
-
-// announcer calls announce on the first Accept. Serve wraps it in its own
-// hook, which sets liveness SERVING before calling this Accept, so the
-// announcement comes after everything Serve sets up.
-type announcer struct {
-	net.Listener
-	once     sync.Once
-	announce func()
-}
-
-func (a *announcer) Accept() (net.Conn, error) {
-	a.once.Do(a.announce)
-	return a.Listener.Accept()
+	// Serve wraps lis in its own acceptHook, which sets liveness SERVING
+	// before calling this one's Accept, so the announcement comes after
+	// everything Serve sets up.
+	announced := &acceptHook{Listener: lis, first: func() { r.logger().Info("serving", attrs...) }}
+	return r.Serve(ctx, srv, announced)
 }
