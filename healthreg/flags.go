@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"net"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -71,6 +72,7 @@ func (c *ServerConfig) ListenAndServe(ctx context.Context, r *Registry, srv *grp
 		return err
 	}
 	attrs := []any{"addr", lis.Addr().String()}
+	var health sync.WaitGroup
 	if c.HealthAddr != "" {
 		hl, err := net.Listen("tcp", c.HealthAddr)
 		if err != nil {
@@ -78,15 +80,19 @@ func (c *ServerConfig) ListenAndServe(ctx context.Context, r *Registry, srv *grp
 			return err
 		}
 		attrs = append(attrs, "health_addr", hl.Addr().String())
-		go func() {
+		health.Go(func() {
 			if err := r.ServeHealth(hl); err != nil && err != ErrShuttingDown {
 				r.logger().Error("health server failed", "err", err)
 			}
-		}()
+		})
 	}
 	// Serve wraps lis in its own acceptHook, which sets liveness SERVING
 	// before calling this one's Accept, so the announcement comes after
 	// everything Serve sets up.
 	announced := &acceptHook{Listener: lis, first: func() { r.logger().Info("serving", attrs...) }}
-	return r.Serve(ctx, srv, announced)
+	err = r.Serve(ctx, srv, announced)
+	// Serve returns once Shutdown has stopped the health port (or made
+	// ServeHealth refuse to start): the goroutine is ending, not hanging.
+	health.Wait()
+	return err
 }
