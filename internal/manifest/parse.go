@@ -87,7 +87,7 @@ var templatePath = []string{"spec", "template", "spec"}
 // Documents that are not workloads are skipped. On error it returns the
 // probes of the documents before the broken one. Its work is bounded by the
 // size of data, whatever the aliases and merge keys in it (see
-// expansionLimit).
+// expansionBudget and checkDensity).
 func Parse(name string, data []byte) (sites []Site, err error) {
 	sites, _, err = ParseAll(name, data)
 	return sites, err
@@ -314,12 +314,7 @@ func probeDecodeError(err error, keyNode, probeNode, item *yaml.Node) *ProbeErro
 		e.Message = "want a mapping, not " + value
 		return e
 	}
-	var fields []string
-	for _, p := range strings.Split(goPath, ".")[1:] {
-		if p != "" && !unicode.IsUpper(rune(p[0])) {
-			fields = append(fields, p)
-		}
-	}
+	fields := jsonFields(goPath)
 	e.Field = strings.Join(fields, ".")
 	e.Message = fmt.Sprintf("want %s, not %s", want, value)
 	// The line of the deepest key found; a list in the path (httpHeaders)
@@ -356,15 +351,21 @@ func decodeError(prefix string, err error) string {
 	if m == nil {
 		return prefix + ": " + err.Error()
 	}
-	// The Go path starts with the struct's type and names embedded structs
-	// (ProbeHandler): JSON field names start with a lower-case letter.
-	parts := []string{prefix}
-	for _, p := range strings.Split(m[2], ".")[1:] {
+	parts := append([]string{prefix}, jsonFields(m[2])...)
+	return fmt.Sprintf("%s: want %s, not %s", strings.Join(parts, "."), m[3], m[1])
+}
+
+// jsonFields returns the JSON field names in a type error's Go path, which
+// starts with the struct's type and names embedded structs (ProbeHandler):
+// JSON field names start with a lower-case letter.
+func jsonFields(goPath string) []string {
+	var fields []string
+	for _, p := range strings.Split(goPath, ".")[1:] {
 		if p != "" && !unicode.IsUpper(rune(p[0])) {
-			parts = append(parts, p)
+			fields = append(fields, p)
 		}
 	}
-	return fmt.Sprintf("%s: want %s, not %s", strings.Join(parts, "."), m[3], m[1])
+	return fields
 }
 
 type workload struct {
@@ -381,16 +382,14 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 			item = resolve(seq.Content[i])
 		}
 		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
-		for _, pk := range []struct {
-			kind  contract.Kind
-			probe *corev1.Probe
-		}{{contract.Liveness, c.LivenessProbe}, {contract.Readiness, c.ReadinessProbe}, {contract.Startup, c.StartupProbe}} {
-			decodeErr := broken[probeKey{field, i, pk.kind}]
-			if pk.probe == nil && decodeErr == nil {
+		for _, kind := range contract.Kinds {
+			probe := ProbeOf(c, kind)
+			decodeErr := broken[probeKey{field, i, kind}]
+			if probe == nil && decodeErr == nil {
 				continue
 			}
 			line := 0
-			if k, _ := lookup(item, pk.kind.Field()); k != nil {
+			if k, _ := lookup(item, kind.Field()); k != nil {
 				line = k.Line
 			} else if item != nil {
 				line = item.Line
@@ -401,10 +400,23 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 				Container:      c,
 				InitNotSidecar: init && !sidecar,
 				Imaged:         w.imaged,
-				ProbeKind:      pk.kind,
-				Probe:          pk.probe,
+				ProbeKind:      kind,
+				Probe:          probe,
 				DecodeErr:      decodeErr,
 			})
 		}
 	}
+}
+
+// ProbeOf returns the container's probe of kind k, nil when it has none.
+func ProbeOf(c *corev1.Container, k contract.Kind) *corev1.Probe {
+	switch k {
+	case contract.Liveness:
+		return c.LivenessProbe
+	case contract.Readiness:
+		return c.ReadinessProbe
+	case contract.Startup:
+		return c.StartupProbe
+	}
+	return nil
 }

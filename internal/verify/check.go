@@ -96,20 +96,12 @@ func checkImage(s manifest.Site, add addFunc) {
 // hasEarlierProbe reports whether the container has a probe reported before
 // s's, so that the image finding is made once per container.
 func hasEarlierProbe(s manifest.Site) bool {
-	c := s.Container
 	for _, k := range contract.Kinds {
 		if k == s.ProbeKind {
 			return false
 		}
-		switch k {
-		case contract.Liveness:
-			if c.LivenessProbe != nil {
-				return true
-			}
-		case contract.Readiness:
-			if c.ReadinessProbe != nil {
-				return true
-			}
+		if manifest.ProbeOf(s.Container, k) != nil {
+			return true
 		}
 	}
 	return false
