@@ -179,21 +179,14 @@ func (g *group) workload(p *Params) *Workload {
 	return w
 }
 
-// probeNames returns the names the workload's probes ask, from its naming
-// mode (internal/contract holds the modes' rules). healthreg's readiness
-// probe asks a workload of one service for that service's own name, which
-// healthreg registers too: it says which service the workload is for.
+// probeNames returns the names the workload's probes ask, by its naming
+// mode's rules (internal/contract holds them).
 func (g *group) probeNames() contract.ProbeNames {
-	mode := g.namesMode()
 	var services []string
 	for _, s := range g.members {
 		services = append(services, s.fullName)
 	}
-	n := contract.ProbeServiceNames(mode, services)
-	if mode == contract.NamesHealthreg && len(services) == 1 {
-		n.Readiness = services[0]
-	}
-	return n
+	return contract.ProbeServiceNames(g.namesMode(), services)
 }
 
 // namesMode is the naming mode every service of the workload agrees on.

@@ -51,12 +51,14 @@ func TestProbeServiceNames(t *testing.T) {
 		want     ProbeNames
 	}{
 		{NamesHealthreg, services, ProbeNames{Startup: "liveness", Liveness: "liveness", Readiness: "readiness"}},
+		{NamesHealthreg, services[1:], ProbeNames{Startup: "liveness", Liveness: "liveness", Readiness: "shop.v1.Checkout"}},
 		{NamesHealthreg, nil, ProbeNames{Startup: "liveness", Liveness: "liveness", Readiness: "readiness"}},
 		{NamesServices, services, ProbeNames{Startup: "", Liveness: "", Readiness: "shop.v1.Cart"}},
 		{NamesServices, services[1:], ProbeNames{Startup: "", Liveness: "", Readiness: "shop.v1.Checkout"}},
 		{NamesServices, nil, ProbeNames{}},
 		{NamesOverall, services, ProbeNames{}},
 		{"bogus", services, ProbeNames{Startup: "liveness", Liveness: "liveness", Readiness: "readiness"}},
+		{"bogus", services[:1], ProbeNames{Startup: "liveness", Liveness: "liveness", Readiness: "shop.v1.Cart"}},
 	}
 	for _, tt := range tests {
 		got := ProbeServiceNames(tt.mode, tt.services)

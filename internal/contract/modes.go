@@ -13,7 +13,8 @@ type NamesMode string
 
 const (
 	// NamesHealthreg is healthreg's contract (the default): startup and
-	// liveness probes ask LivenessName, readiness probes ReadinessName.
+	// liveness probes ask LivenessName, readiness probes ReadinessName (or
+	// the service's own name for a workload of one service).
 	NamesHealthreg NamesMode = "healthreg"
 	// NamesServices is a plain health server (grpc-go's health.Server,
 	// grpc-java's HealthStatusManager, Python's HealthServicer) that sets
@@ -63,9 +64,13 @@ func (n ProbeNames) For(k Kind) string {
 
 // ProbeServiceNames returns the name each probe of a workload asks for in
 // mode, given the full names of the workload's services in descriptor order.
-// In NamesServices mode a workload without services has nothing to name, so
-// its readiness probe asks OverallName; an unknown mode is treated as
-// NamesHealthreg (ParseNamesMode is where modes are checked).
+// In NamesHealthreg mode the readiness probe of a workload of exactly one
+// service asks that service's own name, which healthreg registers too and
+// which says what the workload serves; with several services (or none) it
+// asks ReadinessName, which follows them all. In NamesServices mode a
+// workload without services has nothing to name, so its readiness probe
+// asks OverallName. An unknown mode is treated as NamesHealthreg
+// (ParseNamesMode is where modes are checked).
 func ProbeServiceNames(mode NamesMode, serviceFullNames []string) ProbeNames {
 	switch mode {
 	case NamesServices:
@@ -77,7 +82,11 @@ func ProbeServiceNames(mode NamesMode, serviceFullNames []string) ProbeNames {
 	case NamesOverall:
 		return ProbeNames{Startup: OverallName, Liveness: OverallName, Readiness: OverallName}
 	}
-	return ProbeNames{Startup: LivenessName, Liveness: LivenessName, Readiness: ReadinessName}
+	n := ProbeNames{Startup: LivenessName, Liveness: LivenessName, Readiness: ReadinessName}
+	if len(serviceFullNames) == 1 {
+		n.Readiness = serviceFullNames[0]
+	}
+	return n
 }
 
 // Registers reports whether a server in mode answers name (rather than
