@@ -1,7 +1,5 @@
 package gen
 
-import "fmt"
-
 // emit=alb: an Ingress for the AWS Load Balancer Controller whose target
 // group health check is a gRPC call an ALB can judge. An ALB sends its gRPC
 // health check with an empty body and accepts a target by the status code
@@ -18,7 +16,7 @@ const ALBHealthCheckPath = "/health.status.v1.ReadinessService/Check"
 // Limits of an ALB target group's health check. Kubernetes' own minimums
 // (a threshold of 1, a period of 1s) lie below them, so smaller values are
 // raised to the minimum; larger ones are errors, since lowering them would
-// make the check less patient than asked.
+// make the check less patient than asked (checkConsumers reports them).
 const (
 	albMinInterval, albMaxInterval   = 5, 300
 	albMinTimeout, albMaxTimeout     = 2, 120
@@ -64,33 +62,4 @@ func albHealthCheck(w *Workload, tls bool) *ALBHealthCheck {
 		a.Protocol = "HTTPS"
 	}
 	return a
-}
-
-// checkALB reports readiness timings an ALB cannot take.
-func checkALB(w *Workload, errs *errorList) {
-	a := w.ALB
-	if a == nil {
-		return
-	}
-	at := func(option string, value int32, msg string) {
-		errs.add(&Error{Option: "option " + option, Value: fmt.Sprint(value), Services: w.Services,
-			Msg: fmt.Sprintf("workload %q: emit=alb: %s", w.Name, msg)})
-	}
-	r := w.Readiness
-	for _, v := range []struct {
-		name     string
-		val, max int32
-	}{
-		{"readiness.period_seconds", r.PeriodSeconds, albMaxInterval},
-		{"readiness.timeout_seconds", r.TimeoutSeconds, albMaxTimeout},
-		{"readiness.success_threshold", r.SuccessThreshold, albMaxThreshold},
-		{"readiness.failure_threshold", r.FailureThreshold, albMaxThreshold},
-	} {
-		if v.val > v.max {
-			at(v.name, v.val, fmt.Sprintf("an ALB health check allows at most %d", v.max))
-		}
-	}
-	if a.TimeoutSeconds >= a.IntervalSeconds {
-		at("readiness.timeout_seconds", r.TimeoutSeconds, fmt.Sprintf("an ALB health check needs a timeout shorter than its interval (%ds)", a.IntervalSeconds))
-	}
 }

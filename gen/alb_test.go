@@ -135,8 +135,9 @@ func flagValue(argv []string, prefix string) string {
 	return ""
 }
 
-// Timings the ALB cannot take are errors that name the option, the value,
-// the workload and the limit; timings below its minimums are raised.
+// Timings the ALB cannot take are errors that name the file and line, the
+// option, the value, the workload and the limit; timings below its minimums
+// are raised.
 func TestALBTimings(t *testing.T) {
 	src := func(readiness string) map[string]string {
 		return map[string]string{"in/shop/cart.proto": `syntax = "proto3";
@@ -149,9 +150,9 @@ service Cart {
 `}
 	}
 	for _, tc := range []struct{ readiness, want string }{
-		{"period_seconds: 301, timeout_seconds: 2", `option readiness.period_seconds = 301: workload "shop-cart": emit=alb: an ALB health check allows at most 300`},
-		{"failure_threshold: 11", `option readiness.failure_threshold = 11: workload "shop-cart": emit=alb: an ALB health check allows at most 10`},
-		{"period_seconds: 5, timeout_seconds: 5", `option readiness.timeout_seconds = 5: workload "shop-cart": emit=alb: an ALB health check needs a timeout shorter than its interval (5s)`},
+		{"period_seconds: 301, timeout_seconds: 2", `shop/cart.proto:6: service shop.Cart: option (health.options.v1.service).readiness.period_seconds = 301: workload "shop-cart": emit=alb: an ALB health check allows at most 300`},
+		{"failure_threshold: 11", `shop/cart.proto:6: service shop.Cart: option (health.options.v1.service).readiness.failure_threshold = 11: workload "shop-cart": emit=alb: an ALB health check allows at most 10`},
+		{"period_seconds: 5, timeout_seconds: 5", `shop/cart.proto:6: service shop.Cart: option (health.options.v1.service).readiness.timeout_seconds = 5: workload "shop-cart": emit=alb: an ALB health check needs a timeout shorter than its interval (5s)`},
 		{"period_seconds: 1, timeout_seconds: 5", `an ALB health check needs a timeout shorter than its interval (5s)`},
 	} {
 		got := generateError(t, "emit=alb", src(tc.readiness))

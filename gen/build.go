@@ -66,8 +66,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		if len(errs) == 0 {
 			for _, g := range groups {
 				w := g.workload(p)
-				checkConsumers(w, p, &errs)
-				checkALB(w, &errs)
+				checkConsumers(g, w, p, &errs)
 				m.Workloads = append(m.Workloads, w)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // The consumers of health other than the kubelet: load balancers that probe
@@ -101,56 +103,98 @@ func checkConsumerParams(p *Params, errs *errorList) {
 	}
 }
 
-// checkConsumers reports what one workload's consumers cannot do. w is the
-// built workload; every message names the workload and the setting to change.
-func checkConsumers(w *Workload, p *Params, errs *errorList) {
-	at := func(option, value, msg string) {
-		errs.add(&Error{Option: option, Value: value, Services: w.Services, Msg: fmt.Sprintf("workload %q: %s", w.Name, msg)})
+// workloadErrors reports the problems of one built workload, each message
+// naming the workload.
+type workloadErrors struct {
+	w    *Workload
+	s    *service // its first member: every member agrees on the shared fields (checkGroup)
+	errs *errorList
+}
+
+func (e workloadErrors) msg(msg string) string { return fmt.Sprintf("workload %q: %s", e.w.Name, msg) }
+
+// param reports a problem caused by a run-wide parameter (option).
+func (e workloadErrors) param(option, msg string) {
+	e.errs.add(&Error{Option: option, Services: e.w.Services, Msg: e.msg(msg)})
+}
+
+// timing reports a problem with the timings fs at the option that set the
+// first of them that is set (file, line and option path), as every option
+// check does; only when all are defaults does it fall back to the first
+// field, its default value and the workload's services.
+func (e workloadErrors) timing(msg string, fs ...field) {
+	for _, f := range fs {
+		if set := e.s.resolve(f, protoreflect.Value{}); set.layer != nil {
+			e.errs.add(set.layer.errorAt(f, set.v, e.msg(msg)))
+			return
+		}
 	}
+	e.errs.add(&Error{Option: "option " + fs[0].name, Value: fmt.Sprint(defaultValue(fs[0]).Int()), Services: e.w.Services, Msg: e.msg(msg)})
+}
+
+// readinessMaxima reports the readiness timings above a consumer's maxima;
+// who starts each message ("emit=gke: GKE's HealthCheckPolicy").
+func (e workloadErrors) readinessMaxima(who string, maxSeconds, maxTimeout, maxThreshold int32) {
+	r, tf := e.w.Readiness, fTimings[readiness]
+	for _, v := range []struct {
+		f        field
+		val, max int32
+	}{
+		{tf[1], r.PeriodSeconds, maxSeconds},
+		{tf[2], r.TimeoutSeconds, maxTimeout},
+		{tf[3], r.SuccessThreshold, maxThreshold},
+		{tf[4], r.FailureThreshold, maxThreshold},
+	} {
+		if v.val > v.max {
+			e.timing(fmt.Sprintf("%s allows at most %d", who, v.max), v.f)
+		}
+	}
+}
+
+// checkConsumers reports what one workload's consumers cannot do. w is the
+// built workload of group g; every message names the workload and the
+// setting to change.
+func checkConsumers(g *group, w *Workload, p *Params, errs *errorList) {
+	e := workloadErrors{w: w, s: g.members[0], errs: errs}
+	r, tf := w.Readiness, fTimings[readiness]
 	if w.TLS && p.EmitK8s() && !w.Exec() {
 		switch {
 		case p.K8sMinor < grpcProbeTLSMinor:
-			at(paramOption(tlsParam, "true"), "", fmt.Sprintf("the kubelet's grpc probes are plaintext before Kubernetes 1.%d (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); "+
+			e.param(paramOption(tlsParam, "true"), fmt.Sprintf("the kubelet's grpc probes are plaintext before Kubernetes 1.%d (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); "+
 				"use probe=exec (grpc_health_probe -tls), serve health on a plaintext health_port, or set k8s_version=1.%d for a cluster with the gate on",
 				grpcProbeTLSMinor, grpcProbeTLSMinor))
 		case p.TLSServerName != "":
-			at(paramOption(tlsServerNameParam, p.TLSServerName), "", "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
+			e.param(paramOption(tlsServerNameParam, p.TLSServerName), "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
 		}
 	}
 	if p.Emit[EmitEnvoyGateway] {
 		for _, v := range []struct {
-			name string
-			val  int32
-		}{{"readiness.period_seconds", w.Readiness.PeriodSeconds}, {"readiness.timeout_seconds", w.Readiness.TimeoutSeconds}} {
+			f   field
+			val int32
+		}{{tf[1], r.PeriodSeconds}, {tf[2], r.TimeoutSeconds}} {
 			if v.val > maxGatewaySeconds {
-				at("option "+v.name, fmt.Sprint(v.val), fmt.Sprintf("emit=envoygateway: Envoy Gateway's durations allow at most %d seconds (99999h59m59s)", maxGatewaySeconds))
+				e.timing(fmt.Sprintf("emit=envoygateway: Envoy Gateway's durations allow at most %d seconds (99999h59m59s)", maxGatewaySeconds), v.f)
 			}
 		}
 	}
 	if p.Emit[EmitIstio] && w.EjectionSeconds() > maxProtoDurationSeconds {
-		at("option readiness.failure_threshold", fmt.Sprint(w.Readiness.FailureThreshold), fmt.Sprintf(
-			"emit=istio: the ejection time, period x failure threshold (%ds), is longer than Istio's durations allow (%ds)", w.EjectionSeconds(), int64(maxProtoDurationSeconds)))
+		e.timing(fmt.Sprintf("emit=istio: the ejection time, period x failure threshold (%ds), is longer than Istio's durations allow (%ds)",
+			w.EjectionSeconds(), int64(maxProtoDurationSeconds)), tf[4], tf[1])
 	}
 	if p.Emit[EmitGKE] {
 		if w.TLS {
-			at(paramOption(tlsParam, "true"), "", "GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke")
+			e.param(paramOption(tlsParam, "true"), "GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke")
 		}
-		r := w.Readiness
-		for _, v := range []struct {
-			name     string
-			val, max int32
-		}{
-			{"readiness.period_seconds", r.PeriodSeconds, gkeMaxSeconds},
-			{"readiness.timeout_seconds", r.TimeoutSeconds, gkeMaxSeconds},
-			{"readiness.success_threshold", r.SuccessThreshold, gkeMaxThreshold},
-			{"readiness.failure_threshold", r.FailureThreshold, gkeMaxThreshold},
-		} {
-			if v.val > v.max {
-				at("option "+v.name, fmt.Sprint(v.val), fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy allows at most %d", v.max))
-			}
-		}
+		e.readinessMaxima("emit=gke: GKE's HealthCheckPolicy", gkeMaxSeconds, gkeMaxSeconds, gkeMaxThreshold)
 		if r.TimeoutSeconds > r.PeriodSeconds {
-			at("option readiness.timeout_seconds", fmt.Sprint(r.TimeoutSeconds), fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy needs a timeout no longer than the period (%ds)", r.PeriodSeconds))
+			// At the period when the timeout is the default (period_seconds: 1).
+			e.timing(fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy needs a timeout (%ds) no longer than the period (%ds)", r.TimeoutSeconds, r.PeriodSeconds), tf[2], tf[1])
+		}
+	}
+	if w.ALB != nil {
+		e.readinessMaxima("emit=alb: an ALB health check", albMaxInterval, albMaxTimeout, albMaxThreshold)
+		if w.ALB.TimeoutSeconds >= w.ALB.IntervalSeconds {
+			e.timing(fmt.Sprintf("emit=alb: an ALB health check needs a timeout shorter than its interval (%ds)", w.ALB.IntervalSeconds), tf[2], tf[1])
 		}
 	}
 }

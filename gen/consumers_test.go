@@ -330,6 +330,8 @@ func TestConsumerKustomize(t *testing.T) {
 // naming the parameter and the way out, and nothing is written.
 func TestConsumerErrors(t *testing.T) {
 	const greeter = `service helloworld.Greeter: `
+	// A timing is reported where its option was written.
+	const greeterAt5 = `helloworld/greeter.proto:5: ` + greeter
 	for _, c := range []struct{ params, want string }{
 		{"emit=k8s,tls_server_name=a.example", `parameter tls_server_name=a.example: needs tls=true`},
 		{"emit=k8s,probe=exec,tls=true,tls_ca_cert=/ca.pem", `parameter tls_ca_cert=/ca.pem: needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)`},
@@ -359,7 +361,7 @@ service Greeter {
 }
 `
 	resp := Generate(requestFor(t, "emit=envoygateway", testProto{"helloworld/greeter.proto", envoySrc}))
-	if want := greeter + `option readiness.period_seconds = 360000000: workload "helloworld-greeter": emit=envoygateway: Envoy Gateway's durations allow at most 359999999 seconds (99999h59m59s)`; resp.GetError() != want {
+	if want := greeterAt5 + `option (health.options.v1.service).readiness.period_seconds = 360000000: workload "helloworld-greeter": emit=envoygateway: Envoy Gateway's durations allow at most 359999999 seconds (99999h59m59s)`; resp.GetError() != want {
 		t.Errorf("error:\n got %s\nwant %s", resp.GetError(), want)
 	}
 	// GKE's limits, from the options of a proto file.
@@ -371,8 +373,16 @@ service Greeter {
 }
 `
 	resp = Generate(requestFor(t, "emit=gke", testProto{"helloworld/greeter.proto", src}))
-	want := greeter + `option readiness.failure_threshold = 12: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy allows at most 10` + "\n" +
-		greeter + `option readiness.timeout_seconds = 3: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy needs a timeout no longer than the period (2s)`
+	want := greeterAt5 + `option (health.options.v1.service).readiness.failure_threshold = 12: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy allows at most 10` + "\n" +
+		greeterAt5 + `option (health.options.v1.service).readiness.timeout_seconds = 3: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy needs a timeout (3s) no longer than the period (2s)`
+	if resp.GetError() != want {
+		t.Errorf("error:\n got %s\nwant %s", resp.GetError(), want)
+	}
+	// A period under the default timeout: reported at the period, the
+	// option that was written.
+	src = strings.Replace(src, "period_seconds: 2, timeout_seconds: 3, failure_threshold: 12", "period_seconds: 1", 1)
+	resp = Generate(requestFor(t, "emit=gke", testProto{"helloworld/greeter.proto", src}))
+	want = greeterAt5 + `option (health.options.v1.service).readiness.period_seconds = 1: workload "helloworld-greeter": emit=gke: GKE's HealthCheckPolicy needs a timeout (2s) no longer than the period (1s)`
 	if resp.GetError() != want {
 		t.Errorf("error:\n got %s\nwant %s", resp.GetError(), want)
 	}
