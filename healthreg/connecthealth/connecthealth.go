@@ -48,9 +48,16 @@ func NewHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, h
 
 type handler struct{ r *healthreg.Registry }
 
-// check answers from the registry's current statuses, as grpc-go does.
+// check answers from the registry's current statuses, as grpc-go does,
+// and, as healthreg's grpc-go service does, INVALID_ARGUMENT for a name no
+// Register can have made.
 func (h handler) check(_ context.Context, req *connect.Request[healthpb.HealthCheckRequest]) (*connect.Response[healthpb.HealthCheckResponse], error) {
-	st := h.r.Status(req.Msg.GetService())
+	name := req.Msg.GetService()
+	if len(name) > healthreg.MaxNameLength {
+		return nil, connect.NewError(connect.CodeInvalidArgument,
+			fmt.Errorf("%w: %d bytes, at most %d", healthreg.ErrNameTooLong, len(name), healthreg.MaxNameLength))
+	}
+	st := h.r.Status(name)
 	if st == healthpb.HealthCheckResponse_SERVICE_UNKNOWN {
 		return nil, connect.NewError(connect.CodeNotFound, errors.New("unknown service"))
 	}

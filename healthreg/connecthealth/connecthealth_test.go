@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -359,5 +360,40 @@ func TestLifecycle(t *testing.T) {
 	}
 	if got := probeExit(t, s.addr, healthreg.LivenessName); got != 2 {
 		t.Errorf("grpc_health_probe after the stop: exit %d, want 2 (no connection)", got)
+	}
+}
+
+// The bounds of healthreg's grpc-go service hold over connect too: a name
+// longer than MaxNameLength is INVALID_ARGUMENT on Check and Watch (one
+// byte shorter is merely unknown), and a Watch beyond WithMaxWatches is
+// RESOURCE_EXHAUSTED.
+func TestBounds(t *testing.T) {
+	r := healthreg.New(healthreg.WithMaxWatches(1), healthreg.WithDrainDelay(0),
+		healthreg.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
+	t.Cleanup(func() { r.Shutdown(context.Background(), nil) })
+	s := startServer(t, r)
+	c := newClients(t, s.addr)
+
+	long := strings.Repeat("n", healthreg.MaxNameLength+1)
+	c.check(t, long[1:], SERVICE_UNKNOWN)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	req := &healthpb.HealthCheckRequest{Service: long}
+	if _, err := c.grpcGo.Check(ctx, req); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("grpc-go Check of %d bytes = %v, want InvalidArgument", len(long), err)
+	}
+	for proto, client := range map[string]*connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]{"connect": c.connect, "grpc-web": c.grpcWeb} {
+		if _, err := client.CallUnary(ctx, connect.NewRequest(req)); connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Errorf("%s Check of %d bytes = %v, want InvalidArgument", proto, len(long), err)
+		}
+	}
+	if err := watchConnect(t, c.watch, long).ended(t); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("connect Watch of %d bytes ended with %v, want InvalidArgument", len(long), err)
+	}
+
+	first := watchConnect(t, c.watch, healthreg.OverallName)
+	first.waitLast(t, `the first Watch("")`, NOT_SERVING)
+	if err := watchConnect(t, c.watch, healthreg.OverallName).ended(t); connect.CodeOf(err) != connect.CodeResourceExhausted {
+		t.Errorf("a second Watch with WithMaxWatches(1) ended with %v, want ResourceExhausted", err)
 	}
 }
