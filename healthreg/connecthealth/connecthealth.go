@@ -32,14 +32,24 @@ const (
 	WatchProcedure = healthpb.Health_Watch_FullMethodName
 )
 
+// MaxRequestBytes is the largest request message the handlers read
+// (connect.WithReadMaxBytes, which opts can override); a larger one is
+// refused with RESOURCE_EXHAUSTED before it is buffered. connect's own
+// default is no limit, and health endpoints are usually reachable without
+// authentication. A name of healthreg.MaxNameLength bytes fits even in the
+// Connect protocol's JSON with every byte escaped (six bytes each).
+const MaxRequestBytes = 8 << 10
+
 // NewHandler returns the path and handler of grpc.health.v1.Health over r,
 // for http.ServeMux.Handle:
 //
 //	mux.Handle(connecthealth.NewHandler(reg))
 //
-// opts are passed to connect (interceptors, compression, read limits).
+// opts are passed to connect (interceptors, compression, read limits) after
+// connect.WithReadMaxBytes(MaxRequestBytes).
 func NewHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, http.Handler) {
 	h := handler{r: r}
+	opts = withDefaults(opts)
 	mux := http.NewServeMux()
 	mux.Handle(CheckProcedure, connect.NewUnaryHandler(CheckProcedure, h.check, opts...))
 	mux.Handle(WatchProcedure, connect.NewServerStreamHandler(WatchProcedure, h.watch, opts...))
@@ -84,13 +94,19 @@ func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.Health
 // NewReadinessHandler returns the path and handler of healthreg's readiness
 // RPC (healthreg.ReadinessCheckMethod) over r, for checkers that judge the
 // status code alone, such as an AWS ALB (emit=alb): OK while "readiness" is
-// SERVING, UNAVAILABLE otherwise.
+// SERVING, UNAVAILABLE otherwise. opts are as NewHandler's.
 //
 //	mux.Handle(connecthealth.NewReadinessHandler(reg))
 func NewReadinessHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, http.Handler) {
 	h := handler{r: r}
 	return "/" + statuspb.ReadinessService_ServiceDesc.ServiceName + "/",
-		connect.NewUnaryHandler(healthreg.ReadinessCheckMethod, h.ready, opts...)
+		connect.NewUnaryHandler(healthreg.ReadinessCheckMethod, h.ready, withDefaults(opts)...)
+}
+
+// withDefaults puts the handlers' defaults before the caller's options,
+// which connect applies in order, so the caller's override them.
+func withDefaults(opts []connect.HandlerOption) []connect.HandlerOption {
+	return append([]connect.HandlerOption{connect.WithReadMaxBytes(MaxRequestBytes)}, opts...)
 }
 
 // ready answers the readiness RPC from the status of "readiness".

@@ -365,8 +365,8 @@ func TestLifecycle(t *testing.T) {
 
 // The bounds of healthreg's grpc-go service hold over connect too: a name
 // longer than MaxNameLength is INVALID_ARGUMENT on Check and Watch (one
-// byte shorter is merely unknown), and a Watch beyond WithMaxWatches is
-// RESOURCE_EXHAUSTED.
+// byte shorter is merely unknown), a request past MaxRequestBytes and a
+// Watch beyond WithMaxWatches are RESOURCE_EXHAUSTED.
 func TestBounds(t *testing.T) {
 	r := healthreg.New(healthreg.WithMaxWatches(1), healthreg.WithDrainDelay(0),
 		healthreg.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
@@ -386,6 +386,22 @@ func TestBounds(t *testing.T) {
 		if _, err := client.CallUnary(ctx, connect.NewRequest(req)); connect.CodeOf(err) != connect.CodeInvalidArgument {
 			t.Errorf("%s Check of %d bytes = %v, want InvalidArgument", proto, len(long), err)
 		}
+	}
+	// The longest name fits MaxRequestBytes even as JSON that escapes each
+	// of its bytes (\u0001).
+	escaped := &healthpb.HealthCheckRequest{Service: strings.Repeat("\x01", healthreg.MaxNameLength)}
+	jsonClient := connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](
+		http.DefaultClient, "http://"+s.addr+connecthealth.CheckProcedure, connect.WithProtoJSON())
+	if _, err := jsonClient.CallUnary(ctx, connect.NewRequest(escaped)); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Errorf("JSON Check of %d escaped bytes = %v, want NotFound", len(escaped.Service), err)
+	}
+	// A request past MaxRequestBytes is refused before it is read whole.
+	huge := &healthpb.HealthCheckRequest{Service: strings.Repeat("n", connecthealth.MaxRequestBytes)}
+	if _, err := c.grpcGo.Check(ctx, huge); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("grpc-go Check of %d bytes = %v, want ResourceExhausted", len(huge.Service), err)
+	}
+	if _, err := c.connect.CallUnary(ctx, connect.NewRequest(huge)); connect.CodeOf(err) != connect.CodeResourceExhausted {
+		t.Errorf("connect Check of %d bytes = %v, want ResourceExhausted", len(huge.Service), err)
 	}
 	if err := watchConnect(t, c.watch, long).ended(t); connect.CodeOf(err) != connect.CodeInvalidArgument {
 		t.Errorf("connect Watch of %d bytes ended with %v, want InvalidArgument", len(long), err)
