@@ -33,12 +33,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Live before Serve starts (lis already queues connections), so that a
+	// Serve that fails at once leaves liveness false, not true.
+	reg.SetLive(true)
+	reg.SetReady()
 	go func() {
 		srv.Serve(lis)
 		reg.SetLive(false) // a dead server must not look alive
 	}()
-	reg.SetLive(true)
-	reg.SetReady()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
