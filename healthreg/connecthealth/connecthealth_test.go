@@ -1,8 +1,10 @@
 package connecthealth_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -231,20 +233,10 @@ func watchGRPC(t *testing.T, c healthpb.HealthClient, name string) *watcher {
 		cancel()
 		t.Fatal(err)
 	}
-	w := &watcher{done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for {
-			resp, err := stream.Recv()
-			if err != nil {
-				w.err = err
-				return
-			}
-			w.add(resp.GetStatus())
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-w.done })
-	return w
+	return record(t, cancel, func() (healthpb.HealthCheckResponse_ServingStatus, error) {
+		resp, err := stream.Recv()
+		return resp.GetStatus(), err
+	})
 }
 
 func watchConnect(t *testing.T, c *connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse], name string) *watcher {
@@ -255,14 +247,29 @@ func watchConnect(t *testing.T, c *connect.Client[healthpb.HealthCheckRequest, h
 		cancel()
 		t.Fatal(err)
 	}
+	return record(t, cancel, func() (healthpb.HealthCheckResponse_ServingStatus, error) {
+		if stream.Receive() {
+			return stream.Msg().GetStatus(), nil
+		}
+		defer stream.Close()
+		return 0, cmp.Or(stream.Err(), io.EOF)
+	})
+}
+
+// record collects what recv returns until it fails, whose error is the
+// stream's end; cancel ends the stream when the test does.
+func record(t *testing.T, cancel context.CancelFunc, recv func() (healthpb.HealthCheckResponse_ServingStatus, error)) *watcher {
 	w := &watcher{done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
-		defer stream.Close()
-		for stream.Receive() {
-			w.add(stream.Msg().GetStatus())
+		for {
+			st, err := recv()
+			if err != nil {
+				w.err = err
+				return
+			}
+			w.add(st)
 		}
-		w.err = stream.Err()
 	}()
 	t.Cleanup(func() { cancel(); <-w.done })
 	return w
