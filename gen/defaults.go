@@ -7,7 +7,8 @@ import (
 )
 
 // Defaults of every setting, chosen from the Kubernetes documentation and the
-// runtime's behaviour. The README's "Defaults" table mirrors this file.
+// runtime's behaviour. The README's parameters and default timings tables
+// mirror this file.
 const (
 	defaultPort           = 50051
 	defaultContainer      = "server"
