@@ -383,7 +383,7 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 		}
 		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 		for _, kind := range contract.Kinds {
-			probe := ProbeOf(c, kind)
+			probe := probeOf(c, kind)
 			decodeErr := broken[probeKey{field, i, kind}]
 			if probe == nil && decodeErr == nil {
 				continue
@@ -408,8 +408,8 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 	}
 }
 
-// ProbeOf returns the container's probe of kind k, nil when it has none.
-func ProbeOf(c *corev1.Container, k contract.Kind) *corev1.Probe {
+// probeOf returns the container's probe of kind k, nil when it has none.
+func probeOf(c *corev1.Container, k contract.Kind) *corev1.Probe {
 	switch k {
 	case contract.Liveness:
 		return c.LivenessProbe

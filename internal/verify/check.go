@@ -29,6 +29,7 @@ type Options struct {
 func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
 	o = o.withDefaults()
 	var out []Finding
+	imageChecked := map[*corev1.Container]bool{} // one image finding per container, not per probe
 	for _, s := range sites {
 		add := adder(&out, Finding{
 			File: s.File, Line: s.Line,
@@ -38,7 +39,10 @@ func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
 		if s.InitNotSidecar {
 			add(proberules.Error, "", "an init container may have probes only as a sidecar, with restartPolicy: Always")
 		}
-		checkImage(s, add)
+		if !imageChecked[s.Container] {
+			imageChecked[s.Container] = true
+			checkImage(s, add)
+		}
 		if e := s.DecodeErr; e != nil {
 			// Nothing more is known of a probe that cannot be decoded.
 			msg := e.Message
@@ -87,24 +91,10 @@ func adder(out *[]Finding, at Finding) addFunc {
 // the API server rejects it, or the probes never run where meant. A
 // workload where no container has an image is a patch itself, and fine.
 func checkImage(s manifest.Site, add addFunc) {
-	if s.Container.Image != "" || len(s.Imaged) == 0 || hasEarlierProbe(s) {
+	if s.Container.Image != "" || len(s.Imaged) == 0 {
 		return
 	}
 	add(proberules.Error, "", "container %q has probes but no image, unlike %s: a patch whose container name matched none of them added it; name one of those containers", s.Container.Name, quoteList(s.Imaged))
-}
-
-// hasEarlierProbe reports whether the container has a probe reported before
-// s's, so that the image finding is made once per container.
-func hasEarlierProbe(s manifest.Site) bool {
-	for _, k := range contract.Kinds {
-		if k == s.ProbeKind {
-			return false
-		}
-		if manifest.ProbeOf(s.Container, k) != nil {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteList(names []string) string {
