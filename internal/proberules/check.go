@@ -185,7 +185,9 @@ func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.Nam
 	if !ok {
 		return
 	}
-	if kind == contract.Liveness && len(contract.Unexpanded(t.Service)) == 0 {
+	// Only an exec probe's command is expanded: a grpc probe's $(VAR) is
+	// the name it asks, as written.
+	if kind == contract.Liveness && (!t.Exec || len(contract.Unexpanded(t.Service)) == 0) {
 		c.liveness(t.Service, names)
 	}
 	if !t.Exec {

@@ -108,7 +108,7 @@ func quoteList(names []string) string {
 // checkService: the name must be one the health server registers.
 func checkService(t proberules.Target, cat *Catalog, o Options, add addFunc) {
 	name := t.Service
-	if len(contract.Unexpanded(name)) > 0 {
+	if t.Exec && len(contract.Unexpanded(name)) > 0 {
 		return // proberules says it cannot be checked
 	}
 	if o.Allowed[name] || o.Names.Registers(name, cat.served[name]) {
@@ -126,7 +126,11 @@ func checkService(t proberules.Target, cat *Catalog, o Options, add addFunc) {
 		add(proberules.Error, "", "service %q: with --names=overall the server registers only \"\", so the probe gets NOT_FOUND; probe \"\" or use --names=services", name)
 	default:
 		msg := fmt.Sprintf("unknown health service %q: not in the descriptors, nor %s", name, registered(o.Names))
-		if s := suggest(name, cat.candidates(o.Names, o.Allowed)); s != "" {
+		if !t.Exec && len(contract.Unexpanded(name)) > 0 {
+			// Only an exec probe's command is expanded: the kubelet and the
+			// gateways send this name as written.
+			msg += "; $(VAR) is expanded only in an exec probe's command, not here"
+		} else if s := suggest(name, cat.candidates(o.Names, o.Allowed)); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		} else {
 			msg += allow
