@@ -160,12 +160,30 @@ func list(t testing.TB, client healthpb.HealthClient) (map[string]healthpb.Healt
 	return out, nil
 }
 
-// watcher collects what one Watch stream receives.
+// watcher collects what one Watch stream receives: a grpc.health.v1 client
+// stream (watch) or Registry.Watch (startWatch).
 type watcher struct {
 	mu   sync.Mutex
 	got  []healthpb.HealthCheckResponse_ServingStatus
 	err  error // the stream's final error, once it ended
 	done chan struct{}
+}
+
+func newWatcher() *watcher { return &watcher{done: make(chan struct{})} }
+
+// add records one status received.
+func (w *watcher) add(st healthpb.HealthCheckResponse_ServingStatus) {
+	w.mu.Lock()
+	w.got = append(w.got, st)
+	w.mu.Unlock()
+}
+
+// end records the stream's final error; the stream has ended.
+func (w *watcher) end(err error) {
+	w.mu.Lock()
+	w.err = err
+	w.mu.Unlock()
+	close(w.done)
 }
 
 func watch(t testing.TB, client healthpb.HealthClient, name string) *watcher {
@@ -176,19 +194,15 @@ func watch(t testing.TB, client healthpb.HealthClient, name string) *watcher {
 		cancel()
 		t.Fatal(err)
 	}
-	w := &watcher{done: make(chan struct{})}
+	w := newWatcher()
 	go func() {
-		defer close(w.done)
 		for {
 			resp, err := stream.Recv()
-			w.mu.Lock()
 			if err != nil {
-				w.err = err
-				w.mu.Unlock()
+				w.end(err)
 				return
 			}
-			w.got = append(w.got, resp.GetStatus())
-			w.mu.Unlock()
+			w.add(resp.GetStatus())
 		}
 	}()
 	t.Cleanup(func() {
@@ -222,6 +236,8 @@ func (w *watcher) ended(t testing.TB) error {
 	case <-time.After(waitTimeout):
 		t.Fatal("Watch stream did not end")
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return w.err
 }
 

@@ -3,63 +3,23 @@ package healthreg
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 )
 
-// funcWatch runs Registry.Watch on a goroutine and records what it sends.
-type funcWatch struct {
-	mu   sync.Mutex
-	got  []servingStatus
-	err  error
-	done chan struct{}
-}
-
-func startWatch(ctx context.Context, r *Registry, name string, send func(servingStatus) error) *funcWatch {
-	w := &funcWatch{done: make(chan struct{})}
+// startWatch runs Registry.Watch on a goroutine and records what it sends
+// (and, after recording, returns send's result, if send is not nil).
+func startWatch(ctx context.Context, r *Registry, name string, send func(servingStatus) error) *watcher {
+	w := newWatcher()
 	go func() {
-		defer close(w.done)
-		err := r.Watch(ctx, name, func(st servingStatus) error {
-			w.mu.Lock()
-			w.got = append(w.got, st)
-			w.mu.Unlock()
+		w.end(r.Watch(ctx, name, func(st servingStatus) error {
+			w.add(st)
 			if send != nil {
 				return send(st)
 			}
 			return nil
-		})
-		w.mu.Lock()
-		w.err = err
-		w.mu.Unlock()
+		}))
 	}()
 	return w
-}
-
-func (w *funcWatch) last() servingStatus {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.got) == 0 {
-		return -1
-	}
-	return w.got[len(w.got)-1]
-}
-
-func (w *funcWatch) waitLast(t *testing.T, st servingStatus) {
-	t.Helper()
-	waitFor(t, "Watch to send "+st.String(), func() bool { return w.last() == st })
-}
-
-func (w *funcWatch) ended(t *testing.T) error {
-	t.Helper()
-	waitFor(t, "Watch to return", func() bool {
-		select {
-		case <-w.done:
-			return true
-		default:
-			return false
-		}
-	})
-	return w.err
 }
 
 // Registry.Watch follows a name as grpc.health.v1 Watch streams do, and
