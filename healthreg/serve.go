@@ -2,6 +2,7 @@ package healthreg
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/signal"
@@ -101,6 +102,12 @@ func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener
 	shutdownErr := r.shutdown(drainCtx, wait, srv)
 	if !serveDone {
 		serveErr = <-served
+		// The Shutdown that stopped srv began after the check above but
+		// before srv.Serve started: srv never served, as if Serve had been
+		// called late.
+		if errors.Is(serveErr, grpc.ErrServerStopped) {
+			return ErrShuttingDown
+		}
 	}
 	if serveErr != nil {
 		return serveErr

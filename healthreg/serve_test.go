@@ -3,6 +3,7 @@ package healthreg
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"testing"
 	"time"
@@ -207,5 +208,20 @@ func TestServeReturnsOnAnyShutdown(t *testing.T) {
 	}
 	if err := result(t, done3); err != nil {
 		t.Errorf("Serve = %v", err)
+	}
+}
+
+// A Shutdown that begins while Serve starts makes Serve return nil (it
+// served and was stopped) or ErrShuttingDown (it never served), never
+// grpc.ErrServerStopped, which srv.Serve returns when the stop came first
+// and which a main would take for a failure.
+func TestServeRacingShutdown(t *testing.T) {
+	for range 200 {
+		r := newTestRegistry(t, WithLogger(slog.New(slog.DiscardHandler)))
+		go r.Shutdown(context.Background(), nil)
+		err := result(t, startServe(context.Background(), r, grpc.NewServer(), listen(t)))
+		if err != nil && !errors.Is(err, ErrShuttingDown) {
+			t.Fatalf("Serve racing Shutdown = %v, want nil or ErrShuttingDown", err)
+		}
 	}
 }
