@@ -88,6 +88,10 @@ func TestServeHealthPort(t *testing.T) {
 	})
 	wantStatuses(t, r, probes, statuses{LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, "a.A": NOT_SERVING})
 
+	// Serve's drain follows ctx only if ctx is still live when Serve begins
+	// the shutdown (a ctx ended by then is what started it, and a drain
+	// ended at once would be none): wait for that before ending the drain.
+	waitShutting(t, r)
 	cancel() // ends the drain that Serve started when the server died
 	if err := result(t, done); err != nil {
 		t.Errorf("Serve = %v, want nil (the server was stopped, it did not fail)", err)
