@@ -85,55 +85,34 @@ func (at optionPlace) check(opts proto.Message, errs *errorList) {
 	if opts == nil || !opts.ProtoReflect().IsValid() {
 		return
 	}
-	b := opts.ProtoReflect().GetUnknown()
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return
+	r := wireReader{b: opts.ProtoReflect().GetUnknown()}
+	for r.next() {
+		if r.f.is(protowire.Number(at.path[len(at.path)-1]), protowire.BytesType) {
+			at.walk(r.f.bytes, healthOptionsDesc, "", at.path, errs)
 		}
-		b = b[n:]
-		m := protowire.ConsumeFieldValue(num, typ, b)
-		if m < 0 {
-			return
-		}
-		if int32(num) == at.path[len(at.path)-1] && typ == protowire.BytesType {
-			v, _ := protowire.ConsumeBytes(b[:m])
-			at.walk(v, healthOptionsDesc, "", at.path, errs)
-		}
-		b = b[m:]
 	}
 }
 
 // walk reports the string fields of the encoded message b (of type md) that
 // are not UTF-8, recursing into message fields; prefix and path name the
-// fields above md.
+// fields above md. It stops at malformed bytes, which are not its to report.
 func (at optionPlace) walk(b []byte, md protoreflect.MessageDescriptor, prefix string, path []int32, errs *errorList) {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return
-		}
-		b = b[n:]
-		m := protowire.ConsumeFieldValue(num, typ, b)
-		if m < 0 {
-			return
-		}
-		v, _ := protowire.ConsumeBytes(b[:m])
-		b = b[m:]
-		fd := md.Fields().ByNumber(num)
-		if fd == nil || typ != protowire.BytesType {
+	r := wireReader{b: b}
+	for r.next() {
+		fd := md.Fields().ByNumber(r.f.num)
+		if fd == nil || r.f.typ != protowire.BytesType {
 			continue
 		}
 		name := prefix + string(fd.Name())
-		fieldPath := append(append([]int32(nil), path...), int32(num))
+		fieldPath := append(append([]int32(nil), path...), int32(r.f.num))
 		switch {
-		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(v):
+		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(r.f.bytes):
 			errs.add(&Error{
 				File: at.file.GetName(), Line: protoLine(at.file, fieldPath), Services: at.services,
 				Option: "option " + at.name + "." + name, Msg: "not valid UTF-8 (a string option must be UTF-8 text; check its \\x escapes)",
 			})
 		case fd.Kind() == protoreflect.MessageKind:
-			at.walk(v, fd.Message(), name+".", fieldPath, errs)
+			at.walk(r.f.bytes, fd.Message(), name+".", fieldPath, errs)
 		}
 	}
 }
