@@ -105,17 +105,7 @@ func TestALBIngress(t *testing.T) {
 			}
 
 			// kustomize builds it along with the probes.
-			fs := map[string]string{
-				"base/deployment.yaml":    mustYAML(t, userBase("shop-cart", "server")),
-				"base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-				"overlay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
-					"resources:\n  - ../base\ncomponents:\n  - ../component\n",
-			}
-			for f, content := range files {
-				if dir, file, _ := strings.Cut(f, "/"); dir == "shop-cart" {
-					fs["component/"+file] = content
-				}
-			}
+			fs := componentOverlay(files, "shop-cart", "deployment.yaml", mustYAML(t, userBase("shop-cart", "server")))
 			var built networkingv1.Ingress
 			builtObject(t, kustomizeBuild(t, fs, "overlay"), "Ingress", "shop-cart", &built)
 			if d := cmp.Diff(ing.Annotations, built.Annotations); d != "" {

@@ -305,18 +305,7 @@ func TestConsumerKustomize(t *testing.T) {
 	}
 
 	files = runPlugin(t, buildRequest(t, "testdata/k8s_default", "emit=k8s,emit=gke,emit=istio"))
-	fs = map[string]string{
-		"base/deployment.yaml":    mustYAML(t, userBase(name, "server")),
-		"base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-		"overlay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
-			"resources:\n  - ../base\ncomponents:\n  - ../component\n",
-	}
-	for f, content := range files {
-		if dir, file, _ := strings.Cut(f, "/"); dir == name {
-			fs["component/"+file] = content
-		}
-	}
-	m = kustomizeBuild(t, fs, "overlay")
+	m = kustomizeBuild(t, componentOverlay(files, name, "deployment.yaml", mustYAML(t, userBase(name, "server"))), "overlay")
 	kinds := map[string]bool{}
 	for _, r := range m.Resources() {
 		kinds[r.GetKind()] = true

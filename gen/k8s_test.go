@@ -192,26 +192,36 @@ func decodePatch(kind, content string) (*appsv1.Deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &appsv1.Deployment{}
-	var obj any
-	switch kind {
-	case "Deployment":
-		obj = d
-	case "StatefulSet":
-		obj = &appsv1.StatefulSet{}
-	case "DaemonSet":
-		obj = &appsv1.DaemonSet{}
+	obj, asDeployment := workloadObject(kind)
+	if obj == nil {
+		return nil, fmt.Errorf("kind %q is not a workload kind", kind)
 	}
 	if err := yaml.UnmarshalStrict(data, obj); err != nil {
 		return nil, fmt.Errorf("does not decode strictly into %T: %v", obj, err)
 	}
-	switch o := obj.(type) {
-	case *appsv1.StatefulSet:
-		d.TypeMeta, d.ObjectMeta, d.Spec.Template = o.TypeMeta, o.ObjectMeta, o.Spec.Template
-	case *appsv1.DaemonSet:
-		d.TypeMeta, d.ObjectMeta, d.Spec.Template = o.TypeMeta, o.ObjectMeta, o.Spec.Template
+	return asDeployment(), nil
+}
+
+// workloadObject returns an empty object of a workload kind to decode into
+// (nil for another kind), and a function that returns the decoded object's
+// type, metadata and pod template in a Deployment, the shape the tests read.
+func workloadObject(kind string) (any, func() *appsv1.Deployment) {
+	switch kind {
+	case "Deployment":
+		d := &appsv1.Deployment{}
+		return d, func() *appsv1.Deployment { return d }
+	case "StatefulSet":
+		o := &appsv1.StatefulSet{}
+		return o, func() *appsv1.Deployment {
+			return &appsv1.Deployment{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Spec: appsv1.DeploymentSpec{Template: o.Spec.Template}}
+		}
+	case "DaemonSet":
+		o := &appsv1.DaemonSet{}
+		return o, func() *appsv1.Deployment {
+			return &appsv1.Deployment{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Spec: appsv1.DeploymentSpec{Template: o.Spec.Template}}
+		}
 	}
-	return d, nil
+	return nil, nil
 }
 
 // checkWorkloadFiles checks that a workload is either a component or a

@@ -85,6 +85,24 @@ func kustomizeBuild(t *testing.T, files map[string]string, dir string) resmap.Re
 	return m
 }
 
+// componentOverlay is the kustomize tree of a user's manifest (base/,
+// holding baseFile) and an overlay/ that lists it with workload's generated
+// Component (component/): build it with kustomizeBuild(t, fs, "overlay").
+func componentOverlay(generated map[string]string, workload, baseFile, base string) map[string]string {
+	fs := map[string]string{
+		"base/" + baseFile:        base,
+		"base/kustomization.yaml": "resources:\n  - " + baseFile + "\n",
+		"overlay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
+			"resources:\n  - ../base\ncomponents:\n  - ../component\n",
+	}
+	for f, content := range generated {
+		if dir, file, _ := strings.Cut(f, "/"); dir == workload {
+			fs["component/"+file] = content
+		}
+	}
+	return fs
+}
+
 // builtObject finds the built resource of the kind and name and decodes it
 // strictly into obj.
 func builtObject(t *testing.T, m resmap.ResMap, kind, name string, obj any) {
@@ -127,18 +145,7 @@ func TestComponentBuilds(t *testing.T) {
 			for name, w := range workloads {
 				want := c.workloads[name].withDefaults()
 				base := userBase(name, want.container)
-				fs := map[string]string{
-					"base/deployment.yaml":    mustYAML(t, base),
-					"base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-					"overlay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
-						"resources:\n  - ../base\ncomponents:\n  - ../component\n",
-				}
-				for f, content := range files {
-					if dir, file, _ := strings.Cut(f, "/"); dir == name {
-						fs["component/"+file] = content
-					}
-				}
-				m := kustomizeBuild(t, fs, "overlay")
+				m := kustomizeBuild(t, componentOverlay(files, name, "deployment.yaml", mustYAML(t, base)), "overlay")
 				if m.Size() != 1 {
 					t.Errorf("%s: build has %d resources, want 1", name, m.Size())
 				}
@@ -175,15 +182,7 @@ func TestComponentBuilds(t *testing.T) {
 func TestComponentWrongContainer(t *testing.T) {
 	c := k8sCases()[0]
 	files, _ := generateCase(t, c, "emit=k8s")
-	fs := map[string]string{
-		"base/deployment.yaml":       mustYAML(t, userBase("helloworld-greeter", "app")),
-		"base/kustomization.yaml":    "resources:\n  - deployment.yaml\n",
-		"overlay/kustomization.yaml": "resources:\n  - ../base\ncomponents:\n  - ../component\n",
-	}
-	for f, content := range files {
-		_, file, _ := strings.Cut(f, "/")
-		fs["component/"+file] = content
-	}
+	fs := componentOverlay(files, "helloworld-greeter", "deployment.yaml", mustYAML(t, userBase("helloworld-greeter", "app")))
 	var got appsv1.Deployment
 	builtObject(t, kustomizeBuild(t, fs, "overlay"), "Deployment", "helloworld-greeter", &got)
 	spec := &got.Spec.Template.Spec

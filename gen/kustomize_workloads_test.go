@@ -169,39 +169,16 @@ func TestComponentMergeWouldBreak(t *testing.T) {
 // template in a Deployment, decoded strictly from its own kind.
 func buildOver(t *testing.T, generated map[string]string, base, kind, workload string) *appsv1.Deployment {
 	t.Helper()
-	fs := map[string]string{
-		"/app/base/workload.yaml":      base,
-		"/app/base/kustomization.yaml": "resources:\n  - workload.yaml\n",
-		"/app/overlay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
-			"resources:\n  - ../base\ncomponents:\n  - ../component\n",
-	}
-	for f, content := range generated {
-		if dir, file, _ := strings.Cut(f, "/"); dir == workload {
-			fs["/app/component/"+file] = content
-		}
-	}
-	m := kustomizeBuild(t, fs, "/app/overlay")
+	m := kustomizeBuild(t, componentOverlay(generated, workload, "workload.yaml", base), "overlay")
 	if m.Size() != 1 {
 		t.Fatalf("build has %d resources, want 1", m.Size())
 	}
-	var obj any
-	d := &appsv1.Deployment{}
-	switch kind {
-	case "Deployment":
-		obj = d
-	case "StatefulSet":
-		obj = &appsv1.StatefulSet{}
-	case "DaemonSet":
-		obj = &appsv1.DaemonSet{}
+	obj, asDeployment := workloadObject(kind)
+	if obj == nil {
+		t.Fatalf("kind %q is not a workload kind", kind)
 	}
 	builtObject(t, m, kind, workload, obj)
-	switch o := obj.(type) {
-	case *appsv1.StatefulSet:
-		d.ObjectMeta, d.Spec.Template = o.ObjectMeta, o.Spec.Template
-	case *appsv1.DaemonSet:
-		d.ObjectMeta, d.Spec.Template = o.ObjectMeta, o.Spec.Template
-	}
-	return d
+	return asDeployment()
 }
 
 // TestHipstershopDropsOn: the nine-service demo's output, generated with
