@@ -2,7 +2,6 @@ package gen
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -161,14 +160,8 @@ func encodedWithBytes(t *testing.T, parameter string, files map[string]string, r
 	t.Helper()
 	dir := t.TempDir()
 	var names []string
-	for name, src := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	writeFiles(t, dir, files)
+	for name := range files {
 		names = append(names, strings.TrimPrefix(name, "in/"))
 	}
 	sort.Strings(names)

@@ -1,8 +1,6 @@
 package gen
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,15 +14,7 @@ import (
 func generateError(t *testing.T, parameter string, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, src := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	resp := Generate(buildRequest(t, dir, parameter))
 	checkFeatures(t, resp)
 	if resp.Error == nil {
@@ -345,12 +335,7 @@ service Kept {
 }
 `
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "in", "legacy"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "in", "legacy", "legacy.proto"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFiles(t, dir, map[string]string{"in/legacy/legacy.proto": src})
 	resp := Generate(buildRequest(t, dir, "emit=k8s"))
 	if resp.Error != nil {
 		t.Fatalf("error: %s", resp.GetError())

@@ -231,6 +231,12 @@ func writeGolden(t *testing.T, dir string, files map[string]string) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
+	writeFiles(t, dir, files)
+}
+
+// writeFiles writes files, by slash-separated name, under dir.
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

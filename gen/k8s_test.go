@@ -6,9 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,16 +46,12 @@ func requestFor(t testing.TB, params string, files ...testProto) *pluginpb.CodeG
 	t.Helper()
 	dir := t.TempDir()
 	var names []string
+	srcs := map[string]string{}
 	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(f.src), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		srcs[f.name] = f.src
 		names = append(names, f.name)
 	}
+	writeFiles(t, dir, srcs)
 	req, err := protoreq.Build([]string{dir, "../proto"}, names, params)
 	if err != nil {
 		t.Fatal(err)
