@@ -2,6 +2,7 @@ package healthreg
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"net"
 	"sync"
@@ -46,9 +47,34 @@ func Flags(fs *flag.FlagSet) *ServerConfig {
 	c := &ServerConfig{}
 	fs.StringVar(&c.Addr, AddrFlag, DefaultAddr, "address of the gRPC server (services and health)")
 	fs.StringVar(&c.HealthAddr, HealthAddrFlag, "", "optional address of a separate plaintext health-only server")
-	fs.DurationVar(&c.DrainDelay, DrainFlag, DefaultDrainDelay, "how long to keep serving after readiness goes NOT_SERVING on shutdown")
-	fs.DurationVar(&c.StopTimeout, StopTimeoutFlag, DefaultStopTimeout, "graceful-stop deadline after the drain, then a hard stop")
+	c.DrainDelay, c.StopTimeout = DefaultDrainDelay, DefaultStopTimeout
+	fs.Var(durationFlag{&c.DrainDelay}, DrainFlag, "`duration` to keep serving after readiness goes NOT_SERVING on shutdown")
+	fs.Var(durationFlag{&c.StopTimeout}, StopTimeoutFlag, "`duration` the graceful stops may take after the drain, then a hard stop")
 	return c
+}
+
+// durationFlag is flag.Duration that refuses a negative value when the
+// command line is parsed, with the flag's name, rather than leaving it to
+// make Options' WithDrainDelay or WithStopTimeout panic.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil { // the flag package's zero value, for its usage text
+		return "0s"
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("parse error")
+	}
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	*f.d = d
+	return nil
 }
 
 // Options returns the registry options the configuration sets (the drain

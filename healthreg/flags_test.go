@@ -44,6 +44,16 @@ func TestFlagsParse(t *testing.T) {
 	if err := fs.Parse([]string{"-grace=1s"}); err == nil || !strings.Contains(err.Error(), "-grace") {
 		t.Errorf("an unknown flag parsed: %v", err)
 	}
+	// A negative or malformed duration is refused by Parse, naming the
+	// flag, instead of reaching Options, whose WithDrainDelay would panic.
+	for _, arg := range []string{"-drain=-1s", "-stop-timeout=-5s", "-drain=5"} {
+		if err := fs.Parse([]string{arg}); err == nil || !strings.Contains(err.Error(), strings.SplitN(arg, "=", 2)[0]) {
+			t.Errorf("%s: Parse = %v, want an error naming the flag", arg, err)
+		}
+	}
+	if *cfg != want {
+		t.Errorf("after refused values the configuration is %+v, want %+v unchanged", *cfg, want)
+	}
 }
 
 // TestListenAndServe: the configuration's addresses are served (the health
