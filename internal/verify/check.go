@@ -171,7 +171,7 @@ func checkTargetPort(t proberules.Target, c *corev1.Container, add addFunc) {
 func checkDeclared(port int32, field string, c *corev1.Container, add addFunc) {
 	switch {
 	case port < 1 || port > 65535: // proberules reports it
-	case len(c.Ports) == 0 && c.Image == "":
+	case isPatch(c):
 	case len(c.Ports) == 0:
 		add(proberules.Warning, field, "container declares no ports; the probe's port %d is not declared", port)
 	case !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == port }):
@@ -181,7 +181,7 @@ func checkDeclared(port int32, field string, c *corev1.Container, add addFunc) {
 
 // checkPort does the same for httpGet and tcpSocket probes; a named port
 // that the container does not declare is an error, as the kubelet cannot
-// resolve it.
+// resolve it, except in a patch's container (see checkDeclared).
 func checkPort(p *corev1.Probe, c *corev1.Container, add addFunc) {
 	var port intstr.IntOrString
 	var field string
@@ -194,6 +194,9 @@ func checkPort(p *corev1.Probe, c *corev1.Container, add addFunc) {
 		return
 	}
 	if port.Type == intstr.String {
+		if isPatch(c) {
+			return
+		}
 		if !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == port.StrVal }) {
 			add(proberules.Error, field, "port name %q is not among the container's ports (%s)", port.StrVal, portList(c.Ports))
 		}
@@ -233,3 +236,7 @@ func Plain(s string) string {
 	}
 	return s
 }
+
+// isPatch reports whether c is a patch's container: without an image and
+// without ports, it relies on its base for both.
+func isPatch(c *corev1.Container) bool { return c.Image == "" && len(c.Ports) == 0 }
