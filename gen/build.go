@@ -146,7 +146,6 @@ func (g *group) workload(p *Params) *Workload {
 		w.Services = append(w.Services, m.fullName)
 	}
 	names := g.probeNames()
-	w.Names = string(g.namesMode())
 	w.Liveness = s.probe(liveness, names.Liveness, w.Exec())
 	w.Readiness = s.probe(readiness, names.Readiness, w.Exec())
 	w.Startup = s.probe(startup, names.Startup, w.Exec())

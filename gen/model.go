@@ -39,7 +39,6 @@ type Workload struct {
 	Name       string   // DNS-1035 label: the workload's and the Service's name
 	Explicit   bool     // named by an option or workload=: its services may span directories
 	Kind       string   // Deployment, StatefulSet or DaemonSet
-	Names      string   // the naming mode: which health names the server registers
 	Services   []string // full names of its services, in request order
 	Sources    []string // the .proto files that define them, sorted
 	Container  string
