@@ -266,6 +266,7 @@ func scaffoldServers(members []*service) []ScaffoldServer {
 			FullName:     m.fullName,
 			GoImportPath: string(m.file.GoImportPath),
 			GoName:       m.svc.GoName,
+			RegisterFunc: goRegisterFunc(m),
 			TypeName:     name,
 		})
 	}

@@ -105,7 +105,8 @@ type Scaffold struct {
 type ScaffoldServer struct {
 	FullName     string
 	GoImportPath string // the Go package of its .pb.go, _grpc.pb.go and .health.go
-	GoName       string // Greeter: RegisterGreeterServer, UnimplementedGreeterServer, RegisterGreeterHealth
+	GoName       string // Greeter: RegisterGreeterServer, UnimplementedGreeterServer
+	RegisterFunc string // RegisterGreeterHealth: the .health.go's (GoService.RegisterFunc)
 	TypeName     string // greeterServer: main's implementation of it, unique in the file
 }
 

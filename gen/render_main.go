@@ -74,7 +74,7 @@ func renderMains(plugin *protogen.Plugin, m *Model) ([]*pluginpb.CodeGeneratorRe
 				TypeName:       srv.TypeName,
 				Unimplemented:  q(pkg, "Unimplemented"+srv.GoName+"Server"),
 				RegisterServer: q(pkg, "Register"+srv.GoName+"Server"),
-				RegisterHealth: q(pkg, "Register"+srv.GoName+"Health"),
+				RegisterHealth: q(pkg, srv.RegisterFunc),
 			})
 		}
 		buf.Reset()
