@@ -38,6 +38,12 @@ type ALBHealthCheck struct {
 	RaisedToALBMinimums bool  // a timing was raised to the ALB's minimum
 }
 
+// The ALB's minimums, which the Ingress's comment names when
+// RaisedToALBMinimums.
+func (*ALBHealthCheck) MinIntervalSeconds() int32 { return albMinInterval }
+func (*ALBHealthCheck) MinTimeoutSeconds() int32  { return albMinTimeout }
+func (*ALBHealthCheck) MinThreshold() int32       { return albMinThreshold }
+
 // albHealthCheck derives the ALB's health check from w's readiness probe;
 // tls is the tls= parameter (the application port serves TLS).
 func albHealthCheck(w *Workload, tls bool) *ALBHealthCheck {
