@@ -133,25 +133,11 @@ func parseParams(parameter string) (*Params, error) {
 		return nil
 	})
 	p.optionFlags(fs)
-	fs.Func(scaffoldParam, "write a Deployment, Service, kustomization and Dockerfile", func(v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("must be true or false")
-		}
-		p.Scaffold = b
-		return nil
-	})
+	fs.Func(scaffoldParam, "write a Deployment, Service, kustomization and Dockerfile", boolInto(&p.Scaffold))
 	fs.StringVar(&p.Image, imageParam, "", "container image of the scaffold's Deployment")
 	fs.Func(drainSecondsParam, "the server's drain delay, for terminationGracePeriodSeconds", int32Into(&p.DrainSeconds))
 	fs.Func(stopSecondsParam, "the server's graceful-stop deadline, for terminationGracePeriodSeconds", int32Into(&p.StopSeconds))
-	fs.Func(tlsParam, "the gRPC port serves TLS: exec probes and compose healthchecks dial it with -tls", func(v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("must be true or false")
-		}
-		p.TLS = b
-		return nil
-	})
+	fs.Func(tlsParam, "the gRPC port serves TLS: exec probes and compose healthchecks dial it with -tls", boolInto(&p.TLS))
 	fs.StringVar(&p.TLSServerName, tlsServerNameParam, "", "server name the TLS probes send and verify the certificate against")
 	fs.StringVar(&p.TLSCACert, tlsCACertParam, "", "path in the image of the CA certificate that verifies the server's")
 	fs.Func(k8sVersionParam, "the oldest Kubernetes version the manifests target, 1.N", func(v string) error {
@@ -302,6 +288,17 @@ func unwrapFlagError(err error) error {
 
 func stringInto(dst **string) func(string) error {
 	return func(v string) error { *dst = &v; return nil }
+}
+
+func boolInto(dst *bool) func(string) error {
+	return func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		*dst = b
+		return nil
+	}
 }
 
 func int32Into(dst **int32) func(string) error {
