@@ -144,8 +144,9 @@ func checkResponse(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
 	}
 	// protoc prints the message as it is: a user's text in it is quoted, so
 	// it holds no line break but those between problems and nothing
-	// unprintable (protobuf-go's own messages start "proto:\u00a0" on purpose).
-	for _, line := range strings.Split(strings.ReplaceAll(msg, "\u00a0", " "), "\n") {
+	// unprintable (protobuf-go's own messages start "proto:\u00a0" on purpose;
+	// protogen's advice on go_package indents its lines with tabs).
+	for _, line := range strings.Split(strings.NewReplacer("\u00a0", " ", "\t", " ").Replace(msg), "\n") {
 		if !printable(line) {
 			t.Errorf("error line %q holds unquoted unprintable text", line)
 		}
