@@ -111,7 +111,9 @@ type workloadErrors struct {
 	errs *errorList
 }
 
-func (e workloadErrors) msg(msg string) string { return fmt.Sprintf("workload %q: %s", e.w.Name, msg) }
+func (e workloadErrors) msg(msg string) string {
+	return "workload " + quoteValue(e.w.Name) + ": " + msg
+}
 
 // param reports a problem caused by a run-wide parameter (option).
 func (e workloadErrors) param(option, msg string) {

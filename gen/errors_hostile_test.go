@@ -122,6 +122,11 @@ func TestErrorLongValuesCut(t *testing.T) {
 	checkError(t, "emit=k8s,workload="+long, greeter, "parameter workload="+shown+": must be 1 to 63 characters (a DNS label)")
 	checkError(t, "emit=k8s,"+long+"=1", greeter, `unknown parameter "`+strings.Repeat("é", 64)+`"... `+knownParamList)
 	checkError(t, "emit=k8s,port="+long, greeter, "parameter port="+shown+": not a whole number")
+	// The workload's name, repeated in another setting's message.
+	checkError(t, "emit=k8s,scaffold=true,kind=StatefulSet,workload="+long, greeter,
+		"parameter kind=StatefulSet: workload \""+strings.Repeat("é", 64)+"\"...: scaffold=true writes a Deployment; leave kind unset, "+
+			"or drop scaffold=true and list the generated Component over your own StatefulSet\n"+
+			"parameter workload="+shown+": must be 1 to 63 characters (a DNS label)")
 
 	src := `syntax = "proto3";
 package shop;

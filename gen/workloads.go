@@ -142,14 +142,14 @@ func checkGroup(g *group, scaffold bool, errs *errorList) {
 		errs.add(e)
 	}
 	if k := first.resolve(fKind, protoreflect.Value{}); scaffold && k.layer != nil && workloadKind(k.v) != kindDeployment && workloadKind(k.v) != "" {
-		errs.add(k.layer.errorAt(fKind, k.v, fmt.Sprintf("workload %q: scaffold=true writes a Deployment; leave kind unset, "+
-			"or drop scaffold=true and list the generated Component over your own %s", g.name, workloadKind(k.v))))
+		errs.add(k.layer.errorAt(fKind, k.v, fmt.Sprintf("workload %s: scaffold=true writes a Deployment; leave kind unset, "+
+			"or drop scaffold=true and list the generated Component over your own %s", quoteValue(g.name), workloadKind(k.v))))
 	}
 	if n := first.resolve(fNames, protoreflect.Value{}); scaffold && n.layer != nil && namesMode(n.v) != contract.NamesHealthreg && namesMode(n.v) != "" {
 		// The scaffold's server runs healthreg, whose "" follows readiness:
 		// a liveness probe of "" would restart the pod on a failing dependency.
-		errs.add(n.layer.errorAt(fNames, n.v, fmt.Sprintf("workload %q: scaffold=true writes a healthreg server; leave names unset "+
-			"(names= is for servers that do not run healthreg)", g.name)))
+		errs.add(n.layer.errorAt(fNames, n.v, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server; leave names unset "+
+			"(names= is for servers that do not run healthreg)", quoteValue(g.name))))
 	}
 	port := first.resolve(fPort, protoreflect.ValueOfInt32(defaultPort))
 	if hp := first.resolve(fHealthPort, protoreflect.Value{}); hp.layer != nil && hp.v.Int() == port.v.Int() {
