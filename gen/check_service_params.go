@@ -42,8 +42,8 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 			f := mustField(name)
 			pv, _ := pl.get(f)
 			if ov, ok := so.get(f); ok && !sameValue(ov, pv) {
-				errs.add(so.errorAt(f, ov, fmt.Sprintf("parameter %s%s=%s sets it to %s for the same service; "+
-					"remove one of the two", pl.paramPrefix, f.name, paramText(f, pv), formatValue(f, pv))))
+				errs.add(so.errorAt(f, ov, fmt.Sprintf("%s sets it to %s for the same service; "+
+					"remove one of the two", paramOption(pl.paramPrefix+f.name, paramText(f, pv)), formatValue(f, pv))))
 			}
 		}
 	}

@@ -122,6 +122,19 @@ func TestErrorLongValuesCut(t *testing.T) {
 	checkError(t, "emit=k8s,workload="+long, greeter, "parameter workload="+shown+": must be 1 to 63 characters (a DNS label)")
 	checkError(t, "emit=k8s,"+long+"=1", greeter, `unknown parameter "`+strings.Repeat("é", 64)+`"... `+knownParamList)
 	checkError(t, "emit=k8s,port="+long, greeter, "parameter port="+shown+": not a whole number")
+	// A per-service parameter that disagrees with the service's option.
+	cart := `syntax = "proto3";
+package shop;
+import "health/options/v1/options.proto";
+
+service Cart {
+  option (health.options.v1.service) = { container: "server" };
+}
+`
+	checkError(t, "emit=k8s,service.shop.Cart.container="+long, map[string]string{"in/shop.proto": cart},
+		"parameter service.shop.Cart.container="+shown+": must be 1 to 63 characters (a DNS label)\n"+
+			`shop.proto:6: service shop.Cart: option (health.options.v1.service).container = "server": `+
+			"parameter service.shop.Cart.container="+shown+` sets it to "`+strings.Repeat("é", 64)+`"... for the same service; remove one of the two`)
 	// The workload's name, repeated in another setting's message.
 	checkError(t, "emit=k8s,scaffold=true,kind=StatefulSet,workload="+long, greeter,
 		"parameter kind=StatefulSet: workload \""+strings.Repeat("é", 64)+"\"...: scaffold=true writes a Deployment; leave kind unset, "+
