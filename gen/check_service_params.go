@@ -25,7 +25,7 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 		s := byName[sp.FullName]
 		switch {
 		case s == nil:
-			msg := fmt.Sprintf("no service %s in the files this run generates", sp.FullName)
+			msg := fmt.Sprintf("no service %s in the files this run generates", plainOrQuoted(sp.FullName))
 			if near := nearest(sp.FullName, generated); near != "" {
 				msg += fmt.Sprintf("; did you mean %s?", near)
 			}
@@ -49,9 +49,10 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 	}
 }
 
-// firstParam names the first parameter written for the service.
+// firstParam names the first parameter written for the service, cut like
+// every value the user wrote.
 func (sp *ServiceParams) firstParam() string {
-	return "parameter " + servicePrefix + sp.FullName + "." + sp.written[0]
+	return "parameter " + plainOrQuoted(servicePrefix+sp.FullName+"."+sp.written[0])
 }
 
 // nearest returns the name of names closest to s when it is at most two

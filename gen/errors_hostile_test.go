@@ -135,6 +135,10 @@ service Cart {
 		"parameter service.shop.Cart.container="+shown+": must be 1 to 63 characters (a DNS label)\n"+
 			`shop.proto:6: service shop.Cart: option (health.options.v1.service).container = "server": `+
 			"parameter service.shop.Cart.container="+shown+` sets it to "`+strings.Repeat("é", 64)+`"... for the same service; remove one of the two`)
+	// A per-service parameter of a service the run does not have.
+	longName := strings.Repeat("a", 100)
+	checkError(t, "emit=k8s,service."+longName+".port=1", greeter,
+		"parameter service."+strings.Repeat("a", 56)+"...: no service "+strings.Repeat("a", 64)+"... in the files this run generates")
 	// The workload's name, repeated in another setting's message.
 	checkError(t, "emit=k8s,scaffold=true,kind=StatefulSet,workload="+long, greeter,
 		"parameter kind=StatefulSet: workload \""+strings.Repeat("é", 64)+"\"...: scaffold=true writes a Deployment; leave kind unset, "+
