@@ -166,8 +166,10 @@
 // Shutdown, stopping its server with the others; called after Shutdown has
 // begun it does not serve and returns ErrShuttingDown. After Shutdown no
 // goroutine of the registry survives, except abandoned hung checks.
-// Register panics once Shutdown has begun; SetServing, SetReady and SetLive
-// are accepted but change nothing.
+// Register panics once Shutdown has begun; SetServing and SetReady are
+// accepted but change nothing. SetLive still moves liveness until step 5
+// (an application server that dies during the drain is not alive; Serve
+// relies on this), and changes nothing after it.
 //
 // # Bounds
 //
