@@ -98,12 +98,15 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 			cur = &GoFile{proto: s.file, Source: s.file.Desc.Path(), Deprecated: fileDeprecated(s.file)}
 			files = append(files, cur)
 		}
-		// A service left out of every workload (its grouping failed) falls
-		// back to "readiness", which healthreg serves whatever the grouping.
-		// A workload's own name may be "" (names=overall): presence decides.
+		// A service left out of every workload (its default workload name
+		// collides, which only a run that writes workloads reports) asks
+		// the readiness name its mode's servers register whatever the
+		// grouping: "readiness" for healthreg, "" for plain servers. A
+		// workload's own name may be "" (names=overall): presence decides.
 		readinessName, ok := readiness[s]
 		if !ok {
-			readinessName = contract.ReadinessName
+			mode := namesMode(s.resolve(fNames, protoreflect.Value{}).v)
+			readinessName = contract.ProbeServiceNames(mode, nil).Readiness
 		}
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,

@@ -282,3 +282,29 @@ service Other { option (health.options.v1.service) = { workload: "y-cart" }; }
 		})
 	}
 }
+
+// A service whose default workload name collides with another's is in no
+// workload when the run writes only Go (the collision is reported only by
+// runs that write workloads); its service config still asks a name its
+// naming mode's servers register.
+func TestServiceConfigOutsideWorkloads(t *testing.T) {
+	files := []testProto{
+		{"a/b/c.proto", "syntax = \"proto3\";\npackage a.b;\noption go_package = \"example.com/a/b;b\";\nservice C {}\n"},
+		{"ab/c.proto", "syntax = \"proto3\";\npackage a_b;\noption go_package = \"example.com/ab;ab\";\nservice C {}\n"},
+	}
+	// a.b.C forms the workload a-b-c: a workload of one service, whose
+	// readiness asks its own name in healthreg's and services' modes; a_b.C
+	// is left out of it.
+	for _, c := range []struct{ mode, grouped, left string }{
+		{"healthreg", "a.b.C", "readiness"},
+		{"services", "a.b.C", ""},
+		{"overall", "", ""},
+	} {
+		out := runPlugin(t, requestFor(t, "emit=go,names="+c.mode, files...))
+		for name, want := range map[string]string{"example.com/a/b/c.health.go": c.grouped, "example.com/ab/c.health.go": c.left} {
+			if got := out[name]; !strings.Contains(got, "C_ServiceConfig = `"+ServiceConfig(want)+"`") {
+				t.Errorf("names=%s: %s does not ask %q:\n%s", c.mode, name, want, got)
+			}
+		}
+	}
+}
