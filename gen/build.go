@@ -195,18 +195,14 @@ func (g *group) namesMode() contract.NamesMode {
 	return namesMode(g.members[0].resolve(fNames, protoreflect.Value{}).v)
 }
 
-// readinessName is the name the workload's readiness probe asks, and so
-// every other consumer of its readiness.
-func (g *group) readinessName() string {
-	return g.probeNames().Readiness
-}
-
-// readinessNames maps each grouped service to its workload's readiness name.
+// readinessNames maps each grouped service to the name its workload's
+// readiness probe asks, and so every other consumer of its readiness.
 func readinessNames(groups []*group) map[*service]string {
 	m := map[*service]string{}
 	for _, g := range groups {
+		name := g.probeNames().Readiness
 		for _, s := range g.members {
-			m[s] = g.readinessName()
+			m[s] = name
 		}
 	}
 	return m
