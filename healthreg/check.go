@@ -116,12 +116,16 @@ func (c *check) schedule(stop <-chan struct{}) {
 
 // start calls the check's function in a new goroutine.
 func (c *check) start(timeout time.Duration) *run {
+	// Read the clock before the timeout's clocks start, so that a run cut
+	// off at its timeout is reported (CheckResult.Duration) as taking at
+	// least the timeout.
+	started := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	cur := &run{
 		result:   make(chan error, 1),
 		cancel:   cancel,
 		deadline: time.NewTimer(timeout),
-		started:  time.Now(),
+		started:  started,
 	}
 	go c.call(ctx, cur.result)
 	return cur
