@@ -59,13 +59,7 @@ func (sp *ServiceParams) firstParam() string {
 // edits away (a typo), else the first with the same last component (a
 // wrong package), else "".
 func nearest(s string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := editdist.Levenshtein(strings.ToLower(s), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best != "" {
+	if best := editdist.Nearest(s, names, 2); best != "" {
 		return best
 	}
 	short := s[strings.LastIndexByte(s, '.')+1:]

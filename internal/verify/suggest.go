@@ -41,21 +41,8 @@ func suggest(name string, candidates []string) string {
 			return c
 		}
 	}
-	n := utf8.RuneCountInString(name)
-	limit := max(1, n/4)
-	best, bestDist := "", limit+1
-	for _, c := range candidates {
-		if len(c) > maxSuggestLen || abs(utf8.RuneCountInString(c)-n) > limit {
-			continue
-		}
-		if d := editdist.Levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist && c != name {
-			best, bestDist = c, d
-		}
-	}
-	return best
+	return editdist.Nearest(name, candidates, max(1, utf8.RuneCountInString(name)/4))
 }
 
 // maxSuggestLen is longer than any real service's full name.
-const maxSuggestLen = 256
-
-func abs(x int) int { return max(x, -x) }
+const maxSuggestLen = editdist.MaxNameLen
