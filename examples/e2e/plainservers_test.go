@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/proctest"
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
@@ -227,7 +227,7 @@ func startPythonHealthServer(t *testing.T, stubs string, names []string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
+	var stderr proctest.LockedBuffer // exec's goroutine writes it while a failure reads it
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", pythonBin, err)

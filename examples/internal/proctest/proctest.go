@@ -37,7 +37,7 @@ type Server struct {
 	HealthAddr string // health_addr= of that line; "" without one
 
 	cmd     *exec.Cmd
-	stderr  lockedBuffer
+	stderr  LockedBuffer
 	exited  chan struct{} // closed once the process has exited
 	waitErr error         // cmd.Wait's result, set before exited closes
 }
@@ -147,20 +147,20 @@ func (s *Server) Kill() {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer that exec's goroutine writes while the
+// LockedBuffer is a bytes.Buffer that exec's goroutine writes while the
 // test may read it.
-type lockedBuffer struct {
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
