@@ -182,8 +182,11 @@
 //     The health port refuses any request over 4 KiB from its length
 //     prefix, before reading it (RESOURCE_EXHAUSTED);
 //   - Watch streams: at most DefaultMaxWatches (1000; WithMaxWatches) open
-//     at once across the registry, application server and health port
-//     together; one more is refused with RESOURCE_EXHAUSTED. Client-side
+//     at once on each side, the health port and the application side (the
+//     application servers and Registry.Watch's adapters), each with a
+//     budget of its own so that filling the health port, which anyone may
+//     reach, never refuses an application client's Watch; one more is
+//     refused with RESOURCE_EXHAUSTED. Client-side
 //     health checking keeps one per client connection: raise the bound for
 //     more clients than that;
 //   - the health port's connections: 16 concurrent streams each, fixed

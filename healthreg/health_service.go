@@ -19,7 +19,7 @@ import (
 // just before it stops the application server. It also registers the
 // readiness RPC for status-code-only checkers (ReadinessCheckMethod).
 func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
-	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch})
+	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: &r.appWatches})
 	r.registerReadinessService(s)
 }
 
@@ -49,7 +49,7 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 	}
 	if r.portSrv == nil {
 		r.portSrv = grpc.NewServer(healthServerOptions(r.cfg.healthServerOpts)...)
-		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch})
+		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch, budget: &r.portWatches})
 		r.registerReadinessService(r.portSrv)
 	}
 	srv := r.portSrv
@@ -66,7 +66,7 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 // server the registry's health service is registered on:
 //
 //   - Check and Watch refuse names longer than MaxNameLength, and Watch
-//     refuses a stream beyond the registry's bound (WithMaxWatches), before
+//     refuses a stream beyond its side's bound (WithMaxWatches), before
 //     grpc-go's server sees the request (its Watch keeps the name for the
 //     stream's life);
 //   - a Watch can be ended: grpc-go's Watch returns only when the client
@@ -78,8 +78,9 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 // List is grpc-go's own: it takes no name and answers at most listLimit.
 type healthServer struct {
 	*health.Server
-	r   *Registry
-	end context.Context // done when this server's streams must end
+	r      *Registry
+	end    context.Context // done when this server's streams must end
+	budget *watchBudget    // its side's open Watch streams
 }
 
 // Check is grpc-go's Check for a name that could be registered.
@@ -98,10 +99,10 @@ func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthgrpc
 	if err := checkNameLength(req.GetService()); err != nil {
 		return err
 	}
-	if err := h.r.acquireWatch(); err != nil {
+	if err := h.budget.acquire(h.r.cfg.maxWatches); err != nil {
 		return err
 	}
-	defer h.r.releaseWatch()
+	defer h.budget.release()
 
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()

@@ -3,6 +3,7 @@ package healthreg
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -25,10 +26,14 @@ const (
 	// full name) are far shorter.
 	MaxNameLength = 1024
 
-	// DefaultMaxWatches is how many Watch streams may be open at once across
-	// the whole registry (the application server and the health port
-	// together); WithMaxWatches changes it. One more is refused with
-	// RESOURCE_EXHAUSTED. Each open Watch holds a goroutine and a few
+	// DefaultMaxWatches is how many Watch streams may be open at once on
+	// each side of the registry: the application side (the servers given to
+	// RegisterHealthService, and Registry.Watch's adapters) and the health
+	// port each have a budget of their own, so that clients who exhaust the
+	// health port, which anyone may reach, never refuse the Watch of an
+	// application client's client-side health checking (which would mark
+	// the backend unhealthy). WithMaxWatches changes it. One more is refused
+	// with RESOURCE_EXHAUSTED. Each open Watch holds a goroutine and a few
 	// kilobytes; grpc-go's client-side health checking opens one per client
 	// connection, so the bound must exceed the number of client connections
 	// that use it.
@@ -106,9 +111,10 @@ func WithHealthServerOptions(opts ...grpc.ServerOption) Option {
 	return func(c *config) { c.healthServerOpts = append(c.healthServerOpts, opts...) }
 }
 
-// WithMaxWatches sets how many Watch streams may be open at once across the
-// registry, on the application server and the health port together
-// (default DefaultMaxWatches); more are refused with RESOURCE_EXHAUSTED.
+// WithMaxWatches sets how many Watch streams may be open at once on each
+// side of the registry, the application side and the health port
+// separately (default DefaultMaxWatches); more are refused with
+// RESOURCE_EXHAUSTED.
 func WithMaxWatches(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("healthreg: WithMaxWatches(%d): must be at least 1", n))
@@ -151,16 +157,20 @@ func checkNameLength(name string) error {
 	return nil
 }
 
-// acquireWatch takes one of the registry's Watch slots, or says why not.
-// The caller calls releaseWatch when the stream ends.
-func (r *Registry) acquireWatch() error {
-	if r.watches.Add(1) > int64(r.cfg.maxWatches) {
-		r.watches.Add(-1)
+// watchBudget counts the open Watch streams of one side of the registry
+// (see DefaultMaxWatches).
+type watchBudget struct{ open atomic.Int64 }
+
+// acquire takes one of the side's max Watch slots, or says why not. The
+// caller calls release when the stream ends.
+func (b *watchBudget) acquire(max int) error {
+	if b.open.Add(1) > int64(max) {
+		b.open.Add(-1)
 		return &limitError{codes.ResourceExhausted,
-			fmt.Sprintf("healthreg: %d Watch streams are open, the most this server allows", r.cfg.maxWatches),
+			fmt.Sprintf("healthreg: %d Watch streams are open, the most this server allows", max),
 			ErrTooManyWatches}
 	}
 	return nil
 }
 
-func (r *Registry) releaseWatch() { r.watches.Add(-1) }
+func (b *watchBudget) release() { b.open.Add(-1) }

@@ -89,10 +89,11 @@ func TestNameLengthBound(t *testing.T) {
 	r.Register(tooLong)
 }
 
-// The Watch bound is one budget for the whole registry; a stream that ends
-// frees its slot.
+// The Watch bound is a budget per side: a full health port refuses none of
+// the application server's Watches, which have a budget of their own; a
+// stream that ends frees its slot.
 func TestWatchBound(t *testing.T) {
-	r := newTestRegistry(t, WithMaxWatches(3))
+	r := newTestRegistry(t, WithMaxWatches(2))
 	app := startApp(t, r)
 	port := dial(t, serveHealthPort(t, r))
 	if code := watchCode(t, app.client, LivenessName); code != codes.OK {
@@ -103,10 +104,16 @@ func TestWatchBound(t *testing.T) {
 	}
 	w := watch(t, port, ReadinessName)
 	w.waitLast(t, NOT_SERVING)
-	for where, c := range map[string]healthpb.HealthClient{"application server": app.client, "health port": port} {
-		if code := watchCode(t, c, LivenessName); code != codes.ResourceExhausted {
-			t.Errorf("%s: a fourth Watch: %v, want ResourceExhausted", where, code)
-		}
+	if code := watchCode(t, port, LivenessName); code != codes.ResourceExhausted {
+		t.Errorf("health port: a third Watch: %v, want ResourceExhausted", code)
+	}
+	// The application side has a budget of its own: the full health port
+	// refuses none of its Watches, up to its own bound.
+	if code := watchCode(t, app.client, LivenessName); code != codes.OK {
+		t.Errorf("application server: Watch 2 beside a full health port: %v, want OK", code)
+	}
+	if code := watchCode(t, app.client, LivenessName); code != codes.ResourceExhausted {
+		t.Errorf("application server: a third Watch: %v, want ResourceExhausted", code)
 	}
 	// Refused names and Checks are unaffected.
 	if st, code := probe(t, port, LivenessName); code != codes.OK || st != NOT_SERVING {
@@ -118,7 +125,9 @@ func TestWatchBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.ended(t)
-	waitFor(t, "every Watch slot to be released", func() bool { return r.watches.Load() == 0 })
+	waitFor(t, "every Watch slot to be released", func() bool {
+		return r.appWatches.open.Load() == 0 && r.portWatches.open.Load() == 0
+	})
 }
 
 // The caller's server options come after the defaults: here a larger
@@ -307,7 +316,7 @@ func TestRegistryWatchBounds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan error, 1)
 	go func() { first <- r.Watch(ctx, LivenessName, send) }()
-	waitFor(t, "the first Watch", func() bool { return r.watches.Load() == 1 })
+	waitFor(t, "the first Watch", func() bool { return r.appWatches.open.Load() == 1 })
 	if err := r.Watch(context.Background(), LivenessName, send); !errors.Is(err, ErrTooManyWatches) {
 		t.Errorf("a second Watch = %v, want ErrTooManyWatches", err)
 	}

@@ -46,7 +46,7 @@ type config struct {
 	checkObservers []func(CheckResult) // WithCheckObserver
 
 	healthServerOpts []grpc.ServerOption // after ServeHealth's defaults
-	maxWatches       int                 // open Watch streams, registry-wide
+	maxWatches       int                 // open Watch streams, on each side
 }
 
 // checkConfig is how a service's checks are scheduled and damped.

@@ -50,8 +50,10 @@ type Registry struct {
 	done         chan struct{}            // closed when Shutdown has finished
 	doneErr      error                    // Shutdown's result, set before done closes
 
-	delivering atomic.Bool  // a goroutine is delivering pending transitions
-	watches    atomic.Int64 // open Watch streams, bounded by cfg.maxWatches
+	delivering atomic.Bool // a goroutine is delivering pending transitions
+	// Open Watch streams of the application side and of the health port,
+	// each bounded by cfg.maxWatches.
+	appWatches, portWatches watchBudget
 
 	// stopping is done once Shutdown begins: it stops the checks and the
 	// application-port probe and cancels the probe's call in flight.

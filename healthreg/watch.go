@@ -25,7 +25,7 @@ import (
 //     Watch apply here too, and these streams count toward WithMaxWatches.
 func (r *Registry) Watch(ctx context.Context, name string, send func(healthpb.HealthCheckResponse_ServingStatus) error) error {
 	s := &funcStream{ctx: ctx, send: send}
-	h := &healthServer{Server: r.hs, r: r, end: r.appWatch}
+	h := &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: &r.appWatches}
 	err := h.Watch(&healthpb.HealthCheckRequest{Service: name}, s)
 	switch {
 	case s.err != nil:
