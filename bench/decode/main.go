@@ -10,36 +10,14 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"os"
-
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/pluginpb"
 
+	"github.com/protoc-gen-health/protoc-gen-health/bench/floorio"
 	_ "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "decode:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
-	in, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		return err
-	}
-	req := &pluginpb.CodeGeneratorRequest{}
-	if err := proto.Unmarshal(in, req); err != nil {
-		return err
-	}
-	out, err := proto.Marshal(&pluginpb.CodeGeneratorResponse{})
-	if err != nil {
-		return err
-	}
-	_, err = os.Stdout.Write(out)
-	return err
+	floorio.Main("decode", func(*pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorResponse, error) {
+		return &pluginpb.CodeGeneratorResponse{}, nil
+	})
 }
