@@ -47,6 +47,13 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 				Msg: fmt.Sprintf("the health name %q is reserved for the runtime's own status; give the service a package, or skip it", name),
 			})
 		}
+		if len(s.fullName) > contract.MaxNameLength {
+			errs.add(&Error{
+				File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{plainOrQuoted(s.fullName)},
+				Msg: fmt.Sprintf("the health name is %d bytes, longer than the runtime's limit of %d (healthreg refuses to register it, and a probe asking it gets INVALID_ARGUMENT); shorten the package or the service's name, or skip it",
+					len(s.fullName), contract.MaxNameLength),
+			})
+		}
 	}
 	for _, f := range files {
 		fs := byFile[f]
@@ -67,6 +74,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			for _, g := range groups {
 				w := g.workload(p)
 				checkConsumers(g, w, p, &errs)
+				checkProbeNameLengths(g, w, &errs)
 				m.Workloads = append(m.Workloads, w)
 			}
 		}
@@ -178,6 +186,36 @@ func (g *group) workload(p *Params) *Workload {
 		}
 	}
 	return w
+}
+
+// checkProbeNameLengths reports each name a workload's probes ask that is
+// longer than the runtime's limit, other than a member's full name (reported
+// at its declaration): the server would answer it INVALID_ARGUMENT, never
+// SERVING.
+func checkProbeNameLengths(g *group, w *Workload, errs *errorList) {
+	s := g.members[0]
+	for _, msg := range probeNamesTooLong(w, g.memberNames()) {
+		errs.add(&Error{File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{plainOrQuoted(s.fullName)}, Msg: msg})
+	}
+}
+
+func probeNamesTooLong(w *Workload, members map[string]bool) []string {
+	var msgs []string
+	for _, p := range w.Probes() {
+		if len(p.Service) > contract.MaxNameLength && !members[p.Service] {
+			msgs = append(msgs, fmt.Sprintf("workload %s: the %s asks a health name of %d bytes, longer than the runtime's limit of %d",
+				plainOrQuoted(w.Name), p.Field, len(p.Service), contract.MaxNameLength))
+		}
+	}
+	return msgs
+}
+
+func (g *group) memberNames() map[string]bool {
+	names := make(map[string]bool, len(g.members))
+	for _, m := range g.members {
+		names[m.fullName] = true
+	}
+	return names
 }
 
 // probeNames returns the names the workload's probes ask, by its naming

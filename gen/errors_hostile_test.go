@@ -270,3 +270,35 @@ func TestErrorServiceParamKeyQuoted(t *testing.T) {
 		t.Errorf("error %q, want one line starting with %q", got, want)
 	}
 }
+
+// A health name longer than the runtime's limit: protoc accepts it, and the
+// generated registration would panic at start-up (issue 19).
+func TestErrorHealthNameTooLong(t *testing.T) {
+	long := "S" + strings.Repeat("x", 1100) // package "shop." makes 1,106 bytes
+	src := "syntax = \"proto3\";\npackage shop;\noption go_package = \"example.com/shop\";\nservice " + long + " {}\n"
+	want := "shop.proto:4: service shop.S" + strings.Repeat("x", 58) + "...: " + // the name's first 64 runes
+
+		`the health name is 1106 bytes, longer than the runtime's limit of 1024 (healthreg refuses to register it, and a probe asking it gets INVALID_ARGUMENT); shorten the package or the service's name, or skip it`
+	for _, emit := range []string{"emit=go", "emit=k8s,names=services"} {
+		checkError(t, emit, map[string]string{"in/shop.proto": src}, want)
+	}
+	// At the limit it generates.
+	fit := strings.Repeat("x", 1024-len("shop.S"))
+	ok := testProto{"shop.proto", strings.Replace(src, long, "S"+fit, 1)}
+	runPlugin(t, requestFor(t, "emit=go", ok))
+}
+
+// A probe name that is no member's full name (a fixed name today; a
+// per-probe name set by the user) is checked the same way.
+func TestProbeNamesTooLong(t *testing.T) {
+	long := strings.Repeat("n", 1025)
+	w := &Workload{Name: "shop", Readiness: Probe{Service: long}, Liveness: Probe{Service: "liveness"}}
+	got := probeNamesTooLong(w, map[string]bool{})
+	want := []string{"workload shop: the readinessProbe asks a health name of 1025 bytes, longer than the runtime's limit of 1024"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got := probeNamesTooLong(w, map[string]bool{long: true}); got != nil {
+		t.Errorf("a member's name is reported at its declaration, not again: %q", got)
+	}
+}

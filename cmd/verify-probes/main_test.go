@@ -349,6 +349,13 @@ func TestRun(t *testing.T) {
 		{
 			name: "version", args: []string{"--version"}, wantStdout: "verify-probes devel\n",
 		},
+		{
+			// The runtime's limit holds even for a name allowed by hand.
+			name: "names over the runtime's limit", args: []string{"--descriptors", "$DESC", "--name", nameOfLen(1025), "--name", nameOfLen(1024), "-"}, wantCode: 1,
+			stdin: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: c\n    ports: [{containerPort: 1}]\n" +
+				"    readinessProbe: {grpc: {port: 1, service: " + nameOfLen(1025) + "}}\n    startupProbe: {grpc: {port: 1, service: " + nameOfLen(1024) + "}}\n",
+			wantStdout: lines(`<stdin>:9: error: Pod/p c readinessProbe: health name "a.` + strings.Repeat("x", 62) + `"... is 1025 bytes, longer than the health server's limit of 1024: healthreg refuses to register it and answers INVALID_ARGUMENT, so the probe never gets SERVING`),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,6 +377,9 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// nameOfLen returns a health name of n bytes.
+func nameOfLen(n int) string { return "a." + strings.Repeat("x", n-2) }
 
 // aliasBomb is a pod spec that expands to 10^12 values through aliases.
 func aliasBomb() string {

@@ -21,8 +21,8 @@ func TestScaffoldDefaultsMatchRuntime(t *testing.T) {
 	}
 }
 
-// TestFixedNamesAgree keeps the runtime's fixed health names (what the
-// server registers; healthreg is its own module and cannot import the
+// TestFixedNamesAgree keeps the runtime's fixed health names and name limit
+// (what the server registers; healthreg is its own module and cannot import the
 // contract) equal to the contract's (what the generator's manifests probe and
 // verify-probes accepts).
 func TestFixedNamesAgree(t *testing.T) {
@@ -34,6 +34,9 @@ func TestFixedNamesAgree(t *testing.T) {
 		if c.contract != c.runtime {
 			t.Errorf("%s: contract %q, runtime %q", c.what, c.contract, c.runtime)
 		}
+	}
+	if contract.MaxNameLength != healthreg.MaxNameLength {
+		t.Errorf("MaxNameLength: contract %d (what the generator and verify-probes refuse beyond), runtime %d", contract.MaxNameLength, healthreg.MaxNameLength)
 	}
 	for _, name := range []string{contract.LivenessName, contract.ReadinessName, contract.OverallName, "a.B"} {
 		if got, want := healthreg.IsReservedName(name), contract.IsFixedName(name); got != want {

@@ -9,6 +9,7 @@
 // depends on the standard library only.
 //
 // The runtime (healthreg) is its own module and cannot import it: its names
-// are declared again in healthreg/names.go, and a test in the examples module
+// and its name limit are declared again in healthreg (names.go,
+// limits.go), and a test in the examples module
 // keeps the two equal.
 package contract

@@ -27,3 +27,11 @@ const HealthServiceName = "grpc.health.v1.Health"
 func IsFixedName(name string) bool {
 	return name == LivenessName || name == ReadinessName || name == OverallName
 }
+
+// MaxNameLength is the longest health name, in bytes, a server answers:
+// healthreg refuses to register a longer one (Register panics at start-up)
+// and answers Check and Watch of one with INVALID_ARGUMENT. protoc accepts
+// longer service names, so the generator refuses them and verify-probes
+// reports a probe that asks one. healthreg, its own module, declares it
+// again (healthreg.MaxNameLength), kept equal by examples/e2e.
+const MaxNameLength = 1024

@@ -111,6 +111,11 @@ func checkService(t proberules.Target, cat *Catalog, o Options, add addFunc) {
 	if t.Exec && len(contract.Unexpanded(name)) > 0 {
 		return // proberules says it cannot be checked
 	}
+	if len(name) > contract.MaxNameLength {
+		// Even a name allowed by hand: healthreg refuses to register it.
+		add(proberules.Error, "", "health name %.64q... is %d bytes, longer than the health server's limit of %d: healthreg refuses to register it and answers INVALID_ARGUMENT, so the probe never gets SERVING", name, len(name), contract.MaxNameLength)
+		return
+	}
 	if o.Allowed[name] || o.Names.Registers(name, cat.served[name]) {
 		return
 	}
