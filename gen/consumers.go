@@ -209,9 +209,22 @@ func ServiceConfig(readinessName string) string {
 	return `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":` + string(name) + `}}`
 }
 
-// ReadinessCommand is grpc_health_probe's argv for the readiness probe,
-// which compose runs whatever the kubelet's probe style.
-func (w *Workload) ReadinessCommand() []string { return w.execCommand(w.Readiness) }
+// ComposeTest is the compose healthcheck's test after "CMD":
+// grpc_health_probe's argv for the readiness probe, which compose runs
+// whatever the kubelet's probe style, with every "$" doubled. Compose
+// interpolates $VAR and ${VAR} in every value of the file, the healthcheck's
+// test included, and reads "$$" as one literal "$" (the compose spec's
+// interpolation chapter), so tls_ca_cert=${HOME}/ca reaches the probe as
+// written, as it does in the Kubernetes manifests, instead of the compose
+// user's home. Escaping keeps the value the user wrote; refusing "$" would
+// refuse a path the kubelet's probes take as it is.
+func (w *Workload) ComposeTest() []string {
+	cmd := w.execCommand(w.Readiness)
+	for i, a := range cmd {
+		cmd[i] = strings.ReplaceAll(a, "$", "$$")
+	}
+	return cmd
+}
 
 // execCommand is grpc_health_probe's argv for one probe.
 func (w *Workload) execCommand(p Probe) []string {

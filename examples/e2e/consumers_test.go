@@ -68,6 +68,9 @@ func loadCompose(t *testing.T, generated string) composetypes.ServiceConfig {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Variables compose would substitute for an unescaped $HOME or
+		// $USER in the file (TestComposeKeepsDollars).
+		details.Environment = composetypes.Mapping{"HOME": "/home/compose", "USER": "compose"}
 		project, err := loader.LoadWithContext(ctx, *details, func(o *loader.Options) { o.SetProjectName("e2e", true) })
 		if err != nil {
 			t.Fatalf("compose-go rejects %s: %v", files, err)
@@ -163,6 +166,42 @@ func TestComposeHealthcheckWithGRPCHealthProbe(t *testing.T) {
 		res := kubeletProbe(t, probe, ports)
 		return res.exitCode == probeNotServing, res.String()
 	})
+}
+
+// TestComposeKeepsDollars: compose interpolates $VAR and ${VAR} in every
+// value of its files, so the generator doubles each "$" of the healthcheck;
+// compose-go, loading the file with HOME and USER set, gives the probe the
+// values as the user wrote them, as the Kubernetes exec probe has them.
+func TestComposeKeepsDollars(t *testing.T) {
+	t.Parallel()
+	const ca, serverName = "${HOME}/ca.pem", "$USER.example"
+	files := generateHelloworld(t, "emit=k8s,emit=compose,probe=exec,tls=true,tls_ca_cert="+ca+",tls_server_name="+serverName)
+	generated := files[helloworldWorkload+"/compose.yaml"]
+	if !strings.Contains(generated, `"-tls-ca-cert=$${HOME}/ca.pem"`) {
+		t.Errorf("compose.yaml does not double the $ of tls_ca_cert:\n%s", generated)
+	}
+	composeFile := filepath.Join(t.TempDir(), "compose.yaml")
+	if err := os.WriteFile(composeFile, []byte(generated), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := composeProbe(t, loadCompose(t, composeFile).HealthCheck).Exec.Command
+	var dep appsv1.Deployment
+	data, err := probepatch.StripReplace([]byte(files[helloworldWorkload+"/probes.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.UnmarshalStrict(data, &dep); err != nil {
+		t.Fatal(err)
+	}
+	want := dep.Spec.Template.Spec.Containers[0].ReadinessProbe.Exec.Command
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("compose's healthcheck command differs from the readiness probe's (-probe +compose):\n%s", diff)
+	}
+	for _, arg := range []string{"-tls-ca-cert=" + ca, "-tls-server-name=" + serverName} {
+		if !slices.Contains(got, arg) {
+			t.Errorf("compose's healthcheck command %q lacks %q", got, arg)
+		}
+	}
 }
 
 // TestTLSExecProbesWithGRPCHealthProbe generates helloworld's probes and
