@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
@@ -65,9 +64,9 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	if p.EmitWorkloads() {
 		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
-			checkGroup(g, p.Scaffold, &errs)
+			checkGroup(g, paramOf(p, sScaffold), &errs)
 		}
-		if p.Scaffold {
+		if paramOf(p, sScaffold) {
 			checkScaffoldGo(groups, &errs)
 		}
 		if len(errs) == 0 {
@@ -113,8 +112,7 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 		// workload's own name may be "" (names=overall): presence decides.
 		readinessName, ok := readiness[s]
 		if !ok {
-			mode := namesMode(s.resolve(fNames, protoreflect.Value{}).v)
-			readinessName = contract.ProbeServiceNames(mode, nil).Readiness
+			readinessName = contract.ProbeServiceNames(valueOf(s, sNames), nil).Readiness
 		}
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,
@@ -122,7 +120,7 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 			RegisterFunc:          goRegisterFunc(s),
 			Comment:               commentLines(s.svc.Comments.Leading),
 			Deprecated:            serviceDeprecated(s.svc),
-			CountsTowardReadiness: s.resolve(fCounts, protoreflect.ValueOfBool(true)).v.Bool(),
+			CountsTowardReadiness: valueOf(s, sCounts),
 			ServiceConfigName:     goServiceConfigName(s),
 			ServiceConfig:         ServiceConfig(readinessName),
 		})
@@ -146,12 +144,12 @@ func (g *group) workload(p *Params) *Workload {
 		Name:       g.name,
 		Explicit:   g.explicit,
 		Sources:    g.sources(),
-		Container:  s.stringOf(fContainer, defaultContainer),
-		Port:       s.int32Of(fPort, defaultPort),
-		HealthPort: s.int32Of(fHealthPort, 0),
-		Probe:      probeStyle(s.resolve(fProbe, protoreflect.Value{}).v),
-		ProbeBin:   s.stringOf(fProbeBin, defaultProbeBin),
-		Kind:       workloadKind(s.resolve(fKind, protoreflect.Value{}).v),
+		Container:  valueOf(s, sContainer),
+		Port:       valueOf(s, sPort),
+		HealthPort: valueOf(s, sHealthPort),
+		Probe:      valueOf(s, sProbe),
+		ProbeBin:   valueOf(s, sProbeBin),
+		Kind:       valueOf(s, sKind),
 	}
 	for _, m := range g.members {
 		w.Services = append(w.Services, m.fullName)
@@ -161,27 +159,28 @@ func (g *group) workload(p *Params) *Workload {
 	w.Readiness = s.probe(readiness, names.Readiness, w.Exec())
 	w.Startup = s.probe(startup, names.Startup, w.Exec())
 	if s.startupFromSeconds() {
-		budget := s.int32Of(fStartupSeconds, defaultStartupSeconds)
+		budget := valueOf(s, sStartupSeconds)
 		w.Startup.FailureThreshold = int32((int64(budget) + int64(w.Startup.PeriodSeconds) - 1) / int64(w.Startup.PeriodSeconds))
 	}
-	if p.Scaffold {
+	if paramOf(p, sScaffold) {
 		w.Scaffold = p.scaffold(g.name)
 		w.Scaffold.Servers = scaffoldServers(g.members)
 	}
-	w.TLS = p.TLS && w.HealthPort == 0 // the health port is plaintext
+	tls := paramOf(p, sTLS)
+	w.TLS = tls && w.HealthPort == 0 // the health port is plaintext
 	if w.TLS {
-		w.TLSServerName = p.TLSServerName
-		w.TLSCACert = p.TLSCACert
-		w.GRPCProbeTLS = !w.Exec() && p.K8sMinor >= grpcProbeTLSMinor
+		w.TLSServerName = paramOf(p, sTLSServerName)
+		w.TLSCACert = paramOf(p, sTLSCACert)
+		w.GRPCProbeTLS = !w.Exec() && paramOf(p, sK8sVersion) >= grpcProbeTLSMinor
 	}
-	if p.Emit[EmitALB] {
-		w.ALB = albHealthCheck(w, p.TLS)
+	if p.emits(EmitALB) {
+		w.ALB = albHealthCheck(w, tls)
 	}
-	for _, c := range consumerFiles {
-		if p.Emit[c.emit] {
-			w.Consumers = append(w.Consumers, c.manifest)
-			if c.kustomize {
-				w.Resources = append(w.Resources, c.name)
+	for _, k := range emitKinds {
+		if k.file != nil && p.emits(k.name) {
+			w.Consumers = append(w.Consumers, *k.file)
+			if k.kustomize {
+				w.Resources = append(w.Resources, k.file.name)
 			}
 		}
 	}
@@ -230,7 +229,7 @@ func (g *group) probeNames() contract.ProbeNames {
 
 // namesMode is the naming mode every service of the workload agrees on.
 func (g *group) namesMode() contract.NamesMode {
-	return namesMode(g.members[0].resolve(fNames, protoreflect.Value{}).v)
+	return valueOf(g.members[0], sNames)
 }
 
 // readinessNames maps each grouped service to the name its workload's
@@ -251,10 +250,10 @@ func readinessNames(groups []*group) map[*service]string {
 // layer of higher precedence decides (one layer may not set both).
 func (s *service) startupFromSeconds() bool {
 	for _, l := range s.layers {
-		if _, ok := l.get(fTimings[startup][4]); ok {
+		if _, ok := l.get(sTimings[startup][tFailure]); ok {
 			return false
 		}
-		if _, ok := l.get(fStartupSeconds); ok {
+		if _, ok := l.get(sStartupSeconds); ok {
 			return true
 		}
 	}
@@ -263,15 +262,14 @@ func (s *service) startupFromSeconds() bool {
 
 // probe resolves the timings of one probe kind.
 func (s *service) probe(k probeKind, name string, exec bool) Probe {
-	t := defaultTimings[k]
-	tf := fTimings[k]
+	t := sTimings[k]
 	p := Probe{
 		Service:             name,
-		InitialDelaySeconds: s.int32Of(tf[0], t.InitialDelay),
-		PeriodSeconds:       s.int32Of(tf[1], t.Period),
-		TimeoutSeconds:      s.int32Of(tf[2], t.Timeout),
-		SuccessThreshold:    s.int32Of(tf[3], t.Success),
-		FailureThreshold:    s.int32Of(tf[4], t.Failure),
+		InitialDelaySeconds: valueOf(s, t[tInitialDelay]),
+		PeriodSeconds:       valueOf(s, t[tPeriod]),
+		TimeoutSeconds:      valueOf(s, t[tTimeout]),
+		SuccessThreshold:    valueOf(s, t[tSuccess]),
+		FailureThreshold:    valueOf(s, t[tFailure]),
 	}
 	if exec {
 		p.ConnectTimeout, p.RPCTimeout = execTimeouts(p.TimeoutSeconds)
@@ -318,7 +316,7 @@ func checkScaffoldGo(groups []*group, errs *errorList) {
 			if strings.HasPrefix(string(s.file.GoImportPath), noGoPackagePrefix) {
 				errs.add(&Error{
 					File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{s.fullName},
-					Option: paramOption(scaffoldParam, "true"),
+					Option: paramOption(sScaffold.name, "true"),
 					Msg:    "the scaffold's main.go imports the service's Go package, and its file has no go_package option; set go_package",
 				})
 			}

@@ -38,12 +38,14 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 			continue
 		}
 		so, pl := s.layers[layerService], s.layers[layerServiceParam]
-		for _, name := range fieldsBesidesSkip(pl) {
-			f := mustField(name)
-			pv, _ := pl.get(f)
-			if ov, ok := so.get(f); ok && !sameValue(ov, pv) {
-				errs.add(so.errorAt(f, ov, fmt.Sprintf("%s sets it to %s for the same service; "+
-					"remove one of the two", paramOption(pl.paramPrefix+f.name, paramText(f, pv)), formatValue(f, pv))))
+		for _, r := range settings {
+			pv, ok := pl.get(r)
+			if !ok {
+				continue
+			}
+			if ov, ok := so.get(r); ok && ov != pv {
+				errs.add(so.errorAt(r, fmt.Sprintf("%s sets it to %s for the same service; "+
+					"remove one of the two", paramOption(pl.paramPrefix+r.info().name, r.text(pv)), r.optionText(pv))))
 			}
 		}
 	}

@@ -4,78 +4,36 @@ import (
 	"fmt"
 	"path"
 	"strings"
-
-	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
-	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
 // checkLayer applies every rule about single values to one layer: a value
 // that is wrong wherever it is written is reported once, at the place it is
-// written, not once for every service that inherits it.
+// written, not once for every service that inherits it. Each row's check
+// (settings.go) runs on the value in whatever layer holds it.
 func checkLayer(l layer, errs *errorList) {
-	if l.opts == nil {
+	if l.opts == nil && l.values == nil {
 		return
 	}
-	rangeRule := func(f field, lo, hi int64, msg string) {
-		if v, ok := l.get(f); ok && (v.Int() < lo || v.Int() > hi) {
-			errs.add(l.errorAt(f, v, msg))
+	for _, r := range settings {
+		v, ok := l.get(r)
+		if !ok {
+			continue
+		}
+		msg := ""
+		if l.opts != nil {
+			raw, _ := l.raw(r.info().field)
+			msg = r.optionCheck(raw)
+		}
+		if msg == "" {
+			msg = r.check(v)
+		}
+		if msg != "" {
+			errs.add(l.errorAt(r, msg))
 		}
 	}
-	rangeRule(fPort, 1, 65535, "must be between 1 and 65535")
-	rangeRule(fHealthPort, 1, 65535, "must be between 1 and 65535")
-	rangeRule(fStartupSeconds, 1, 1<<31-1, "must be at least 1")
-	for k := range numProbeKinds {
-		tf := fTimings[k]
-		rangeRule(tf[0], 0, 1<<31-1, "must be at least 0")
-		rangeRule(tf[1], 1, 1<<31-1, "must be at least 1")
-		rangeRule(tf[2], 1, 1<<31-1, "must be at least 1")
-		if k == readiness {
-			rangeRule(tf[3], 1, 1<<31-1, "must be at least 1")
-		} else {
-			rangeRule(tf[3], 1, 1, "must be 1 on a "+k.String()+" probe (Kubernetes rejects any other value)")
-		}
-		rangeRule(tf[4], 1, 1<<31-1, "must be at least 1")
-	}
-	if _, ok := l.get(fStartupSeconds); ok {
-		if v, ok := l.get(fTimings[startup][4]); ok {
-			errs.add(l.errorAt(fTimings[startup][4], v, "set startup_seconds or startup.failure_threshold, not both: startup_seconds sets the failure threshold"))
-		}
-	}
-	if v, ok := l.get(fProbe); ok {
-		if s := optionsv1.ProbeStyle(v.Enum()); s != optionsv1.ProbeStyle_PROBE_STYLE_GRPC && s != optionsv1.ProbeStyle_PROBE_STYLE_EXEC {
-			errs.add(l.errorAt(fProbe, v, "must be PROBE_STYLE_GRPC or PROBE_STYLE_EXEC"))
-		}
-	}
-	if v, ok := l.get(fProbeBin); ok {
-		if s := v.String(); s == "" || strings.ContainsAny(s, " \t\n") {
-			errs.add(l.errorAt(fProbeBin, v, "must be a path without spaces, such as "+defaultProbeBin))
-		} else if !cleanAbsPath(s) {
-			// The exec probe runs it without a shell and the scaffold's
-			// Dockerfile COPYs to it: a relative path would be looked up on
-			// $PATH, and '$', a backslash or a trailing '/' mean something to COPY.
-			errs.add(l.errorAt(fProbeBin, v, "must be an absolute file path of letters, digits, '.', '_', '-' and '/', such as "+defaultProbeBin))
-		} else if !contract.IsProbeProgram(s) {
-			// verify-probes, and anything else that reads manifests, knows
-			// an exec health probe by its program's name.
-			errs.add(l.errorAt(fProbeBin, v, "must name the program grpc_health_probe or grpc-health-probe (a name starting with either), such as "+defaultProbeBin))
-		}
-	}
-	if v, ok := l.get(fKind); ok {
-		if workloadKind(v) == "" {
-			errs.add(l.errorAt(fKind, v, "must be WORKLOAD_KIND_DEPLOYMENT, WORKLOAD_KIND_STATEFUL_SET or WORKLOAD_KIND_DAEMON_SET"))
-		}
-	}
-	if v, ok := l.get(fNames); ok && namesMode(v) == "" {
-		errs.add(l.errorAt(fNames, v, "must be HEALTH_NAMES_HEALTHREG, HEALTH_NAMES_SERVICES or HEALTH_NAMES_OVERALL"))
-	}
-	if v, ok := l.get(fContainer); ok {
-		if msg := dns1123Label(v.String()); msg != "" {
-			errs.add(l.errorAt(fContainer, v, msg))
-		}
-	}
-	if v, ok := l.get(fWorkload); ok {
-		if msg := dns1035Label(v.String()); msg != "" {
-			errs.add(l.errorAt(fWorkload, v, msg))
+	if _, ok := l.get(sStartupSeconds); ok {
+		if _, ok := l.get(sTimings[startup][tFailure]); ok {
+			errs.add(l.errorAt(sTimings[startup][tFailure], "set startup_seconds or startup.failure_threshold, not both: startup_seconds sets the failure threshold"))
 		}
 	}
 }
@@ -116,10 +74,15 @@ func checkSkippedFile(fl layer, services []*service, errs *errorList) {
 // declaration order: Range's order is deliberately unstable across builds of
 // protobuf-go, and messages must not change.
 func fieldsBesidesSkip(l layer) []string {
-	if l.opts == nil {
-		return nil
-	}
 	var set []string
+	if l.opts == nil {
+		for _, r := range settings {
+			if _, ok := l.values[r.info().name]; ok && r != row(sSkip) {
+				set = append(set, r.info().name)
+			}
+		}
+		return set
+	}
 	m := l.opts.ProtoReflect()
 	fields := m.Descriptor().Fields()
 	for i := 0; i < fields.Len(); i++ {

@@ -5,28 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // The consumers of health other than the kubelet: load balancers that probe
 // the workload, and docker compose. Each gets its settings from the
 // workload's readiness probe, so every consumer asks the same name on the
 // same port with the same patience as the kubelet's readiness probe.
-
-// consumerFiles maps each per-workload emit= kind (other than k8s) to its
-// file under <workload>/ and its template.
-var consumerFiles = []struct {
-	emit string
-	manifest
-	kustomize bool // a Kubernetes object that emit=k8s's kustomization lists
-}{
-	{EmitGKE, manifest{"healthcheckpolicy.yaml", "gke-healthcheckpolicy.yaml.tmpl"}, true},
-	{EmitEnvoyGateway, manifest{"backendtrafficpolicy.yaml", "envoygateway-backendtrafficpolicy.yaml.tmpl"}, true},
-	{EmitIstio, manifest{"destinationrule.yaml", "istio-destinationrule.yaml.tmpl"}, true},
-	{EmitCompose, manifest{"compose.yaml", "compose.yaml.tmpl"}, false},
-	{EmitALB, manifest{"ingress.yaml", "alb-ingress.yaml.tmpl"}, true},
-}
 
 // Limits of GKE's HealthCheckPolicy (networking.gke.io/v1): its CRD rejects
 // values outside them, so the generator reports them instead.
@@ -82,24 +66,18 @@ func parseK8sVersion(v string) (int, bool) {
 
 // checkConsumerParams reports the consumer parameters that would do nothing.
 func checkConsumerParams(p *Params, errs *errorList) {
-	if p.TLSServerName != "" && !p.TLS {
-		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "needs tls=true"})
+	tls, serverName, caCert := paramOf(p, sTLS), paramOf(p, sTLSServerName), paramOf(p, sTLSCACert)
+	if serverName != "" && !tls {
+		errs.add(&Error{Option: paramOption(sTLSServerName.name, serverName), Msg: "needs tls=true"})
 	}
-	if !printable(p.TLSServerName) || strings.Contains(p.TLSServerName, " ") {
-		errs.add(&Error{Option: paramOption(tlsServerNameParam, p.TLSServerName), Msg: "must be a host name"})
+	if caCert != "" && serverName == "" {
+		errs.add(&Error{Option: paramOption(sTLSCACert.name, caCert), Msg: "needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)"})
 	}
-	if !printable(p.TLSCACert) || strings.Contains(p.TLSCACert, " ") {
-		// It goes into the probe's command and the compose healthcheck.
-		errs.add(&Error{Option: paramOption(tlsCACertParam, p.TLSCACert), Msg: "must be a path in the image: printable characters, no spaces"})
+	if minor, ok := paramSet(p, sK8sVersion); ok && !tls {
+		errs.add(&Error{Option: paramOption(sK8sVersion.name, sK8sVersion.typ.text(minor)), Msg: "is only used with tls=true (it allows the kubelet's TLS grpc probes)"})
 	}
-	if p.TLSCACert != "" && p.TLSServerName == "" {
-		errs.add(&Error{Option: paramOption(tlsCACertParam, p.TLSCACert), Msg: "needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)"})
-	}
-	if p.K8sMinor != 0 && !p.TLS {
-		errs.add(&Error{Option: paramOption(k8sVersionParam, fmt.Sprintf("1.%d", p.K8sMinor)), Msg: "is only used with tls=true (it allows the kubelet's TLS grpc probes)"})
-	}
-	if p.TLS && !p.EmitWorkloads() {
-		errs.add(&Error{Option: paramOption(tlsParam, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose, alb)"})
+	if tls && !p.EmitWorkloads() {
+		errs.add(&Error{Option: paramOption(sTLS.name, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose, alb)"})
 	}
 }
 
@@ -124,28 +102,28 @@ func (e workloadErrors) param(option, msg string) {
 // first of them that is set (file, line and option path), as every option
 // check does; only when all are defaults does it fall back to the first
 // field, its default value and the workload's services.
-func (e workloadErrors) timing(msg string, fs ...field) {
-	for _, f := range fs {
-		if set := e.s.resolve(f, protoreflect.Value{}); set.layer != nil {
-			e.errs.add(set.layer.errorAt(f, set.v, e.msg(msg)))
+func (e workloadErrors) timing(msg string, ts ...*setting[int32]) {
+	for _, t := range ts {
+		if _, at := resolvedAt(e.s, t); at != nil {
+			e.errs.add(at.errorAt(t, e.msg(msg)))
 			return
 		}
 	}
-	e.errs.add(&Error{Option: "option " + fs[0].name, Value: fmt.Sprint(defaultValue(fs[0]).Int()), Services: e.w.Services, Msg: e.msg(msg)})
+	e.errs.add(&Error{Option: "option " + ts[0].name, Value: fmt.Sprint(ts[0].def), Services: e.w.Services, Msg: e.msg(msg)})
 }
 
 // readinessMaxima reports the readiness timings above a consumer's maxima;
 // who starts each message ("emit=gke: GKE's HealthCheckPolicy").
 func (e workloadErrors) readinessMaxima(who string, maxSeconds, maxTimeout, maxThreshold int32) {
-	r, tf := e.w.Readiness, fTimings[readiness]
+	r, tf := e.w.Readiness, sTimings[readiness]
 	for _, v := range []struct {
-		f        field
+		f        *setting[int32]
 		val, max int32
 	}{
-		{tf[1], r.PeriodSeconds, maxSeconds},
-		{tf[2], r.TimeoutSeconds, maxTimeout},
-		{tf[3], r.SuccessThreshold, maxThreshold},
-		{tf[4], r.FailureThreshold, maxThreshold},
+		{tf[tPeriod], r.PeriodSeconds, maxSeconds},
+		{tf[tTimeout], r.TimeoutSeconds, maxTimeout},
+		{tf[tSuccess], r.SuccessThreshold, maxThreshold},
+		{tf[tFailure], r.FailureThreshold, maxThreshold},
 	} {
 		if v.val > v.max {
 			e.timing(fmt.Sprintf("%s allows at most %d", who, v.max), v.f)
@@ -158,45 +136,45 @@ func (e workloadErrors) readinessMaxima(who string, maxSeconds, maxTimeout, maxT
 // setting to change.
 func checkConsumers(g *group, w *Workload, p *Params, errs *errorList) {
 	e := workloadErrors{w: w, s: g.members[0], errs: errs}
-	r, tf := w.Readiness, fTimings[readiness]
+	r, tf := w.Readiness, sTimings[readiness]
 	if w.TLS && p.EmitK8s() && !w.Exec() {
 		switch {
-		case p.K8sMinor < grpcProbeTLSMinor:
-			e.param(paramOption(tlsParam, "true"), fmt.Sprintf("the kubelet's grpc probes are plaintext before Kubernetes 1.%d (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); "+
+		case paramOf(p, sK8sVersion) < grpcProbeTLSMinor:
+			e.param(paramOption(sTLS.name, "true"), fmt.Sprintf("the kubelet's grpc probes are plaintext before Kubernetes 1.%d (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); "+
 				"use probe=exec (grpc_health_probe -tls), serve health on a plaintext health_port, or set k8s_version=1.%d for a cluster with the gate on",
 				grpcProbeTLSMinor, grpcProbeTLSMinor))
-		case p.TLSServerName != "":
-			e.param(paramOption(tlsServerNameParam, p.TLSServerName), "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
+		case w.TLSServerName != "":
+			e.param(paramOption(sTLSServerName.name, w.TLSServerName), "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
 		}
 	}
-	if p.Emit[EmitEnvoyGateway] {
+	if p.emits(EmitEnvoyGateway) {
 		for _, v := range []struct {
-			f   field
+			f   *setting[int32]
 			val int32
-		}{{tf[1], r.PeriodSeconds}, {tf[2], r.TimeoutSeconds}} {
+		}{{tf[tPeriod], r.PeriodSeconds}, {tf[tTimeout], r.TimeoutSeconds}} {
 			if v.val > maxGatewaySeconds {
 				e.timing(fmt.Sprintf("emit=envoygateway: Envoy Gateway's durations allow at most %d seconds (99999h59m59s)", maxGatewaySeconds), v.f)
 			}
 		}
 	}
-	if p.Emit[EmitIstio] && w.EjectionSeconds() > maxProtoDurationSeconds {
+	if p.emits(EmitIstio) && w.EjectionSeconds() > maxProtoDurationSeconds {
 		e.timing(fmt.Sprintf("emit=istio: the ejection time, period x failure threshold (%ds), is longer than Istio's durations allow (%ds)",
-			w.EjectionSeconds(), int64(maxProtoDurationSeconds)), tf[4], tf[1])
+			w.EjectionSeconds(), int64(maxProtoDurationSeconds)), tf[tFailure], tf[tPeriod])
 	}
-	if p.Emit[EmitGKE] {
+	if p.emits(EmitGKE) {
 		if w.TLS {
-			e.param(paramOption(tlsParam, "true"), "GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke")
+			e.param(paramOption(sTLS.name, "true"), "GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke")
 		}
 		e.readinessMaxima("emit=gke: GKE's HealthCheckPolicy", gkeMaxSeconds, gkeMaxSeconds, gkeMaxThreshold)
 		if r.TimeoutSeconds > r.PeriodSeconds {
 			// At the period when the timeout is the default (period_seconds: 1).
-			e.timing(fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy needs a timeout (%ds) no longer than the period (%ds)", r.TimeoutSeconds, r.PeriodSeconds), tf[2], tf[1])
+			e.timing(fmt.Sprintf("emit=gke: GKE's HealthCheckPolicy needs a timeout (%ds) no longer than the period (%ds)", r.TimeoutSeconds, r.PeriodSeconds), tf[tTimeout], tf[tPeriod])
 		}
 	}
 	if w.ALB != nil {
 		e.readinessMaxima("emit=alb: an ALB health check", albMaxInterval, albMaxTimeout, albMaxThreshold)
 		if w.ALB.TimeoutSeconds >= w.ALB.IntervalSeconds {
-			e.timing(fmt.Sprintf("emit=alb: an ALB health check needs a timeout shorter than its interval (%ds)", w.ALB.IntervalSeconds), tf[2], tf[1])
+			e.timing(fmt.Sprintf("emit=alb: an ALB health check needs a timeout shorter than its interval (%ds)", w.ALB.IntervalSeconds), tf[tTimeout], tf[tPeriod])
 		}
 	}
 }

@@ -218,7 +218,7 @@ func FuzzGenerate(f *testing.F) {
 // kubernetesOnly reports whether a run writes no outputs but Go and the
 // Kubernetes manifests, the ones decodeManifests knows.
 func kubernetesOnly(p *Params) bool {
-	for emit := range p.Emit {
+	for emit := range paramOf(p, sEmit) {
 		if emit != EmitGo && emit != EmitK8s {
 			return false
 		}

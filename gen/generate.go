@@ -1,7 +1,8 @@
 // Package gen is protoc-gen-health's generator: it turns a
 // CodeGeneratorRequest into Go health code and Kubernetes manifests.
 //
-// The flow runs one way: parameters are parsed (params.go), the request's
+// The flow runs one way: every setting is declared once, in the table of
+// settings.go; parameters are parsed by it (params.go), the request's
 // services, options and parameters are resolved into one model and checked
 // (build.go and the check_*.go, workloads.go files), and only a model that
 // passed every check is rendered through the templates (render_*.go).

@@ -57,7 +57,7 @@ type Workload struct {
 	TLSCACert     string
 	GRPCProbeTLS  bool
 	// Consumers are the other per-workload files (emit=gke, ...), in
-	// consumerFiles order; Resources those a kustomization lists.
+	// emitKinds order; Resources those a kustomization lists.
 	Consumers []manifest
 	Resources []string
 	ALB       *ALBHealthCheck // emit=alb's health check; nil without it

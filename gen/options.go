@@ -13,16 +13,18 @@ import (
 )
 
 // A layer is one place a setting can be written: a service option, a file
-// option or the plugin parameters. Resolution reads layers in precedence
-// order, field by field, through protoreflect, so every field of
-// HealthOptions follows the same rule and each resolved value remembers
-// where it was written.
+// option, a service's per-service parameters or the run's parameters.
+// Resolution reads layers in precedence order, setting by setting, so every
+// setting follows the same rule and each resolved value remembers where it
+// was written. An option's value is read through protoreflect and its row's
+// value type, a parameter's is held as the row's Go type.
 type layer struct {
-	opts     *optionsv1.HealthOptions
-	file     *protogen.File // nil for parameters
-	path     []int32        // source path of the option statement
-	name     string         // "(health.options.v1.service)"; "" for parameters
-	services []string       // the services the layer applies to
+	opts     *optionsv1.HealthOptions // options; nil for parameters
+	values   map[string]any           // parameters, by setting name
+	file     *protogen.File           // nil for parameters
+	path     []int32                  // source path of the option statement
+	name     string                   // "(health.options.v1.service)"; "" for parameters
+	services []string                 // the services the layer applies to
 	// paramPrefix starts the parameter names of a per-service parameter
 	// layer ("service.acme.Cart."); "" for options and run-wide parameters.
 	paramPrefix string
@@ -85,9 +87,22 @@ func mustField(name string) field {
 	return f
 }
 
-// get returns the field's value in l and whether it is set there.
-func (l layer) get(f field) (protoreflect.Value, bool) {
+// get returns the setting's value in l and whether it is set there.
+func (l layer) get(r row) (any, bool) {
 	if l.opts == nil {
+		v, ok := l.values[r.info().name]
+		return v, ok
+	}
+	raw, ok := l.raw(r.info().field)
+	if !ok {
+		return nil, false
+	}
+	return r.fromOption(raw), true
+}
+
+// raw returns an option layer's value of field f as protobuf holds it.
+func (l layer) raw(f field) (protoreflect.Value, bool) {
+	if l.opts == nil || f.path == nil {
 		return protoreflect.Value{}, false
 	}
 	m := l.opts.ProtoReflect()
@@ -103,14 +118,36 @@ func (l layer) get(f field) (protoreflect.Value, bool) {
 	return protoreflect.Value{}, false
 }
 
-// errorAt builds an Error for field f of this layer with value v.
-func (l layer) errorAt(f field, v protoreflect.Value, msg string) *Error {
+// getAs returns a setting's value in l as its Go type.
+func getAs[T any](l layer, s *setting[T]) (T, bool) {
+	v, ok := l.get(s)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return v.(T), true
+}
+
+// valueText prints the setting's value in l as an option is written (an
+// enum by its value's name), whichever layer holds it.
+func (l layer) valueText(r row) string {
+	if l.opts == nil {
+		return r.optionText(l.values[r.info().name])
+	}
+	raw, _ := l.raw(r.info().field)
+	return formatValue(r.info().field, raw)
+}
+
+// errorAt builds an Error for setting r of this layer, showing its value.
+func (l layer) errorAt(r row, msg string) *Error {
+	f := r.info().field
 	if l.file == nil {
 		// A parameter applies to the whole run: no file, no services, and
 		// the value as it was written on the command line.
-		return &Error{Option: paramOption(l.paramPrefix+f.name, paramText(f, v)), Msg: msg}
+		name := r.info().name
+		return &Error{Option: paramOption(l.paramPrefix+name, r.text(l.values[name])), Msg: msg}
 	}
-	e := &Error{Services: l.services, Value: formatValue(f, v), Msg: msg}
+	e := &Error{Services: l.services, Value: l.valueText(r), Msg: msg}
 	e.File = l.file.Desc.Path()
 	e.Option = "option " + l.name + "." + f.name
 	path := append([]int32(nil), l.path...)
@@ -155,18 +192,4 @@ func formatValue(f field, v protoreflect.Value) string {
 	default:
 		return fmt.Sprint(v.Interface())
 	}
-}
-
-// paramText prints a parameter's value as it was written on the command
-// line: the probe style as a word, not its enum number.
-func paramText(f field, v protoreflect.Value) string {
-	switch f.name {
-	case fProbe.name:
-		return probeStyle(v)
-	case fKind.name:
-		return workloadKind(v)
-	case fNames.name:
-		return string(namesMode(v))
-	}
-	return fmt.Sprint(v.Interface())
 }

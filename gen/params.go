@@ -2,9 +2,7 @@ package gen
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,36 +10,11 @@ import (
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/types/pluginpb"
-
-	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
-	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
-// Parameter names. protogen handles paths=, module= and M... itself; every
-// other key=value pair of the plugin parameter lands in the flag set below.
-const (
-	emitParam           = "emit"
-	workloadParam       = "workload"
-	portParam           = "port"
-	healthPortParam     = "health_port"
-	probeParam          = "probe"
-	probeBinParam       = "probe_bin"
-	containerParam      = "container"
-	startupSecondsParam = "startup_seconds"
-	scaffoldParam       = "scaffold"
-	imageParam          = "image"
-	drainSecondsParam   = "drain_seconds"
-	stopSecondsParam    = "stop_seconds"
-	tlsParam            = "tls"
-	tlsServerNameParam  = "tls_server_name"
-	tlsCACertParam      = "tls_ca_cert"
-	k8sVersionParam     = "k8s_version"
-	kindParam           = "kind"
-	namesParam          = "names"
-	// servicePrefix starts a per-service parameter:
-	// service.<full.Name>.<field>=value, for the fields in serviceFields.
-	servicePrefix = "service."
-)
+// servicePrefix starts a per-service parameter: service.<full.Name>.<field>=value,
+// for the settings of the table that may be written there.
+const servicePrefix = "service."
 
 // Workload kinds named by kind=, as Kubernetes spells them.
 const (
@@ -50,65 +23,56 @@ const (
 	kindDaemonSet   = "DaemonSet"
 )
 
-// Output kinds named by emit=. Every kind but go writes files per workload
-// (consumers.go describes the consumer kinds).
+// Probe styles named by probe=.
 const (
-	EmitGo           = "go"
-	EmitK8s          = "k8s"
-	EmitGKE          = "gke"          // GKE Gateway HealthCheckPolicy
-	EmitEnvoyGateway = "envoygateway" // Envoy Gateway BackendTrafficPolicy
-	EmitIstio        = "istio"        // Istio DestinationRule outlier detection
-	EmitCompose      = "compose"      // docker compose healthcheck
-	EmitALB          = "alb"          // AWS Load Balancer Controller Ingress (alb.go)
+	probeGRPC = "grpc"
+	probeExec = "exec"
 )
 
-// emitKinds lists every emit= value, in the order errors name them.
-var emitKinds = []string{EmitGo, EmitK8s, EmitGKE, EmitEnvoyGateway, EmitIstio, EmitCompose, EmitALB}
-
-// Params holds the plugin parameters of one run. Zero numbers mean "not set":
-// the defaults live in defaults.go so that the precedence chain (service
-// option, file option, parameter, default) is resolved in one place.
+// Params holds the plugin parameters of one run: the value of each setting
+// given, of its row's Go type (read with paramOf), and the per-service
+// parameters. protogen handles paths=, module= and M... itself.
 type Params struct {
-	Emit           map[string]bool
-	Workload       *string
-	Port           *int32
-	HealthPort     *int32
-	Probe          *string
-	ProbeBin       *string
-	Container      *string
-	StartupSeconds *int32
-	Scaffold       bool
-	Image          string
-	DrainSeconds   *int32
-	StopSeconds    *int32
-	TLS            bool
-	TLSServerName  string
-	TLSCACert      string
-	// K8sMinor is the Kubernetes 1.x minor version of k8s_version=, 0 when
-	// unset: it unlocks API fields that older clusters reject.
-	K8sMinor int
-	Kind     *string
-	Names    *contract.NamesMode
+	values map[string]any // by setting name
 	// Services holds the per-service parameters, in the order their
-	// services were first named; only their option fields are set.
+	// services were first named.
 	Services []*ServiceParams
 }
 
 // ServiceParams are the service.<FullName>.<field>= parameters of one service.
 type ServiceParams struct {
 	FullName string
-	Params   *Params
+	values   map[string]any
 	written  []string // each parameter as written, for errors
 }
 
+// paramOf returns the run's value of a setting: the parameter's, else the
+// setting's default.
+func paramOf[T any](p *Params, s *setting[T]) T {
+	v, _ := paramSet(p, s)
+	return v
+}
+
+// paramSet returns the parameter's value of a setting and whether it was
+// given; the default when it was not.
+func paramSet[T any](p *Params, s *setting[T]) (T, bool) {
+	if v, ok := p.values[s.name]; ok {
+		return v.(T), true
+	}
+	return s.def, false
+}
+
 // EmitGo reports whether the run writes Go; EmitK8s whether it writes manifests.
-func (p *Params) EmitGo() bool  { return p.Emit[EmitGo] }
-func (p *Params) EmitK8s() bool { return p.Emit[EmitK8s] }
+func (p *Params) EmitGo() bool  { return p.emits(EmitGo) }
+func (p *Params) EmitK8s() bool { return p.emits(EmitK8s) }
+
+// emits reports whether the run writes the emit= kind.
+func (p *Params) emits(kind string) bool { return paramOf(p, sEmit)[kind] }
 
 // EmitWorkloads reports whether the run writes any per-workload file, and so
 // groups services into workloads and checks them.
 func (p *Params) EmitWorkloads() bool {
-	for k := range p.Emit {
+	for k := range paramOf(p, sEmit) {
 		if k != EmitGo {
 			return true
 		}
@@ -122,44 +86,16 @@ func (p *Params) EmitWorkloads() bool {
 // that holds nothing but the parameter: the Go import path checks of the real
 // run come later, and only when Go is emitted.
 func parseParams(parameter string) (*Params, error) {
-	p := &Params{Emit: map[string]bool{}}
-	fs := flag.NewFlagSet("protoc-gen-health", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Func(emitParam, "output to write: "+strings.Join(emitKinds, ", ")+" (repeat the parameter for several)", func(v string) error {
-		if !slices.Contains(emitKinds, v) {
-			return fmt.Errorf("must be one of %s (repeat emit= for several: plugin parameters are split on commas)", strings.Join(emitKinds, ", "))
-		}
-		p.Emit[v] = true
-		return nil
-	})
-	p.optionFlags(fs)
-	fs.Func(scaffoldParam, "write a Deployment, Service, kustomization and Dockerfile", boolInto(&p.Scaffold))
-	fs.StringVar(&p.Image, imageParam, "", "container image of the scaffold's Deployment")
-	fs.Func(drainSecondsParam, "the server's drain delay, for terminationGracePeriodSeconds", int32Into(&p.DrainSeconds))
-	fs.Func(stopSecondsParam, "the server's graceful-stop deadline, for terminationGracePeriodSeconds", int32Into(&p.StopSeconds))
-	fs.Func(tlsParam, "the gRPC port serves TLS: exec probes and compose healthchecks dial it with -tls", boolInto(&p.TLS))
-	fs.StringVar(&p.TLSServerName, tlsServerNameParam, "", "server name the TLS probes send and verify the certificate against")
-	fs.StringVar(&p.TLSCACert, tlsCACertParam, "", "path in the image of the CA certificate that verifies the server's")
-	fs.Func(k8sVersionParam, "the oldest Kubernetes version the manifests target, 1.N", func(v string) error {
-		minor, ok := parseK8sVersion(v)
-		if !ok {
-			return fmt.Errorf("must be a Kubernetes version 1.N, like 1.37")
-		}
-		p.K8sMinor = minor
-		return nil
-	})
-
+	p := &Params{values: map[string]any{}}
 	_, err := protogen.Options{ParamFunc: func(name, value string) error {
 		if strings.HasPrefix(name, servicePrefix) {
 			return p.setServiceParam(name, value)
 		}
-		if fs.Lookup(name) == nil {
-			return fmt.Errorf("unknown parameter %s (known: %s)", quoteValue(name), knownParams(fs))
+		r := settingNamed(name, inParam)
+		if r == nil {
+			return fmt.Errorf("unknown parameter %s (known: %s)", quoteValue(name), knownParams())
 		}
-		if err := fs.Set(name, value); err != nil {
-			return fmt.Errorf("%s: %v", paramOption(name, value), unwrapFlagError(err))
-		}
-		return nil
+		return setValue(p.values, r, name, value)
 	}}.New(&pluginpb.CodeGeneratorRequest{Parameter: &parameter})
 	if err != nil {
 		return nil, err
@@ -167,51 +103,48 @@ func parseParams(parameter string) (*Params, error) {
 	if err := repeatedParam(parameter); err != nil {
 		return nil, err
 	}
-	if len(p.Emit) == 0 {
-		p.Emit[EmitGo] = true
-	}
 	return p, nil
 }
 
-// optionFlags registers the parameters that are also HealthOptions fields,
-// writing into p: the run-wide parameters and each service's per-service
-// parameters parse the same way.
-func (p *Params) optionFlags(fs *flag.FlagSet) {
-	fs.Func(workloadParam, "put every service of the run into this workload", stringInto(&p.Workload))
-	fs.Func(portParam, "container port that serves gRPC", int32Into(&p.Port))
-	fs.Func(healthPortParam, "separate plaintext port serving only health", int32Into(&p.HealthPort))
-	fs.Func(probeParam, "probe style: grpc or exec", func(v string) error {
-		if v != probeGRPC && v != probeExec {
-			return fmt.Errorf("must be %q or %q", probeGRPC, probeExec)
-		}
-		p.Probe = &v
-		return nil
-	})
-	fs.Func(probeBinParam, "path of grpc_health_probe in the image", stringInto(&p.ProbeBin))
-	fs.Func(containerParam, "name of the container that serves gRPC", stringInto(&p.Container))
-	fs.Func(startupSecondsParam, "seconds the startup probe allows", int32Into(&p.StartupSeconds))
-	fs.Func(kindParam, "kind of the workload: Deployment, StatefulSet or DaemonSet", func(v string) error {
-		if _, ok := workloadKinds[v]; !ok {
-			return fmt.Errorf("must be %q, %q or %q", kindDeployment, kindStatefulSet, kindDaemonSet)
-		}
-		p.Kind = &v
-		return nil
-	})
-	fs.Func(namesParam, "health names the server registers: healthreg, services or overall", func(v string) error {
-		m, err := contract.ParseNamesMode(v)
-		if err != nil {
-			return fmt.Errorf("must be %s, %s or %s", contract.NamesHealthreg, contract.NamesServices, contract.NamesOverall)
-		}
-		p.Names = &m
-		return nil
-	})
+// setValue parses value into values as the row's Go type; name is the
+// parameter as written, for the error.
+func setValue(values map[string]any, r row, name, value string) error {
+	v, err := r.parse(value)
+	if err != nil {
+		return fmt.Errorf("%s: %v", paramOption(name, value), err)
+	}
+	key := r.info().name
+	if old, ok := values[key]; ok && r.info().repeatable {
+		v = r.merge(old, v)
+	}
+	// A parameter given twice that may not repeat is reported by
+	// repeatedParam, for every parameter alike.
+	values[key] = v
+	return nil
 }
 
-// workloadKinds maps kind= values to the option's enum.
-var workloadKinds = map[string]optionsv1.WorkloadKind{
-	kindDeployment:  optionsv1.WorkloadKind_WORKLOAD_KIND_DEPLOYMENT,
-	kindStatefulSet: optionsv1.WorkloadKind_WORKLOAD_KIND_STATEFUL_SET,
-	kindDaemonSet:   optionsv1.WorkloadKind_WORKLOAD_KIND_DAEMON_SET,
+// settingNamed returns the row of the table named name that may be written
+// in scope sc, or nil.
+func settingNamed(name string, sc scope) row {
+	for _, r := range settings {
+		if in := r.info(); in.name == name && in.scopes&sc != 0 {
+			return r
+		}
+	}
+	return nil
+}
+
+// settingNames lists the names of the settings that may be written in sc,
+// sorted.
+func settingNames(sc scope) []string {
+	var names []string
+	for _, r := range settings {
+		if in := r.info(); in.scopes&sc != 0 {
+			names = append(names, in.name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // setServiceParam parses one service.<FullName>.<field>=value parameter.
@@ -223,8 +156,11 @@ func (p *Params) setServiceParam(name, value string) error {
 	if i := strings.LastIndexByte(name, '.'); i > len(servicePrefix) {
 		full, field = name[len(servicePrefix):i], name[i+1:]
 	}
-	fs := flag.NewFlagSet("service", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	r := settingNamed(field, inServiceParam)
+	if full == "" || !isFullName(full) || r == nil {
+		return fmt.Errorf("%s: a per-service parameter is service.<full.Name>.<field>=value, with the service's full name "+
+			"(such as service.acme.shop.v1.Cart.port=8080) and field one of %s", paramOption(name, value), strings.Join(settingNames(inServiceParam), ", "))
+	}
 	var sp *ServiceParams
 	for _, s := range p.Services {
 		if s.FullName == full {
@@ -232,18 +168,10 @@ func (p *Params) setServiceParam(name, value string) error {
 		}
 	}
 	if sp == nil {
-		sp = &ServiceParams{FullName: full, Params: &Params{}}
+		sp = &ServiceParams{FullName: full, values: map[string]any{}}
 	}
-	sp.Params.optionFlags(fs)
-	if full == "" || !isFullName(full) || fs.Lookup(field) == nil {
-		var fields []string
-		fs.VisitAll(func(f *flag.Flag) { fields = append(fields, f.Name) })
-		return fmt.Errorf("%s: a per-service parameter is service.<full.Name>.<field>=value, with the service's full name "+
-			"(such as service.acme.shop.v1.Cart.port=8080) and field one of %s", paramOption(name, value), strings.Join(fields, ", "))
-	}
-	// A field given twice is reported by repeatedParam, as for every parameter.
-	if err := fs.Set(field, value); err != nil {
-		return fmt.Errorf("%s: %v", paramOption(name, value), unwrapFlagError(err))
+	if err := setValue(sp.values, r, name, value); err != nil {
+		return err
 	}
 	if sp.written == nil {
 		p.Services = append(p.Services, sp)
@@ -270,125 +198,61 @@ func isFullName(s string) bool {
 	return true
 }
 
-func knownParams(fs *flag.FlagSet) string {
-	names := []string{"paths", "module", "M<file>", servicePrefix + "<full.Name>.<field>"}
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+func knownParams() string {
+	names := append([]string{"paths", "module", "M<file>", servicePrefix + "<full.Name>.<field>"}, settingNames(inParam)...)
 	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
 
-// unwrapFlagError keeps the reason of a flag.Set error without the flag
-// package's "parse error" wording.
-func unwrapFlagError(err error) error {
-	if ne, ok := err.(*strconv.NumError); ok {
-		return fmt.Errorf("not a whole number: %v", ne.Err)
+// parseInt32 reads a whole number that fits in 32 bits.
+func parseInt32(v string) (int32, error) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("out of range for a 32-bit whole number")
 	}
-	return err
-}
-
-func stringInto(dst **string) func(string) error {
-	return func(v string) error { *dst = &v; return nil }
-}
-
-func boolInto(dst *bool) func(string) error {
-	return func(v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("must be true or false")
-		}
-		*dst = b
-		return nil
+	if err != nil {
+		return 0, fmt.Errorf("not a whole number")
 	}
-}
-
-func int32Into(dst **int32) func(string) error {
-	return func(v string) error {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if errors.Is(err, strconv.ErrRange) {
-			return fmt.Errorf("out of range for a 32-bit whole number")
-		}
-		if err != nil {
-			return fmt.Errorf("not a whole number")
-		}
-		i := int32(n)
-		*dst = &i
-		return nil
-	}
+	return int32(n), nil
 }
 
 // layer presents the parameters as the lowest-precedence layer of options,
 // so that they resolve and are checked by the same code as options.
 func (p *Params) layer() layer {
-	return layer{opts: p.options()}
+	return layer{values: p.values}
 }
 
 // serviceLayer presents one service's per-service parameters as a layer.
 func (sp *ServiceParams) layer() layer {
-	return layer{opts: sp.Params.options(), paramPrefix: servicePrefix + sp.FullName + ".", services: []string{sp.FullName}}
+	return layer{values: sp.values, paramPrefix: servicePrefix + sp.FullName + ".", services: []string{sp.FullName}}
 }
 
-// options converts the parameters that are option fields into options.
-func (p *Params) options() *optionsv1.HealthOptions {
-	o := &optionsv1.HealthOptions{
-		Workload:       p.Workload,
-		Port:           p.Port,
-		HealthPort:     p.HealthPort,
-		ProbeBin:       p.ProbeBin,
-		Container:      p.Container,
-		StartupSeconds: p.StartupSeconds,
-	}
-	if p.Probe != nil {
-		o.Probe = optionsv1.ProbeStyle_PROBE_STYLE_GRPC.Enum()
-		if *p.Probe == probeExec {
-			o.Probe = optionsv1.ProbeStyle_PROBE_STYLE_EXEC.Enum()
-		}
-	}
-	if p.Kind != nil {
-		o.Kind = workloadKinds[*p.Kind].Enum()
-	}
-	if p.Names != nil {
-		for e, m := range namesModes {
-			if m == *p.Names {
-				o.Names = e.Enum()
-			}
-		}
-	}
-	return o
-}
-
-// checkParams reports the parameters that are not options and the
-// combinations of parameters that cannot work.
+// checkParams reports the combinations of parameters that cannot work;
+// checkLayer checks each value.
 func checkParams(p *Params, errs *errorList) {
-	if p.DrainSeconds != nil && *p.DrainSeconds < 0 {
-		errs.add(&Error{Option: paramOption(drainSecondsParam, fmt.Sprint(*p.DrainSeconds)), Msg: "must be at least 0"})
-	}
-	if p.StopSeconds != nil && *p.StopSeconds < 1 {
-		errs.add(&Error{Option: paramOption(stopSecondsParam, fmt.Sprint(*p.StopSeconds)), Msg: "must be at least 1"})
-	}
-	if !printable(p.Image) || strings.Contains(p.Image, " ") {
-		// It goes into the Deployment's YAML and a Dockerfile comment.
-		errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "must be an image reference: printable characters, no spaces"})
-	}
 	checkConsumerParams(p, errs)
-	if !p.EmitK8s() {
-		if p.Scaffold {
-			errs.add(&Error{Option: paramOption(scaffoldParam, "true"), Msg: "needs emit=k8s"})
-		}
-		if p.Image != "" {
-			errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "needs emit=k8s"})
+	scaffold, image := paramOf(p, sScaffold), paramOf(p, sImage) != ""
+	// needs reports the parameter s, when given, as needing what is missing.
+	needs := func(r row, msg string) {
+		if v, ok := p.values[r.info().name]; ok {
+			errs.add(&Error{Option: paramOption(r.info().name, r.text(v)), Msg: msg})
 		}
 	}
-	if !p.Scaffold {
+	if !p.EmitK8s() {
+		if scaffold {
+			needs(sScaffold, "needs emit=k8s")
+		}
+		if image {
+			needs(sImage, "needs emit=k8s")
+		}
+	}
+	if !scaffold {
 		// These shape only the scaffold; anywhere else they would do nothing.
-		if p.Image != "" {
-			errs.add(&Error{Option: paramOption(imageParam, p.Image), Msg: "is only used with scaffold=true"})
+		if image {
+			needs(sImage, "is only used with scaffold=true")
 		}
-		if p.DrainSeconds != nil {
-			errs.add(&Error{Option: paramOption(drainSecondsParam, fmt.Sprint(*p.DrainSeconds)), Msg: "is only used with scaffold=true"})
-		}
-		if p.StopSeconds != nil {
-			errs.add(&Error{Option: paramOption(stopSecondsParam, fmt.Sprint(*p.StopSeconds)), Msg: "is only used with scaffold=true"})
-		}
+		needs(sDrainSeconds, "is only used with scaffold=true")
+		needs(sStopSeconds, "is only used with scaffold=true")
 	}
 }
 
@@ -405,26 +269,30 @@ func paramSetting(name, value string) string {
 	return plainOrQuoted(name) + "=" + plainOrQuoted(value)
 }
 
-// repeatableParams are the parameters that may be given more than once;
-// any other parameter given twice is an error, never "the last one wins",
-// which would let a default appended by a build tool silently override the
-// user's value. protogen's per-file M<file>= and apilevelM<file>= are
-// protogen's to judge.
-var repeatableParams = map[string]bool{emitParam: true}
-
 // repeatedParam reports the first parameter of the comma-separated list
 // that repeats an earlier one, protogen's own paths= and module= included.
+// Only the table's repeatable settings (emit=) may repeat: any other
+// parameter given twice is an error, never "the last one wins", which would
+// let a default appended by a build tool silently override the user's
+// value. protogen's per-file M<file>= and apilevelM<file>= are protogen's to
+// judge.
 func repeatedParam(parameter string) error {
+	var repeatable []string
+	for _, r := range settings {
+		if r.info().repeatable {
+			repeatable = append(repeatable, r.info().name+"=")
+		}
+	}
 	seen := map[string]string{}
 	for _, kv := range strings.Split(parameter, ",") {
 		key, value, _ := strings.Cut(kv, "=")
-		if key == "" || repeatableParams[key] || strings.HasPrefix(key, "M") || strings.HasPrefix(key, "apilevelM") {
+		if key == "" || slices.Contains(repeatable, key+"=") || strings.HasPrefix(key, "M") || strings.HasPrefix(key, "apilevelM") {
 			continue
 		}
 		if first, ok := seen[key]; ok {
 			// Keys are known here: protogen's parse rejected unknown ones.
-			return fmt.Errorf("%s: %s= is already given (%s); give each parameter once (only %s= may repeat)",
-				paramOption(key, value), key, paramSetting(key, first), emitParam)
+			return fmt.Errorf("%s: %s= is already given (%s); give each parameter once (only %s may repeat)",
+				paramOption(key, value), key, paramSetting(key, first), orList(repeatable))
 		}
 		seen[key] = value
 	}
@@ -433,15 +301,9 @@ func repeatedParam(parameter string) error {
 
 // scaffold returns what scaffold=true adds to a workload.
 func (p *Params) scaffold(workload string) *Scaffold {
-	drain, stop := int32(DefaultDrainSeconds), int32(DefaultStopSeconds)
-	if p.DrainSeconds != nil {
-		drain = *p.DrainSeconds
-	}
-	if p.StopSeconds != nil {
-		stop = *p.StopSeconds
-	}
+	drain, stop := paramOf(p, sDrainSeconds), paramOf(p, sStopSeconds)
 	s := &Scaffold{
-		Image:                         p.Image,
+		Image:                         paramOf(p, sImage),
 		TerminationGracePeriodSeconds: int64(drain) + int64(stop) + terminationMarginSeconds,
 		DrainSeconds:                  drain,
 		StopSeconds:                   stop,

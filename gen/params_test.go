@@ -8,56 +8,54 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 func TestParseParams(t *testing.T) {
-	i32 := func(v int32) *int32 { return &v }
-	str := func(v string) *string { return &v }
+	vals := func(kv ...any) *Params {
+		p := &Params{values: map[string]any{}}
+		for i := 0; i < len(kv); i += 2 {
+			p.values[kv[i].(string)] = kv[i+1]
+		}
+		return p
+	}
 	tests := []struct {
 		param   string
 		want    *Params
 		wantErr string
 	}{
-		{param: "", want: &Params{Emit: map[string]bool{EmitGo: true}}},
-		{param: "paths=source_relative", want: &Params{Emit: map[string]bool{EmitGo: true}}},
-		{param: "emit=k8s", want: &Params{Emit: map[string]bool{EmitK8s: true}}},
-		{param: "emit=go,emit=k8s", want: &Params{Emit: map[string]bool{EmitGo: true, EmitK8s: true}}},
-		{param: "emit=k8s,emit=k8s", want: &Params{Emit: map[string]bool{EmitK8s: true}}},
+		{param: "", want: vals()},
+		{param: "paths=source_relative", want: vals()},
+		{param: "emit=k8s", want: vals("emit", emitSet{EmitK8s: true})},
+		{param: "emit=go,emit=k8s", want: vals("emit", emitSet{EmitGo: true, EmitK8s: true})},
+		{param: "emit=k8s,emit=k8s", want: vals("emit", emitSet{EmitK8s: true})},
 		{
 			param: "emit=k8s,module=example.com,Mfoo.proto=example.com/foo,workload=shop,port=8080,health_port=8081," +
-				"probe=exec,probe_bin=/probe,container=app,startup_seconds=90,scaffold=true,image=img:v1,drain_seconds=0,stop_seconds=30",
-			want: &Params{
-				Emit:           map[string]bool{EmitK8s: true},
-				Workload:       str("shop"),
-				Port:           i32(8080),
-				HealthPort:     i32(8081),
-				Probe:          str(probeExec),
-				ProbeBin:       str("/probe"),
-				Container:      str("app"),
-				StartupSeconds: i32(90),
-				Scaffold:       true,
-				Image:          "img:v1",
-				DrainSeconds:   i32(0),
-				StopSeconds:    i32(30),
-			},
+				"probe=exec,probe_bin=/probe,container=app,startup_seconds=90,scaffold=true,image=img:v1,drain_seconds=0,stop_seconds=30," +
+				"names=overall,tls=true,k8s_version=v1.37.2",
+			want: vals("emit", emitSet{EmitK8s: true}, "workload", "shop", "port", int32(8080), "health_port", int32(8081),
+				"probe", probeExec, "probe_bin", "/probe", "container", "app", "startup_seconds", int32(90), "scaffold", true,
+				"image", "img:v1", "drain_seconds", int32(0), "stop_seconds", int32(30), "names", contract.NamesOverall,
+				"tls", true, "k8s_version", 37),
 		},
 		// Values that parse are checked later, with the options: a
 		// negative port is a number here.
-		{param: "port=-1", want: &Params{Emit: map[string]bool{EmitGo: true}, Port: i32(-1)}},
-		{param: "probe_bin=", want: &Params{Emit: map[string]bool{EmitGo: true}, ProbeBin: str("")}},
+		{param: "port=-1", want: vals("port", int32(-1))},
+		{param: "probe_bin=", want: vals("probe_bin", "")},
 
 		// Per-service parameters survive protogen's comma split: the key
 		// holds the full name's dots, the value what follows the '='.
 		{
 			param: "emit=k8s,service.shop.v1.Cart.workload=cart,kind=StatefulSet,service.shop.v1.Cart.port=7070,service.Ads.kind=DaemonSet",
-			want: &Params{
-				Emit: map[string]bool{EmitK8s: true},
-				Kind: str(kindStatefulSet),
-				Services: []*ServiceParams{
-					{FullName: "shop.v1.Cart", Params: &Params{Workload: str("cart"), Port: i32(7070)}, written: []string{"workload", "port"}},
-					{FullName: "Ads", Params: &Params{Kind: str(kindDaemonSet)}, written: []string{"kind"}},
-				},
-			},
+			want: func() *Params {
+				p := vals("emit", emitSet{EmitK8s: true}, "kind", kindStatefulSet)
+				p.Services = []*ServiceParams{
+					{FullName: "shop.v1.Cart", values: map[string]any{"workload": "cart", "port": int32(7070)}, written: []string{"workload", "port"}},
+					{FullName: "Ads", values: map[string]any{"kind": kindDaemonSet}, written: []string{"kind"}},
+				}
+				return p
+			}(),
 		},
 		{param: "kind=Job", wantErr: `parameter kind=Job: must be "Deployment", "StatefulSet" or "DaemonSet"`},
 		{param: "service.shop.v1.Cart.kind=deployment", wantErr: `parameter service.shop.v1.Cart.kind=deployment: must be "Deployment", "StatefulSet" or "DaemonSet"`},
@@ -92,7 +90,7 @@ func TestParseParams(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseParams(%q): %v", tc.param, err)
 			}
-			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(ServiceParams{})); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(Params{}, ServiceParams{})); diff != "" {
 				t.Errorf("parseParams(%q) (-want +got):\n%s", tc.param, diff)
 			}
 		})

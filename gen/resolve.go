@@ -2,41 +2,10 @@ package gen
 
 import (
 	"google.golang.org/protobuf/compiler/protogen"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
-
-// The fields of HealthOptions, by name.
-var (
-	fSkip           = mustField("skip")
-	fWorkload       = mustField("workload")
-	fPort           = mustField("port")
-	fHealthPort     = mustField("health_port")
-	fProbe          = mustField("probe")
-	fProbeBin       = mustField("probe_bin")
-	fContainer      = mustField("container")
-	fCounts         = mustField("counts_toward_readiness")
-	fStartupSeconds = mustField("startup_seconds")
-	fKind           = mustField("kind")
-	fNames          = mustField("names")
-	fTimings        = [numProbeKinds][5]field{
-		liveness:  timingFields("liveness"),
-		readiness: timingFields("readiness"),
-		startup:   timingFields("startup"),
-	}
-)
-
-func timingFields(kind string) [5]field {
-	return [5]field{
-		mustField(kind + ".initial_delay_seconds"),
-		mustField(kind + ".period_seconds"),
-		mustField(kind + ".timeout_seconds"),
-		mustField(kind + ".success_threshold"),
-		mustField(kind + ".failure_threshold"),
-	}
-}
 
 // service is one service of the run with its layers, before workloads are
 // formed.
@@ -61,28 +30,28 @@ const (
 	layerParams              // the run-wide parameters
 )
 
-// setting is a resolved value and the layer it came from (nil: the default).
-type setting struct {
-	v     protoreflect.Value
-	layer *layer
-}
-
-// resolve returns the value of f for s: the first layer that sets it, else def.
-func (s *service) resolve(f field, def protoreflect.Value) setting {
+// find returns the value of setting r for s: the first layer that sets it
+// and that layer, else the setting's default and nil.
+func (s *service) find(r row) (any, *layer) {
 	for i := range s.layers {
-		if v, ok := s.layers[i].get(f); ok {
-			return setting{v: v, layer: &s.layers[i]}
+		if v, ok := s.layers[i].get(r); ok {
+			return v, &s.layers[i]
 		}
 	}
-	return setting{v: def}
+	return r.defaultValue(), nil
 }
 
-func (s *service) int32Of(f field, def int32) int32 {
-	return int32(s.resolve(f, protoreflect.ValueOfInt32(def)).v.Int())
+// valueOf returns the resolved value of a setting for s, as its Go type.
+func valueOf[T any](s *service, st *setting[T]) T {
+	v, _ := resolvedAt(s, st)
+	return v
 }
 
-func (s *service) stringOf(f field, def string) string {
-	return s.resolve(f, protoreflect.ValueOfString(def)).v.String()
+// resolvedAt returns the resolved value of a setting for s and the layer
+// that set it (nil: the default).
+func resolvedAt[T any](s *service, st *setting[T]) (T, *layer) {
+	v, l := s.find(st)
+	return v.(T), l
 }
 
 // collectServices walks the request's files in order and returns every
@@ -112,7 +81,7 @@ func collectServices(plugin *protogen.Plugin, params layer, serviceParams map[st
 				spl = layer{services: []string{full}}
 			}
 			sv.layers = []layer{layerService: sl, layerServiceParam: spl, layerFile: fl, layerParams: params}
-			sv.skip = contract.Skipped(boolIn(fl, fSkip), boolIn(sl, fSkip))
+			sv.skip = contract.Skipped(boolIn(fl, sSkip), boolIn(sl, sSkip))
 			out = append(out, sv)
 		}
 	}
@@ -130,12 +99,11 @@ func serviceDeprecated(s *protogen.Service) bool {
 	return o.GetDeprecated()
 }
 
-// boolIn returns a layer's bool field, nil when unset.
-func boolIn(l layer, f field) *bool {
-	v, ok := l.get(f)
+// boolIn returns a layer's bool setting, nil when unset.
+func boolIn(l layer, s *setting[bool]) *bool {
+	b, ok := getAs(l, s)
 	if !ok {
 		return nil
 	}
-	b := v.Bool()
 	return &b
 }

@@ -307,9 +307,9 @@ func scaffoldWantOf(params string) scaffoldWant {
 		n, err := strconv.ParseInt(v, 10, 64)
 		switch {
 		case err != nil:
-		case k == drainSecondsParam:
+		case k == sDrainSeconds.name:
 			w.drain = n
-		case k == stopSecondsParam:
+		case k == sStopSeconds.name:
 			w.stop = n
 		}
 	}

@@ -4,8 +4,8 @@
 //	protoc --health_out=. --health_opt=paths=source_relative foo.proto
 //	protoc --health_out=emit=k8s,port=50051:deploy foo.proto
 //
-// The parameters are described in the README; the generator lives in
-// package gen.
+// The parameters are listed by -h and in docs/parameters.md; the
+// generator lives in package gen.
 package main
 
 import (
@@ -20,14 +20,14 @@ import (
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 )
 
-const usage = `Usage: protoc-gen-health [--version | -h]
+// usage is printed by -h and after a wrong argument; the parameters come
+// from the generator's settings table.
+var usage = `Usage: protoc-gen-health [--version | -h]
 
 protoc-gen-health is a protoc plugin: protoc and buf run it with a
-CodeGeneratorRequest on standard input. Parameters (--health_opt or buf's opt):
-  emit=go|k8s (repeatable), paths=, module=, workload=, port=, health_port=,
-  probe=grpc|exec, probe_bin=, container=, startup_seconds=, scaffold=true,
-  image=, drain_seconds=, stop_seconds=
-`
+CodeGeneratorRequest on standard input.
+
+` + gen.ParameterHelp()
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

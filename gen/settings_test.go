@@ -1,0 +1,181 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/prototext"
+
+	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
+)
+
+// TestSettingsOrder: the options of the table follow HealthOptions' field
+// order (messages that list the fields a layer sets follow it), and every
+// field of HealthOptions is a setting of the table.
+func TestSettingsOrder(t *testing.T) {
+	var fromTable, fromProto []string
+	for _, r := range settings {
+		if r.info().scopes&inOptions != 0 {
+			fromTable = append(fromTable, r.info().name)
+		}
+	}
+	fields := healthOptionsDesc.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if fd.Message() == nil {
+			fromProto = append(fromProto, string(fd.Name()))
+			continue
+		}
+		sub := fd.Message().Fields()
+		for j := 0; j < sub.Len(); j++ {
+			fromProto = append(fromProto, string(fd.Name())+"."+string(sub.Get(j).Name()))
+		}
+	}
+	if strings.Join(fromTable, " ") != strings.Join(fromProto, " ") {
+		t.Errorf("the table's options are\n%s\nHealthOptions' fields are\n%s", strings.Join(fromTable, " "), strings.Join(fromProto, " "))
+	}
+}
+
+// sampleText returns a value of r, as a parameter writes it, that passes
+// r's check and differs from its default when it can, so that every row,
+// a new one too, is tested without a value written here for it.
+func sampleText(t *testing.T, r row) string {
+	t.Helper()
+	var candidates []string
+	switch r.typeName() {
+	case "int32":
+		candidates = []string{"7", "1", "0"}
+	case "string":
+		candidates = []string{"cart", "/bin/grpc_health_probe_v2", "grpc-health-probe"}
+	case "bool":
+		candidates = []string{"true", "false"}
+	case "1.N":
+		candidates = []string{"1.37"}
+	default:
+		words := strings.Split(r.typeName(), "|")
+		for i := len(words) - 1; i >= 0; i-- {
+			candidates = append(candidates, words[i])
+		}
+	}
+	var fallback string
+	for _, c := range candidates {
+		v, err := r.parse(c)
+		if err != nil || r.check(v) != "" {
+			continue
+		}
+		if v != r.defaultValue() {
+			return c
+		}
+		if fallback == "" {
+			fallback = c
+		}
+	}
+	if fallback == "" {
+		t.Fatalf("setting %s: no sample value passes its check; add a candidate for type %s", r.info().name, r.typeName())
+	}
+	return fallback
+}
+
+// optionTextOf writes a setting's value as the text of HealthOptions.
+func optionTextOf(r row, v any) string {
+	parts := strings.Split(r.info().name, ".")
+	text := parts[len(parts)-1] + ": " + r.optionText(v)
+	for i := len(parts) - 2; i >= 0; i-- {
+		text = parts[i] + ": {" + text + "}"
+	}
+	return text
+}
+
+// TestSettingEquivalence: a value given as a parameter, a per-service
+// parameter, a file option or a service option, wherever its row allows,
+// resolves to the same value of the row's Go type; each passes the checks,
+// and with nothing given the default resolves.
+func TestSettingEquivalence(t *testing.T) {
+	const svc = "acme.v1.Cart"
+	for _, r := range settings {
+		in := r.info()
+		if in.repeatable {
+			continue // emit= is no value of a service; TestParseParams covers it
+		}
+		t.Run(in.name, func(t *testing.T) {
+			text := sampleText(t, r)
+			want, err := r.parse(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			layers := map[scope]layer{}
+			if in.scopes&inParam != 0 {
+				p, err := parseParams(in.name + "=" + text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				layers[inParam] = p.layer()
+			}
+			if in.scopes&inServiceParam != 0 {
+				p, err := parseParams(servicePrefix + svc + "." + in.name + "=" + text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				layers[inServiceParam] = p.Services[0].layer()
+			}
+			for _, sc := range []scope{inFileOption, inServiceOption} {
+				if in.scopes&sc == 0 {
+					continue
+				}
+				o := &optionsv1.HealthOptions{}
+				if err := prototext.Unmarshal([]byte(optionTextOf(r, want)), o); err != nil {
+					t.Fatalf("option %s: %v", optionTextOf(r, want), err)
+				}
+				layers[sc] = layer{opts: o, services: []string{svc}}
+			}
+			at := map[scope]int{inServiceOption: layerService, inServiceParam: layerServiceParam, inFileOption: layerFile, inParam: layerParams}
+			for sc, l := range layers {
+				var errs errorList
+				checkLayer(l, &errs)
+				if err := errs.err(); err != nil {
+					t.Errorf("scope %d: %s=%s: %v", sc, in.name, text, err)
+				}
+				s := &service{fullName: svc, layers: make([]layer, 4)}
+				s.layers[at[sc]] = l
+				got, from := s.find(r)
+				if got != want || from == nil {
+					t.Errorf("scope %d: %s=%s resolves to %v (from %v), want %v", sc, in.name, text, got, from, want)
+				}
+			}
+			if len(layers) == 0 {
+				t.Fatalf("setting %s may be written nowhere", in.name)
+			}
+			s := &service{fullName: svc, layers: make([]layer, 4)}
+			if got, from := s.find(r); got != r.defaultValue() || from != nil {
+				t.Errorf("unset: %v, want the default %v", got, r.defaultValue())
+			}
+		})
+	}
+}
+
+// TestSettingGivenTwice: every parameter but a repeatable one, given twice
+// as a parameter or as a per-service parameter, is an error naming it.
+func TestSettingGivenTwice(t *testing.T) {
+	for _, r := range settings {
+		in := r.info()
+		if in.repeatable {
+			continue
+		}
+		text := sampleText(t, r)
+		var keys []string
+		if in.scopes&inParam != 0 {
+			keys = append(keys, in.name)
+		}
+		if in.scopes&inServiceParam != 0 {
+			keys = append(keys, servicePrefix+"acme.v1.Cart."+in.name)
+		}
+		for _, key := range keys {
+			_, err := parseParams(key + "=" + text + "," + key + "=" + text)
+			want := fmt.Sprintf("parameter %s=%s: %s= is already given (%s=%s); give each parameter once (only emit= may repeat)", key, text, key, key, text)
+			if err == nil || err.Error() != want {
+				t.Errorf("%s twice: %v, want %q", key, err, want)
+			}
+		}
+	}
+}
