@@ -243,6 +243,17 @@ func checkWorkloadFiles(t testing.TB, name string, w *workloadOut) {
 				Patches: []kusttypes.Patch{{Path: "probes.yaml", Target: &kusttypes.Selector{
 					ResId: resid.ResId{Gvk: resid.Gvk{Kind: w.kind}, Name: name},
 				}}},
+				// The guard: the workload's name copied onto itself.
+				Replacements: []kusttypes.ReplacementField{{Replacement: kusttypes.Replacement{
+					Source: &kusttypes.SourceSelector{
+						ResId:     resid.ResId{Gvk: resid.Gvk{Kind: w.kind}, Name: name},
+						FieldPath: "metadata.name",
+					},
+					Targets: []*kusttypes.TargetSelector{{
+						Select:     &kusttypes.Selector{ResId: resid.ResId{Gvk: resid.Gvk{Kind: w.kind}, Name: name}},
+						FieldPaths: []string{"metadata.name"},
+					}},
+				}}},
 			}
 			if d := cmp.Diff(want, k, cmpopts.EquateComparable(resid.Gvk{})); d != "" {
 				t.Errorf("%s/kustomization.yaml (-want +got):\n%s", name, d)

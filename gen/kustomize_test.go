@@ -1,8 +1,9 @@
 package gen
 
 import (
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,28 +62,71 @@ func userBase(name, container string) *appsv1.Deployment {
 	}
 }
 
-// kustomizeBuild writes files into an in-memory file system and builds dir.
+// kustomizeBuild builds dir over files in an in-memory file system, and
+// again with every generated Component's guard (its replacements) taken
+// out: the guard must change no byte of a build that succeeds.
 func kustomizeBuild(t *testing.T, files map[string]string, dir string) resmap.ResMap {
 	t.Helper()
+	m, err := kustomizeRun(files, dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s over %v: %v", dir, slices.Sorted(maps.Keys(files)), err)
+	}
+	unguarded, err := kustomizeRun(withoutGuards(files), dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s without the guards: %v", dir, err)
+	}
+	got, err := m.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := unguarded.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("kustomize build %s: the guard changed the output (-without +with):\n%s", dir, d)
+	}
+	return m
+}
+
+// kustomizeRun writes files into an in-memory file system and builds dir.
+func kustomizeRun(files map[string]string, dir string) (resmap.ResMap, error) {
 	fs := filesys.MakeFsInMemory()
 	for name, content := range files {
 		if err := fs.MkdirAll(path.Dir(name)); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if err := fs.WriteFile(name, []byte(content)); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
-	if err != nil {
-		var names []string
-		for n := range files {
-			names = append(names, n)
+	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
+}
+
+// withoutGuards returns files with the replacements block taken out of
+// every generated Component's kustomization.
+func withoutGuards(files map[string]string) map[string]string {
+	out := maps.Clone(files)
+	for name, content := range files {
+		if path.Base(name) != "kustomization.yaml" || !strings.Contains(content, "\nkind: Component\n") {
+			continue
 		}
-		sort.Strings(names)
-		t.Fatalf("kustomize build %s over %v: %v", dir, names, err)
+		var b strings.Builder
+		in := false
+		for line := range strings.SplitAfterSeq(content, "\n") {
+			switch {
+			case line == "replacements:\n":
+				in = true
+				continue
+			case in && strings.HasPrefix(line, " "):
+				continue
+			}
+			in = false
+			b.WriteString(line)
+		}
+		out[name] = b.String()
 	}
-	return m
+	return out
 }
 
 // componentOverlay is the kustomize tree of a user's manifest (base/,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -188,40 +189,11 @@ func buildOver(t *testing.T, generated map[string]string, base, kind, workload s
 // overlay: every Deployment ends up with exactly the generated probes on its
 // own port.
 func TestHipstershopDropsOn(t *testing.T) {
-	ports := map[string]int32{
-		"adservice": 9555, "cartservice": 7070, "checkoutservice": 5050, "currencyservice": 7000, "emailservice": 8080,
-		"paymentservice": 50051, "productcatalogservice": 3550, "recommendationservice": 8080, "shippingservice": 50051,
+	m := kustomizeBuild(t, hipstershopOverlay(t, hipstershopParams(t)), "/app/overlay")
+	if m.Size() != len(hipstershopPorts) {
+		t.Fatalf("build has %d resources, want %d", m.Size(), len(hipstershopPorts))
 	}
-	dir := "testdata/hipstershop"
-	param, err := os.ReadFile(dir + "/params.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := runPlugin(t, buildRequest(t, dir, strings.TrimSpace(string(param))))
-	fs := map[string]string{}
-	baseK := "resources:\n"
-	var components string
-	for _, name := range slices.Sorted(maps.Keys(ports)) {
-		// The demo's own manifests probe with grpc_health_probe or grpc:.
-		old := fmt.Sprintf("          readinessProbe:\n            periodSeconds: 5\n            exec:\n              command: [\"/bin/grpc_health_probe\", \"-addr=:%d\"]\n"+
-			"          livenessProbe:\n            grpc:\n              port: %d\n", ports[name], ports[name])
-		base := strings.ReplaceAll(realWorkload("Deployment", "shop", old), "cart", name)
-		base = strings.ReplaceAll(base, "containerPort: 50051", fmt.Sprintf("containerPort: %d", ports[name]))
-		fs["/app/base/"+name+".yaml"] = base
-		baseK += "  - " + name + ".yaml\n"
-		components += "  - ../" + name + "\n"
-	}
-	fs["/app/base/kustomization.yaml"] = baseK
-	fs["/app/overlay/kustomization.yaml"] = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
-		"resources:\n  - ../base\ncomponents:\n" + components
-	for f, content := range files {
-		fs["/app/"+f] = content
-	}
-	m := kustomizeBuild(t, fs, "/app/overlay")
-	if m.Size() != len(ports) {
-		t.Fatalf("build has %d resources, want %d", m.Size(), len(ports))
-	}
-	for name, port := range ports {
+	for name, port := range hipstershopPorts {
 		var d appsv1.Deployment
 		builtObject(t, m, "Deployment", name, &d)
 		server := containerNamed(&d.Spec.Template.Spec, "server")
@@ -231,9 +203,76 @@ func TestHipstershopDropsOn(t *testing.T) {
 			for _, f := range proberules.CheckWith(kp.kind, kp.probe, opts) {
 				t.Errorf("%s %s: %s", name, kp.kind.Field(), f)
 			}
+			if n := handlers(kp.probe); n != 1 {
+				t.Errorf("%s %s: %d handlers, want 1", name, kp.kind.Field(), n)
+			}
 			if kp.probe == nil || kp.probe.GRPC == nil || kp.probe.GRPC.Port != port || kp.probe.GRPC.Service == nil || *kp.probe.GRPC.Service != "" {
 				t.Errorf("%s %s: %+v, want a grpc probe of \"\" on port %d", name, kp.kind.Field(), kp.probe, port)
 			}
 		}
 	}
+}
+
+// hipstershopPorts are the nine Deployments of the demo and their ports.
+var hipstershopPorts = map[string]int32{
+	"adservice": 9555, "cartservice": 7070, "checkoutservice": 5050, "currencyservice": 7000, "emailservice": 8080,
+	"paymentservice": 50051, "productcatalogservice": 3550, "recommendationservice": 8080, "shippingservice": 50051,
+}
+
+// hipstershopParams are the parameters that name the demo's Deployments
+// (testdata/hipstershop/params.txt).
+func hipstershopParams(t *testing.T) string {
+	t.Helper()
+	param, err := os.ReadFile("testdata/hipstershop/params.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(param))
+}
+
+// hipstershopOverlay generates the demo's output with params and returns
+// the kustomize tree of the project's nine Deployments in one namespace,
+// each with its own name, port and probes of its own (base/), and an
+// overlay (/app/overlay) that lists every generated Component.
+func hipstershopOverlay(t *testing.T, params string) map[string]string {
+	t.Helper()
+	files := runPlugin(t, buildRequest(t, "testdata/hipstershop", params))
+	fs := map[string]string{}
+	baseK := "resources:\n"
+	for _, name := range slices.Sorted(maps.Keys(hipstershopPorts)) {
+		port := hipstershopPorts[name]
+		// The demo's own manifests probe with grpc_health_probe or grpc:.
+		old := fmt.Sprintf("          readinessProbe:\n            periodSeconds: 5\n            exec:\n              command: [\"/bin/grpc_health_probe\", \"-addr=:%d\"]\n"+
+			"          livenessProbe:\n            grpc:\n              port: %d\n", port, port)
+		base := strings.ReplaceAll(realWorkload("Deployment", "shop", old), "cart", name)
+		base = strings.ReplaceAll(base, "containerPort: 50051", fmt.Sprintf("containerPort: %d", port))
+		fs["/app/base/"+name+".yaml"] = base
+		baseK += "  - " + name + ".yaml\n"
+	}
+	fs["/app/base/kustomization.yaml"] = baseK
+	components := map[string]bool{}
+	for f, content := range files {
+		fs["/app/"+f] = content
+		components[path.Dir(f)] = true
+	}
+	overlay := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\ncomponents:\n"
+	for _, c := range slices.Sorted(maps.Keys(components)) {
+		overlay += "  - ../" + c + "\n"
+	}
+	fs["/app/overlay/kustomization.yaml"] = overlay
+	return fs
+}
+
+// handlers counts the probe's handlers: the API server allows exactly one.
+func handlers(p *corev1.Probe) int {
+	if p == nil {
+		return 0
+	}
+	n := 0
+	for _, set := range []bool{p.Exec != nil, p.HTTPGet != nil, p.TCPSocket != nil, p.GRPC != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
