@@ -32,9 +32,13 @@ type Site struct {
 	// Imaged lists the names of the pod's containers (init containers
 	// included) that have an image; a rendered workload's container
 	// without one is a patch that matched no container.
-	Imaged    []string
-	ProbeKind contract.Kind
-	Probe     *corev1.Probe // nil when DecodeErr is set
+	Imaged []string
+	// HostNetwork is the pod's hostNetwork: its containers' ports are the
+	// node's, so a pod often declares none (each declared one reserves the
+	// host port for scheduling).
+	HostNetwork bool
+	ProbeKind   contract.Kind
+	Probe       *corev1.Probe // nil when DecodeErr is set
 	// DecodeErr is set for a probe of the wrong shape, such as a grpc probe
 	// with a named port: the document's other probes are still checked.
 	DecodeErr *ProbeError
@@ -243,6 +247,11 @@ func (r *reader) objectDepth(n *yaml.Node, apiVersion, kind string, depth int) e
 			}
 		}
 	}
+	if _, n := lookup(specNode, "hostNetwork"); resolve(n) != nil {
+		// podSpecValue keeps only the containers; a value that is no
+		// boolean, which the API server refuses, counts as false.
+		_ = resolve(n).Decode(&w.hostNetwork)
+	}
 	r.containers(w, specNode, "containers", spec.Containers, false, broken)
 	r.containers(w, specNode, "initContainers", spec.InitContainers, true, broken)
 	return nil
@@ -371,6 +380,7 @@ func jsonFields(goPath string) []string {
 type workload struct {
 	kind, name, namespace string
 	imaged                []string // containers with an image
+	hostNetwork           bool
 }
 
 func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []corev1.Container, init bool, broken map[probeKey]*ProbeError) {
@@ -400,6 +410,7 @@ func (r *reader) containers(w workload, spec *yaml.Node, field string, cs []core
 				Container:      c,
 				InitNotSidecar: init && !sidecar,
 				Imaged:         w.imaged,
+				HostNetwork:    w.hostNetwork,
 				ProbeKind:      kind,
 				Probe:          probe,
 				DecodeErr:      decodeErr,

@@ -58,9 +58,9 @@ func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
 		}
 		if t, ok := proberules.TargetIn(s.Probe, s.Container.Env); ok {
 			checkService(t, cat, o, add)
-			checkTargetPort(t, s.Container, add)
+			checkTargetPort(t, s, add)
 		} else {
-			checkPort(s.Probe, s.Container, add)
+			checkPort(s.Probe, s, add)
 		}
 	}
 	return out
@@ -159,7 +159,7 @@ func registered(mode contract.NamesMode) string {
 // declares, even when it declares none (unless it is a patch's, see
 // checkDeclared). Exec probes of another host or a Unix socket are not
 // checked.
-func checkTargetPort(t proberules.Target, c *corev1.Container, add addFunc) {
+func checkTargetPort(t proberules.Target, s manifest.Site, add addFunc) {
 	if t.Port == 0 || !t.Local() {
 		return
 	}
@@ -167,16 +167,20 @@ func checkTargetPort(t proberules.Target, c *corev1.Container, add addFunc) {
 	if t.Exec {
 		field = "exec.command"
 	}
-	checkDeclared(t.Port, field, c, add)
+	checkDeclared(t.Port, field, s, add)
 }
 
 // checkDeclared warns when port is not one of the container's ports. A
 // container without an image and without ports is a patch's (the generator
 // writes strategic-merge patches of probes): its base declares the ports.
-func checkDeclared(port int32, field string, c *corev1.Container, add addFunc) {
+// In a hostNetwork pod the kubelet probes the node's address, where the
+// port is open whether declared or not, and declaring it reserves it on
+// the node: such pods often declare none, and are not warned.
+func checkDeclared(port int32, field string, s manifest.Site, add addFunc) {
+	c := s.Container
 	switch {
 	case port < 1 || port > 65535: // proberules reports it
-	case isPatch(c):
+	case isPatch(c), s.HostNetwork:
 	case len(c.Ports) == 0:
 		add(proberules.Warning, field, "container declares no ports; the probe's port %d is not declared", port)
 	case !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == port }):
@@ -186,8 +190,10 @@ func checkDeclared(port int32, field string, c *corev1.Container, add addFunc) {
 
 // checkPort does the same for httpGet and tcpSocket probes; a named port
 // that the container does not declare is an error, as the kubelet cannot
-// resolve it, except in a patch's container (see checkDeclared).
-func checkPort(p *corev1.Probe, c *corev1.Container, add addFunc) {
+// resolve it (in a hostNetwork pod too), except in a patch's container
+// (see checkDeclared).
+func checkPort(p *corev1.Probe, s manifest.Site, add addFunc) {
+	c := s.Container
 	var port intstr.IntOrString
 	var field string
 	switch {
@@ -207,7 +213,7 @@ func checkPort(p *corev1.Probe, c *corev1.Container, add addFunc) {
 		}
 		return
 	}
-	checkDeclared(port.IntVal, field, c, add)
+	checkDeclared(port.IntVal, field, s, add)
 }
 
 func portList(ports []corev1.ContainerPort) string {
