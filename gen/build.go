@@ -59,7 +59,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		checkLayer(fs[0].layers[layerFile], &errs)
 		checkSkippedFile(fs[0].layers[layerFile], fs, &errs)
 	}
-	m := &Model{EmitK8s: p.EmitK8s()}
+	m := &Model{}
 	var groups []*group
 	if p.EmitWorkloads() {
 		groups = groupWorkloads(services, &errs)
@@ -177,10 +177,14 @@ func (g *group) workload(p *Params) *Workload {
 		w.ALB = albHealthCheck(w, tls)
 	}
 	for _, k := range emitKinds {
-		if k.file != nil && p.emits(k.name) {
-			w.Consumers = append(w.Consumers, *k.file)
-			if k.kustomize {
-				w.Resources = append(w.Resources, k.file.name)
+		if k.workloadFiles == nil || !p.emits(k.name) {
+			continue
+		}
+		files := k.workloadFiles(w)
+		w.Files = append(w.Files, files...)
+		if k.kustomize {
+			for _, f := range files {
+				w.Resources = append(w.Resources, f.name)
 			}
 		}
 	}

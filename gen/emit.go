@@ -12,33 +12,50 @@ const (
 )
 
 // emitKind is one row of the emit= table: a kind of output, its help, and
-// how it is rendered. Every kind but go writes files per workload; go and
-// k8s have their own renderers (render_go.go, render_k8s.go), the consumers
-// of health other than the kubelet (consumers.go) one file per workload
-// from one template.
+// what it renders. go writes a .health.go beside each file's Go package,
+// through protogen (render_go.go); every other kind writes files under
+// each workload's directory from their templates (render_k8s.go), and so
+// makes the run group its services into workloads and check them. A new
+// kind is a row here, its template, and what the model must compute for it.
 type emitKind struct {
 	name string
 	help string
-	file *manifest // the consumer's file under <workload>/ and its template
-	// kustomize: the file is a Kubernetes object that emit=k8s's
+	// workloadFiles are the files the kind writes for a workload, under
+	// <workload>/; nil for go.
+	workloadFiles func(w *Workload) []manifest
+	// kustomize: the files are Kubernetes objects that emit=k8s's
 	// kustomization lists.
 	kustomize bool
 }
 
-// emitKinds is the table of emit= kinds, in the order errors and -h name them.
+// emitKinds is the table of emit= kinds, in the order errors and -h name
+// them and a workload's files are written.
 var emitKinds = []emitKind{
 	{name: EmitGo, help: "Go health registration code (.health.go) beside each file's Go package"},
-	{name: EmitK8s, help: "a kustomize Component of probes per workload (or, with scaffold=true, its whole deployment)"},
+	{name: EmitK8s, help: "a kustomize Component of probes per workload (or, with scaffold=true, its whole deployment)",
+		workloadFiles: func(w *Workload) []manifest {
+			if w.Scaffold != nil {
+				return scaffoldFiles
+			}
+			return componentFiles
+		}},
+	// The consumers of health other than the kubelet (consumers.go).
 	{name: EmitGKE, help: "GKE Gateway HealthCheckPolicy", kustomize: true,
-		file: &manifest{"healthcheckpolicy.yaml", "gke-healthcheckpolicy.yaml.tmpl"}},
+		workloadFiles: oneFile("healthcheckpolicy.yaml", "gke-healthcheckpolicy.yaml.tmpl")},
 	{name: EmitEnvoyGateway, help: "Envoy Gateway BackendTrafficPolicy", kustomize: true,
-		file: &manifest{"backendtrafficpolicy.yaml", "envoygateway-backendtrafficpolicy.yaml.tmpl"}},
+		workloadFiles: oneFile("backendtrafficpolicy.yaml", "envoygateway-backendtrafficpolicy.yaml.tmpl")},
 	{name: EmitIstio, help: "Istio DestinationRule outlier detection", kustomize: true,
-		file: &manifest{"destinationrule.yaml", "istio-destinationrule.yaml.tmpl"}},
+		workloadFiles: oneFile("destinationrule.yaml", "istio-destinationrule.yaml.tmpl")},
 	{name: EmitCompose, help: "docker compose healthcheck",
-		file: &manifest{"compose.yaml", "compose.yaml.tmpl"}},
+		workloadFiles: oneFile("compose.yaml", "compose.yaml.tmpl")},
 	{name: EmitALB, help: "AWS Load Balancer Controller Ingress with a gRPC health check", kustomize: true,
-		file: &manifest{"ingress.yaml", "alb-ingress.yaml.tmpl"}},
+		workloadFiles: oneFile("ingress.yaml", "alb-ingress.yaml.tmpl")},
+}
+
+// oneFile is a kind's workloadFiles when it writes one file.
+func oneFile(name, tmpl string) func(*Workload) []manifest {
+	files := []manifest{{name, tmpl}}
+	return func(*Workload) []manifest { return files }
 }
 
 // emitSet is the value of emit=: the kinds a run writes.

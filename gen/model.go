@@ -10,7 +10,6 @@ import (
 type Model struct {
 	Files     []*GoFile   // files whose Go health code is written, in request order
 	Workloads []*Workload // sorted by name
-	EmitK8s   bool        // write the probes' kustomize files of each workload
 }
 
 // GoFile is one generated <name>.health.go.
@@ -56,9 +55,9 @@ type Workload struct {
 	TLSServerName string
 	TLSCACert     string
 	GRPCProbeTLS  bool
-	// Consumers are the other per-workload files (emit=gke, ...), in
+	// Files are the workload's files, of every emit= kind of the run, in
 	// emitKinds order; Resources those a kustomization lists.
-	Consumers []manifest
+	Files     []manifest
 	Resources []string
 	ALB       *ALBHealthCheck // emit=alb's health check; nil without it
 }

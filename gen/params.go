@@ -72,8 +72,8 @@ func (p *Params) emits(kind string) bool { return paramOf(p, sEmit)[kind] }
 // EmitWorkloads reports whether the run writes any per-workload file, and so
 // groups services into workloads and checks them.
 func (p *Params) EmitWorkloads() bool {
-	for k := range paramOf(p, sEmit) {
-		if k != EmitGo {
+	for _, k := range emitKinds {
+		if k.workloadFiles != nil && p.emits(k.name) {
 			return true
 		}
 	}

@@ -45,17 +45,9 @@ func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 	var out []*pluginpb.CodeGeneratorResponse_File
 	var buf bytes.Buffer
 	for _, w := range m.Workloads {
-		var files []manifest
-		if m.EmitK8s {
-			files = componentFiles
-			if w.Scaffold != nil {
-				files = scaffoldFiles
-			}
-		}
-		files = append(files[:len(files):len(files)], w.Consumers...)
 		v := k8sView{Version: Version, ProbeVersion: ProbeVersion, Workload: w}
 		first := len(out)
-		for _, f := range files {
+		for _, f := range w.Files {
 			buf.Reset()
 			if err := templates.All.ExecuteTemplate(&buf, f.tmpl, v); err != nil {
 				return nil, err
