@@ -64,7 +64,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	if p.EmitWorkloads() {
 		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
-			checkGroup(g, paramOf(p, sScaffold), &errs)
+			checkGroup(g, paramOf(p, sScaffold), p.emits(EmitALB), &errs)
 		}
 		if paramOf(p, sScaffold) {
 			checkScaffoldGo(groups, &errs)

@@ -147,6 +147,15 @@ func checkConsumers(g *group, w *Workload, p *Params, errs *errorList) {
 			e.param(paramOption(sTLSServerName.name, w.TLSServerName), "the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name")
 		}
 	}
+	if p.emits(EmitEnvoyGateway) && paramOf(p, sTLS) && w.HealthPort != 0 {
+		// Envoy Gateway v1.9's translator (internal/xds/translator/cluster.go:
+		// buildXdsCluster, buildXdsClusterLoadAssignment) gives a TLS backend's
+		// endpoints a transport socket match, and buildXdsHealthCheck sets no
+		// transport_socket_match_criteria, so Envoy's active check dials
+		// overrides.port (buildHealthCheckConfig) with the endpoint's TLS.
+		e.param(paramOption(sTLS.name, "true"), "emit=envoygateway: Envoy Gateway's active health check reuses the backend's TLS (BackendTLSPolicy) "+
+			"on overrides.port, so it would fail against the plaintext health_port; leave health_port unset for emit=envoygateway (the check then asks the TLS application port)")
+	}
 	if p.emits(EmitEnvoyGateway) {
 		for _, v := range []struct {
 			f   *setting[int32]

@@ -176,7 +176,8 @@ func TestConsumerObjects(t *testing.T) {
 						Spec struct {
 							TargetRefs  []struct{ Group, Kind, Name string }
 							HealthCheck struct {
-								Active struct {
+								PanicThreshold *int32
+								Active         struct {
 									Type                                 string
 									GRPC                                 struct{ Service string }
 									Interval, Timeout                    string
@@ -197,6 +198,9 @@ func TestConsumerObjects(t *testing.T) {
 					if got != want {
 						t.Errorf("%s: got %v, want %v", name, got, want)
 					}
+					if p := envoyPanicPercent(o.Spec.HealthCheck.PanicThreshold); p != 0 {
+						t.Errorf("%s: Envoy's healthy panic threshold resolves to %v%%, want 0 (no traffic to failing endpoints, even when all fail)", name, p)
+					}
 					if len(o.Spec.TargetRefs) != 1 || o.Spec.TargetRefs[0].Name != workload || o.Spec.TargetRefs[0].Kind != "GRPCRoute" {
 						t.Errorf("%s: targetRefs %v, want GRPCRoute %s", name, o.Spec.TargetRefs, workload)
 					}
@@ -212,12 +216,84 @@ func TestConsumerObjects(t *testing.T) {
 					if got != want {
 						t.Errorf("%s: got %v, want %v", name, got, want)
 					}
+					if gw, other := istioEjection(od); gw != uint32(r.FailureThreshold) || other != 0 {
+						t.Errorf("%s: Istio ejects after %d gateway errors and %d other 5xx, want %d and never", name, gw, other, r.FailureThreshold)
+					}
 				}
 			}
 			if seen == 0 {
 				t.Fatal("no consumer object generated")
 			}
 		})
+	}
+}
+
+// istioEjection resolves an OutlierDetection's consecutive-error rules the
+// way istio/api documents them (networking/v1alpha3/destination_rule.proto):
+// consecutive5xxErrors defaults to 5 and 0 disables it;
+// consecutiveGatewayErrors is off when unset or 0; gateway errors (502, 503,
+// 504: gRPC's UNAVAILABLE and DEADLINE_EXCEEDED) are 5xx too, so the lower
+// enabled rule ejects on them. It returns how many gateway errors, and how
+// many other 5xx (INTERNAL, UNKNOWN), in a row eject a pod; 0 is never.
+func istioEjection(od *networkingv1.OutlierDetection) (gateway, other uint32) {
+	fiveXX := uint32(5)
+	if v := od.GetConsecutive_5XxErrors(); v != nil {
+		fiveXX = v.GetValue()
+	}
+	gateway = od.GetConsecutiveGatewayErrors().GetValue()
+	if fiveXX != 0 && (gateway == 0 || fiveXX < gateway) {
+		gateway = fiveXX
+	}
+	return gateway, fiveXX
+}
+
+// envoyPanicPercent is the healthy panic threshold Envoy gets from a
+// BackendTrafficPolicy's healthCheck.panicThreshold: Envoy Gateway v1.9's
+// buildXdsCluster (internal/xds/translator/cluster.go) sets
+// CommonLbConfig.HealthyPanicThreshold only when the field is set and not
+// 50, and Envoy's default is 50%.
+func envoyPanicPercent(p *int32) float64 {
+	if p == nil {
+		return 50
+	}
+	return float64(*p)
+}
+
+// TestIstioEjectionRule: for every failure_threshold Istio accepts in a row,
+// the DestinationRule ejects a pod after exactly that many gateway errors
+// and never for the application's own errors, as Istio resolves the fields.
+// Without consecutive5xxErrors: 0, Istio's default of 5 would eject after 5
+// errors of any 5xx kind, and cap the gateway rule at 5.
+func TestIstioEjectionRule(t *testing.T) {
+	for _, threshold := range []int32{1, 2, 3, 4, 5, 6, 10, 1000} {
+		src := fmt.Sprintf(`syntax = "proto3";
+package helloworld;
+import "health/options/v1/options.proto";
+service Greeter {
+  option (health.options.v1.service) = { readiness: { failure_threshold: %d } };
+}
+`, threshold)
+		files := runPlugin(t, requestFor(t, "emit=istio", testProto{"helloworld/greeter.proto", src}))
+		doc := files["helloworld-greeter/destinationrule.yaml"]
+		_, pb, err := decodeDestinationRule(doc)
+		if err != nil {
+			t.Fatalf("failure_threshold %d: %v", threshold, err)
+		}
+		if gw, other := istioEjection(pb.GetTrafficPolicy().GetOutlierDetection()); gw != uint32(threshold) || other != 0 {
+			t.Errorf("failure_threshold %d: ejects after %d gateway errors, %d other 5xx; want %d, never", threshold, gw, other, threshold)
+		}
+		// The rule Istio keeps when the 5xx setting is left out.
+		without := strings.Replace(doc, "      consecutive5xxErrors: 0\n", "", 1)
+		if without == doc {
+			t.Fatalf("failure_threshold %d: no consecutive5xxErrors: 0 line", threshold)
+		}
+		_, pb, err = decodeDestinationRule(without)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gw, other := istioEjection(pb.GetTrafficPolicy().GetOutlierDetection()); gw != uint32(min(threshold, 5)) || other != 5 {
+			t.Errorf("failure_threshold %d without consecutive5xxErrors: resolved %d, %d; want %d, 5", threshold, gw, other, min(threshold, 5))
+		}
 	}
 }
 
@@ -315,6 +391,12 @@ func TestConsumerKustomize(t *testing.T) {
 	}
 }
 
+// albNeedsHealthreg is emit=alb's error for a server without healthreg.
+const albNeedsHealthreg = `workload "helloworld-greeter": emit=alb needs a healthreg server: an ALB sends an empty request, ` +
+	`so against grpc.health.v1.Health/Check it could only ask "", which answers OK even while NOT_SERVING, ` +
+	`and the readiness RPC it calls instead (/health.status.v1.ReadinessService/Check) is served only by healthreg; leave names unset and run healthreg, ` +
+	`or drop emit=alb and give the target group a health check of your own that fails while the server is not ready`
+
 // TestConsumerErrors: the consumer parameters that cannot work are errors
 // naming the parameter and the way out, and nothing is written.
 func TestConsumerErrors(t *testing.T) {
@@ -330,6 +412,12 @@ func TestConsumerErrors(t *testing.T) {
 		{"emit=k8s,tls=true,k8s_version=1.36", greeter + `parameter tls=true: workload "helloworld-greeter": the kubelet's grpc probes are plaintext before Kubernetes 1.37 (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); use probe=exec (grpc_health_probe -tls), serve health on a plaintext health_port, or set k8s_version=1.37 for a cluster with the gate on`},
 		{"emit=k8s,tls=true,k8s_version=1.37,tls_server_name=a.example", greeter + `parameter tls_server_name=a.example: workload "helloworld-greeter": the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name`},
 		{"emit=gke,tls=true", greeter + `parameter tls=true: workload "helloworld-greeter": GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke`},
+		// Envoy Gateway v1.9 checks overrides.port with the backend's TLS
+		// (the translator's evidence is at the check in consumers.go).
+		{"emit=envoygateway,tls=true,health_port=8081", greeter + `parameter tls=true: workload "helloworld-greeter": emit=envoygateway: Envoy Gateway's active health check reuses the backend's TLS (BackendTLSPolicy) on overrides.port, so it would fail against the plaintext health_port; leave health_port unset for emit=envoygateway (the check then asks the TLS application port)`},
+		// emit=alb outside healthreg's naming, each mode.
+		{"emit=k8s,emit=alb,names=services", `parameter names=services: ` + albNeedsHealthreg},
+		{"emit=alb,names=overall", `parameter names=overall: ` + albNeedsHealthreg},
 	} {
 		t.Run(c.params, func(t *testing.T) {
 			resp := Generate(buildRequest(t, "testdata/k8s_probe_exec", c.params))

@@ -108,7 +108,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"workload_two_files", "one workload gathering services from two files via the workload option"},
 	{"consumers_all", "every output: Go service configs, probes, GKE, Envoy Gateway and Istio policies (listed in the kustomization) and compose healthchecks"},
 	{"consumers_workload", "the consumer files alone (no emit=k8s) for a two-file workload: every consumer asks \"readiness\""},
-	{"consumers_health_port", "health_port=: GKE, Envoy Gateway and compose check the plaintext health port, so tls=true adds no -tls"},
+	{"consumers_health_port", "health_port=: GKE and compose check the plaintext health port, so tls=true adds no -tls (Envoy Gateway refuses it: TestConsumerErrors)"},
 	{"consumers_names_overall", "names=overall: the consumers ask \"\" (GKE's and Envoy Gateway's name fields left out), the service config too"},
 	{"consumers_scaffold", "scaffold=true: the scaffold's kustomization lists the policies"},
 	{"tls_exec", "tls=true with probe=exec: grpc_health_probe -tls -tls-no-verify in probes and compose"},

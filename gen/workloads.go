@@ -106,7 +106,7 @@ var sharedSettings = func() []row {
 
 // checkGroup reports the disagreements and impossible combinations of one
 // workload.
-func checkGroup(g *group, scaffold bool, errs *errorList) {
+func checkGroup(g *group, scaffold, alb bool, errs *errorList) {
 	first := g.members[0]
 	for _, r := range sharedSettings {
 		want, wantAt := first.find(r)
@@ -145,6 +145,14 @@ func checkGroup(g *group, scaffold bool, errs *errorList) {
 		// a liveness probe of "" would restart the pod on a failing dependency.
 		errs.add(at.errorAt(sNames, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server; leave names unset "+
 			"(names= is for servers that do not run healthreg)", quoteValue(g.name))))
+	}
+	if n, at := resolvedAt(first, sNames); alb && at != nil && n != contract.NamesHealthreg && n != "" {
+		// The ALB's check is healthreg's readiness RPC (gen/alb.go).
+		errs.add(at.errorAt(sNames, fmt.Sprintf("workload %s: emit=alb needs a healthreg server: an ALB sends an empty request, "+
+			"so against grpc.health.v1.Health/Check it could only ask \"\", which answers OK even while NOT_SERVING, "+
+			"and the readiness RPC it calls instead (%s) is served only by healthreg; leave names unset and run healthreg, "+
+			"or drop emit=alb and give the target group a health check of your own that fails while the server is not ready",
+			quoteValue(g.name), ALBHealthCheckPath)))
 	}
 	port := valueOf(first, sPort)
 	if hp, at := resolvedAt(first, sHealthPort); at != nil && hp == port {
