@@ -26,9 +26,10 @@ const (
 	nameFlagName          = "name"
 	namesFileFlagName     = "names-file"
 	requireProbesFlagName = "require-probes"
+	expectFlagName        = "expect"
 	versionFlagName       = "version"
 
-	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--strict] [--format=text|json] PATH...\n"
+	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--strict] [--format=text|json] PATH...\n"
 )
 
 // Exit codes.
@@ -50,6 +51,7 @@ type options struct {
 	allowed       []string // --name
 	namesFiles    []string
 	requireProbes bool
+	expect        []string
 	version       bool
 	paths         []string
 }
@@ -70,6 +72,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	flags.Var((*stringsFlag)(&o.allowed), nameFlagName, "a health `NAME` the server registers besides its mode's (may be repeated)")
 	flags.Var((*stringsFlag)(&o.namesFiles), namesFileFlagName, "a `FILE` of such names, one a line; blank lines and lines starting with # are ignored (may be repeated)")
 	flags.BoolVar(&o.requireProbes, requireProbesFlagName, false, "exit 2 when the manifests hold no probe (an empty or failed helm template in a pipe)")
+	flags.Var((*stringsFlag)(&o.expect), expectFlagName, "the plugin's Kubernetes output, a `DIR` (or file): every workload in it must be in the manifests, in each of its namespaces, with exactly its probes (may be repeated)")
 	flags.BoolVar(&o.version, versionFlagName, false, "print the version and exit")
 	return flags
 }
@@ -124,6 +127,10 @@ and docker compose healthchecks that run grpc_health_probe are checked too.
   buf build -o image.binpb
   helm template ./chart | verify-probes --descriptors image.binpb --require-probes -
 
+With --expect DIR (the plugin's Kubernetes output), every workload in DIR
+must be in the manifests, in each of its namespaces, with exactly the
+generated probes (docs/verify-probes.md).
+
 Exit status: 0 when every probe is right, 1 when one is wrong (or, with
 --strict, risky), 2 on a usage error, unreadable input, or (with
 --require-probes) no probes.
@@ -154,6 +161,34 @@ func allowedNames(o *options) (map[string]bool, error) {
 		}
 	}
 	return allowed, nil
+}
+
+// readExpected reads the probes of the plugin's output under --expect's
+// paths; none at all is a usage error, since nothing would be checked.
+func readExpected(paths []string) ([]manifest.Site, error) {
+	sources, _, err := manifest.Expand(paths)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", expectFlagName, err)
+	}
+	var sites []manifest.Site
+	for _, src := range sources {
+		if src.Path == "" {
+			return nil, fmt.Errorf("--%s: give the plugin's output directory, not standard input", expectFlagName)
+		}
+		data, err := manifest.Read(src, nil)
+		if err != nil {
+			return nil, err
+		}
+		s, _, err := manifest.ParseAll(src.Name, data)
+		if err != nil {
+			return nil, err
+		}
+		sites = append(sites, s...)
+	}
+	if len(sites) == 0 {
+		return nil, fmt.Errorf("--%s %s: no workload probes: give the directory the plugin writes its Kubernetes output to (emit=k8s; out: of buf.gen.yaml, or --health_out)", expectFlagName, strings.Join(paths, " "))
+	}
+	return sites, nil
 }
 
 // plainError words a file system error as "path: problem", without the
@@ -210,6 +245,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, s := range skipped {
 		fmt.Fprintf(stderr, "%s: skipping %s\n", name, oneLine(s))
 	}
+	var expected []manifest.Site
+	if len(o.expect) > 0 {
+		if expected, err = readExpected(o.expect); err != nil {
+			return fail(err)
+		}
+	}
 	var sites []manifest.Site
 	var names []manifest.NameSite
 	var inputErrs []error
@@ -235,6 +276,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	vo := verify.Options{Names: contract.NamesMode(o.names), Allowed: allowed}
 	findings := append(verify.Check(sites, cat, vo), verify.CheckNames(names, cat, vo)...)
+	if len(expected) > 0 {
+		findings = append(findings, verify.Expect(expected, sites)...)
+	}
 	if o.strict {
 		for i := range findings {
 			findings[i].Severity = proberules.Error
