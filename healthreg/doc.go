@@ -193,13 +193,23 @@
 //     64 KiB flow-control windows (no dynamic growth), 8 KiB read and write
 //     buffers, 16 KiB of headers, 10s to send the HTTP/2 preface; clients
 //     may ping every 10s at most, idle connections close after a minute and
-//     one that does not answer a ping within 40s is dropped.
+//     one that does not answer a ping within 40s is dropped;
+//   - the health port's connections and calls in number: at most 128
+//     connections (all its listeners together), and at most 128 calls,
+//     across them, that have sent their headers but not their request; a
+//     call whose request has not come 2s after its headers is reset. Past
+//     either bound the newcomer is refused if its connection (for a call)
+//     or remote host (for a connection) already holds the most, else that
+//     one's oldest is dropped: a probe, on a connection of its own from the
+//     node, always gets in.
 //
 // WithHealthServerOptions adds grpc.ServerOptions after these defaults, so
-// they override them. 10,000 Watch attempts and 300 requests with 4 MB
-// names hold 10-15 MiB of heap, client side included (the test
-// TestHealthPortUnderAttack). The number of connections is not bounded
-// here: a listener that limits them, or a network policy, does that.
+// they override them (grpc.InTapHandle is taken: ServeHealth's bounds use
+// it). 10,000 Watch attempts and 300 requests with 4 MB names hold 10-15
+// MiB of heap, client side included (the test TestHealthPortUnderAttack);
+// 1,000 connections × 16 calls with 15 KB of headers that never send
+// their request, for 25s, add 27 MiB of RSS (499 MiB without the bounds;
+// TestHungCallsFullSize, run by make bench).
 //
 // # List
 //

@@ -30,7 +30,7 @@ func TestProbesOverLifecycle(t *testing.T) {
 	wantEverywhere := func(phase string, want statuses) {
 		t.Helper()
 		wantStatuses(t, r, c, want)
-		got, err := list(t, c)
+		got, err := listStatuses(t, c)
 		if err != nil {
 			t.Fatalf("%s: List: %v", phase, err)
 		}
@@ -145,12 +145,12 @@ func TestListLimit(t *testing.T) {
 	for i := range 97 {
 		r.Register(fmt.Sprintf("s.S%d", i))
 	}
-	got, err := list(t, app.client)
+	got, err := listStatuses(t, app.client)
 	if err != nil || len(got) != 100 {
 		t.Fatalf("List with 100 names = %d names, %v", len(got), err)
 	}
 	r.Register("s.S97")
-	if _, err := list(t, app.client); status.Code(err) != codes.ResourceExhausted {
+	if _, err := listStatuses(t, app.client); status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("List with 101 names: %v, want ResourceExhausted", err)
 	}
 	// Check and Watch do not care.

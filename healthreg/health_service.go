@@ -48,14 +48,15 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 		return ErrShuttingDown
 	}
 	if r.portSrv == nil {
-		r.portSrv = grpc.NewServer(healthServerOptions(r.cfg.healthServerOpts)...)
+		r.portBounds = newPortBounds(&r.cfg)
+		r.portSrv = grpc.NewServer(healthServerOptions(r.portBounds, r.cfg.healthServerOpts)...)
 		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch, budget: &r.portWatches})
 		r.registerReadinessService(r.portSrv)
 	}
-	srv := r.portSrv
+	srv, conns := r.portSrv, &r.portBounds.conns
 	r.mu.Unlock()
 
-	err := srv.Serve(lis)
+	err := srv.Serve(conns.listener(lis))
 	if errors.Is(err, grpc.ErrServerStopped) { // Shutdown got there first
 		return ErrShuttingDown
 	}

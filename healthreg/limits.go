@@ -70,11 +70,25 @@ const (
 	// healthConnectionTimeout bounds the wait for a new connection's HTTP/2
 	// preface (grpc-go's default is 120s).
 	healthConnectionTimeout = 10 * time.Second
+
+	// healthRequestTimeout is how long a call may wait for its request
+	// after its headers; then it is reset. A probe sends both at once.
+	healthRequestTimeout = 2 * time.Second
+
+	// healthMaxConns bounds the health port's open connections (all its
+	// listeners together); one more closes the oldest connection of the
+	// remote host holding the most (see portBounds).
+	healthMaxConns = 128
+
+	// healthMaxWaiting bounds the calls, on all connections together,
+	// whose headers have arrived but not their request; one more resets
+	// the one waiting longest.
+	healthMaxWaiting = 128
 )
 
 // healthServerOptions returns the health port's defaults followed by the
 // caller's options, which therefore override them.
-func healthServerOptions(extra []grpc.ServerOption) []grpc.ServerOption {
+func healthServerOptions(bounds *portBounds, extra []grpc.ServerOption) []grpc.ServerOption {
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(healthMaxRecvMsgSize),
 		grpc.MaxConcurrentStreams(healthMaxConcurrentStreams),
@@ -100,13 +114,15 @@ func healthServerOptions(extra []grpc.ServerOption) []grpc.ServerOption {
 			Timeout:           10 * time.Second,
 		}),
 	}
+	opts = append(opts, bounds.serverOptions()...)
 	return append(opts, extra...)
 }
 
 // WithHealthServerOptions adds opts to the options ServeHealth builds the
 // health port's grpc.Server with. They come after the defaults (see the
 // package documentation, "Bounds"), so they override them, for example
-// grpc.MaxConcurrentStreams or grpc.Creds.
+// grpc.MaxConcurrentStreams or grpc.Creds. grpc.InTapHandle is taken (the
+// bounds on connections and calls use it): passing it panics.
 func WithHealthServerOptions(opts ...grpc.ServerOption) Option {
 	return func(c *config) { c.healthServerOpts = append(c.healthServerOpts, opts...) }
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,10 @@ import (
 // Every test leaves no goroutine behind: schedulers, servers, streams and
 // Serve's helpers all end with Shutdown or the test's cleanup.
 func TestMain(m *testing.M) {
+	if os.Getenv(hungAttackEnv) != "" {
+		runHungAttackFromEnv()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -144,8 +149,8 @@ func wantStatuses(t testing.TB, r *Registry, client healthpb.HealthClient, want 
 	}
 }
 
-// list returns List's statuses over client.
-func list(t testing.TB, client healthpb.HealthClient) (map[string]healthpb.HealthCheckResponse_ServingStatus, error) {
+// listStatuses returns List's statuses over client.
+func listStatuses(t testing.TB, client healthpb.HealthClient) (map[string]healthpb.HealthCheckResponse_ServingStatus, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

@@ -47,6 +47,11 @@ type config struct {
 
 	healthServerOpts []grpc.ServerOption // after ServeHealth's defaults
 	maxWatches       int                 // open Watch streams, on each side
+
+	// The health port's bounds (see portBounds); fixed but for tests.
+	healthMaxConns       int
+	healthMaxWaiting     int
+	healthRequestTimeout time.Duration
 }
 
 // checkConfig is how a service's checks are scheduled and damped.
@@ -62,6 +67,10 @@ func defaultConfig() config {
 		drainDelay:  DefaultDrainDelay,
 		stopTimeout: DefaultStopTimeout,
 		maxWatches:  DefaultMaxWatches,
+
+		healthMaxConns:       healthMaxConns,
+		healthMaxWaiting:     healthMaxWaiting,
+		healthRequestTimeout: healthRequestTimeout,
 		checks: checkConfig{
 			interval:           DefaultCheckInterval,
 			timeout:            DefaultCheckTimeout,

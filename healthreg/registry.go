@@ -46,6 +46,7 @@ type Registry struct {
 	toStop       []Stopper                // servers passed to Shutdown (and Serve) to stop
 	stoppingApps bool                     // Shutdown has taken toStop: later servers stop themselves
 	portSrv      *grpc.Server             // ServeHealth's server, made on first use
+	portBounds   *portBounds              // portSrv's bounds on connections and calls
 	portDown     bool                     // Shutdown has stopped portSrv
 	done         chan struct{}            // closed when Shutdown has finished
 	doneErr      error                    // Shutdown's result, set before done closes

@@ -110,3 +110,13 @@ awk '
 		printf "Check latency, one stream, median of %d rounds: runtime p50 %.0f µs p99 %.0f µs, bare p50 %.0f µs p99 %.0f µs\n",
 			k, median(rp50, k), median(rp99, k), median(bp50, l), median(bp99, l)
 	}' "$OUT/runtime.txt" | tee -a "$OUT/results.txt"
+
+# The health port under issue 19's hung-call attack (1,000 connections × 16
+# calls with 15 KB of headers that never send their request, 25s, from a
+# process of its own): RSS and goroutines with the bounds and, in the same
+# run, without them, and how fresh probes (one-second timeout) fared.
+echo "== health port under hung calls"
+for mode in 1 unbounded; do
+	HEALTHREG_ATTACK=$mode "$OUT/healthreg.test" -test.run '^TestHungCallsFullSize$' -test.v |
+		grep -E 'hung calls|FAIL' | sed 's/^ *//' | tee -a "$OUT/results.txt"
+done
