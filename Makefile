@@ -56,6 +56,8 @@ python-grpc:
 # Removes what it regenerates first, so a renamed service leaves no stale file.
 generate: tools
 	buf generate
+	# The plugin again: its settings table reads the options just generated.
+	go build -o bin/ ./cmd/protoc-gen-health
 	for ex in $(EXAMPLES); do \
 		rm -rf examples/$$ex/gen examples/$$ex/deploy; \
 		(cd examples/$$ex && buf generate); \

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +53,10 @@ option go_package = "example.com/helloworld;helloworld";
 service Greeter {}
 `}
 
-const knownParamList = "(known: M<file>, container, drain_seconds, emit, health_port, image, k8s_version, kind, module, names, paths, port, probe, probe_bin, scaffold, service.<full.Name>.<field>, startup_seconds, stop_seconds, tls, tls_ca_cert, tls_server_name, workload)"
+// knownParamList is the list an unknown parameter's error gives: protogen's
+// parameters and every parameter of the settings table, sorted.
+var knownParamList = "(known: " + strings.Join(slices.Sorted(slices.Values(append(settingNames(inParam),
+	"M<file>", "module", "paths", "service.<full.Name>.<field>"))), ", ") + ")"
 
 func TestErrorUnknownParameter(t *testing.T) {
 	checkError(t, "bogus=1", greeter, `unknown parameter "bogus" `+knownParamList)

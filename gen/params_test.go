@@ -102,8 +102,10 @@ func hash8(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-const serviceParamSyntax = "a per-service parameter is service.<full.Name>.<field>=value, with the service's full name " +
-	"(such as service.acme.shop.v1.Cart.port=8080) and field one of container, health_port, kind, names, port, probe, probe_bin, startup_seconds, workload"
+// serviceParamSyntax is the error of a malformed per-service parameter,
+// which lists the settings of the table that may be written per service.
+var serviceParamSyntax = "a per-service parameter is service.<full.Name>.<field>=value, with the service's full name " +
+	"(such as service.acme.shop.v1.Cart.port=8080) and field one of " + strings.Join(settingNames(inServiceParam), ", ")
 
 var dns1035 = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
