@@ -14,7 +14,7 @@ RUNTIME_MODULES := healthreg healthreg/connecthealth healthreg/otelhealth
 MODULES := . proto $(RUNTIME_MODULES) examples
 EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.
-GENERATED := proto healthreg/statuspb $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
+GENERATED := proto healthreg/statuspb docs/parameters.md $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
 
 .PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc python-grpc clean
 
@@ -58,6 +58,7 @@ generate: tools
 	buf generate
 	# The plugin again: its settings table reads the options just generated.
 	go build -o bin/ ./cmd/protoc-gen-health
+	go test ./gen -run '^TestParameterReference$$' -update
 	for ex in $(EXAMPLES); do \
 		rm -rf examples/$$ex/gen examples/$$ex/deploy; \
 		(cd examples/$$ex && buf generate); \
