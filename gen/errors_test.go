@@ -409,3 +409,18 @@ func TestErrorServiceParamNotGenerated(t *testing.T) {
 		"parameter service.lib.Lib.port: service lib.Lib is in lib/lib.proto, which this run does not generate; "+
 			"generate every file of a workload in one run (with buf: strategy: all for emit=k8s)")
 }
+
+// TestServiceParamSuggestionCutoff: a per-service parameter naming no
+// service suggests the service at most two edits away: one exactly two off,
+// one three off (whose last component matches no service's either).
+func TestServiceParamSuggestionCutoff(t *testing.T) {
+	for _, c := range []struct{ written, want string }{
+		{"helloworld.Grexxer", `parameter service.helloworld.Grexxer.port: no service helloworld.Grexxer in the files this run generates; did you mean helloworld.Greeter?`},
+		{"helloworld.Grxxxer", `parameter service.helloworld.Grxxxer.port: no service helloworld.Grxxxer in the files this run generates`},
+	} {
+		resp := Generate(buildRequest(t, "testdata/k8s_default", "emit=k8s,service."+c.written+".port=9000"))
+		if resp.GetError() != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.written, resp.GetError(), c.want)
+		}
+	}
+}

@@ -81,6 +81,14 @@ func TestNameLengthBound(t *testing.T) {
 		t.Errorf("application server: Check of a 4 MB name: %v, want InvalidArgument", code)
 	}
 
+	// A name of exactly MaxNameLength bytes registers, and Check finds it.
+	r.Register(longest)
+	for where, c := range map[string]healthpb.HealthClient{"application server": app.client, "health port": port} {
+		if _, code := probe(t, c, longest); code != codes.OK {
+			t.Errorf("%s: Check of the registered %d-byte name: %v, want OK", where, len(longest), code)
+		}
+	}
+
 	defer func() {
 		if p := recover(); p == nil || !strings.Contains(p.(string), "longer than MaxNameLength") {
 			t.Errorf("Register(a too long name): panic %v", p)

@@ -41,3 +41,29 @@ func TestSuggestBounded(t *testing.T) {
 		t.Errorf("a candidate 8 letters longer: %q", got)
 	}
 }
+
+// TestSuggestCutoff: a name gets a suggestion at most len/4 edits away (at
+// least 1): one exactly at the cutoff and one just past, for a name whose
+// len/3 and len/6 differ from len/4.
+func TestSuggestCutoff(t *testing.T) {
+	const name = "abcdefghijklmnopqrst" // 20 runes: the cutoff is 5
+	for _, c := range []struct {
+		candidate string
+		suggested bool
+	}{
+		{"vwxyzfghijklmnopqrst", true},  // 5 substitutions
+		{"vwxyz1ghijklmnopqrst", false}, // 6
+	} {
+		got := suggest(name, []string{c.candidate})
+		if (got == c.candidate) != c.suggested {
+			t.Errorf("suggest(%q, [%q]) = %q, want suggested %v", name, c.candidate, got, c.suggested)
+		}
+	}
+	// The floor: a 3-rune name allows 1 edit (3/4 is 0).
+	if got := suggest("abc", []string{"abd"}); got != "abd" {
+		t.Errorf(`suggest("abc", ["abd"]) = %q, want "abd"`, got)
+	}
+	if got := suggest("abc", []string{"axy"}); got != "" {
+		t.Errorf(`suggest("abc", ["axy"]) = %q, want none`, got)
+	}
+}
