@@ -15,6 +15,9 @@ import (
 const (
 	maxInputTime = time.Second * raceSlowdown
 	maxInputHeap = 100 << 20
+	// hangDeadline fails a case that hangs by its own name, long before
+	// the test binary's timeout; the bounds above are checked after it.
+	hangDeadline = 20 * maxInputTime
 )
 
 // measure runs f and returns how long it took, the most heap in use while it
@@ -77,7 +80,7 @@ func TestHostileInputs(t *testing.T) {
 			var code int
 			var stdout, stderr bytes.Buffer
 			elapsed, peak, alloc := measure(func() {
-				code = run([]string{"--descriptors", desc, path}, nil, &stdout, &stderr)
+				within(t, hangDeadline, func() { code = run([]string{"--descriptors", desc, path}, nil, &stdout, &stderr) })
 			})
 			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.wantStderr) || !strings.Contains(stdout.String(), tt.wantStdout) {
 				t.Errorf("exit %d, stdout %.300q, stderr %.300q; want exit %d, stdout with %q, stderr with %q", code, stdout.String(), stderr.String(), tt.wantCode, tt.wantStdout, tt.wantStderr)
@@ -120,7 +123,7 @@ func TestLargeInputs(t *testing.T) {
 		var code int
 		var stdout, stderr bytes.Buffer
 		elapsed, peak, alloc := measure(func() {
-			code = run([]string{"--descriptors", desc, "-"}, strings.NewReader(in), &stdout, &stderr)
+			within(t, hangDeadline, func() { code = run([]string{"--descriptors", desc, "-"}, strings.NewReader(in), &stdout, &stderr) })
 		})
 		switch refused := strings.Contains(stderr.String(), "too many for a Kubernetes object"); {
 		case refused != tt.refused:

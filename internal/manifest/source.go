@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // StdinName is how findings in standard input name their file.
@@ -108,27 +109,43 @@ func linkProblem(path, root string) string {
 	return ""
 }
 
-// ErrTooLarge is returned by Read for an input over MaxFileSize.
+// ErrTooLarge is returned by Read for an input over its bound.
 var ErrTooLarge = errors.New("too large")
 
 // Read returns the contents of src, standard input being stdin, and fails
 // on an input larger than MaxFileSize without reading further.
 func Read(src Source, stdin io.Reader) ([]byte, error) {
+	return ReadLimited(src, stdin, MaxFileSize, "split the manifests into several files")
+}
+
+// ReadLimited is Read with another bound, and what to do about an input
+// over it. A named pipe given as a path must deliver its end within
+// FIFOTimeout of being opened: its open does not wait for a writer, so a
+// pipe nothing writes to is an error rather than a hang.
+func ReadLimited(src Source, stdin io.Reader, limit int64, advice string) ([]byte, error) {
 	r := stdin
 	if src.Path != "" {
-		f, err := os.Open(src.Path)
+		f, err := openFile(src.Path)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, fmt.Errorf("%s: a named pipe that did not end within %v of being opened", src.Name, FIFOTimeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s: %w: over %d MiB; split the manifests into several files", src.Name, ErrTooLarge, MaxFileSize>>20)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w: over %d MiB; %s", src.Name, ErrTooLarge, limit>>20, advice)
 	}
 	return data, nil
 }
+
+// FIFOTimeout bounds reading a named pipe given as a path, from its open
+// (which waits for no writer) to its end: <(helm template .) ends in
+// seconds; a pipe that no process writes to would block forever.
+var FIFOTimeout = time.Minute

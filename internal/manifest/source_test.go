@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -105,4 +106,77 @@ func TestReadSizeCap(t *testing.T) {
 	if err != nil || len(data) != MaxFileSize {
 		t.Errorf("input at the cap: %d bytes, %v", len(data), err)
 	}
+}
+
+// TestReadNamedPipe: a named pipe given as a path is read when a process
+// writes it, and is an error, not a hang, when none opens it or one never
+// ends it (issue 19).
+func TestReadNamedPipe(t *testing.T) {
+	defer func(d time.Duration) { FIFOTimeout = d }(FIFOTimeout)
+	FIFOTimeout = 300 * time.Millisecond
+	fifo := func(t *testing.T) string {
+		p := filepath.Join(t.TempDir(), "pipe")
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	read := func(p string) (string, time.Duration, error) {
+		start := time.Now()
+		data, err := Read(Source{Name: p, Path: p}, nil)
+		return string(data), time.Since(start), err
+	}
+
+	t.Run("no writer", func(t *testing.T) {
+		p := fifo(t)
+		_, took, err := read(p)
+		if want := p + ": a named pipe that no process opened for writing within 300ms"; err == nil || err.Error() != want {
+			t.Errorf("error %v, want %q", err, want)
+		}
+		if took > 10*time.Second {
+			t.Errorf("took %v", took)
+		}
+	})
+	t.Run("a writer that never ends", func(t *testing.T) {
+		p := fifo(t)
+		w := make(chan *os.File, 1)
+		go func() {
+			f, _ := os.OpenFile(p, os.O_WRONLY, 0) // blocks until the reader opens
+			f.WriteString("a: 1\n")
+			w <- f
+		}()
+		_, _, err := read(p)
+		(<-w).Close()
+		if want := p + ": a named pipe that did not end within 300ms of being opened"; err == nil || err.Error() != want {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	})
+	for _, late := range []time.Duration{0, 100 * time.Millisecond} {
+		t.Run("a writer after "+late.String(), func(t *testing.T) {
+			p := fifo(t)
+			go func() {
+				time.Sleep(late)
+				f, err := os.OpenFile(p, os.O_WRONLY, 0)
+				if err != nil {
+					return
+				}
+				f.WriteString("kind: Pod\n")
+				f.Close()
+			}()
+			if got, _, err := read(p); err != nil || got != "kind: Pod\n" {
+				t.Errorf("read %q, %v", got, err)
+			}
+		})
+	}
+	t.Run("a writer that writes nothing", func(t *testing.T) {
+		p := fifo(t)
+		go func() {
+			if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+				f.Close()
+			}
+		}()
+		if got, took, err := read(p); err != nil || got != "" || took >= FIFOTimeout {
+			t.Errorf("read %q, %v after %v", got, err, took)
+		}
+	})
 }

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"fmt"
-	"os"
 	"slices"
 
 	"google.golang.org/protobuf/proto"
@@ -10,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
 	optionsv1 "github.com/protoc-gen-health/protoc-gen-health/proto/health/options/v1"
 )
 
@@ -20,13 +20,19 @@ type Catalog struct {
 	skipped map[string]bool // fully-qualified service names skipped by our options
 }
 
+// MaxDescriptorSize bounds one descriptor set: a large API tree's, source
+// info included, is a few MiB.
+const MaxDescriptorSize = 64 << 20
+
 // LoadCatalog reads descriptor sets: a FileDescriptorSet as written by
 // protoc --descriptor_set_out, or a buf image (buf build -o x.binpb), whose
 // field 1 has the same wire format. Imports need not be included.
 func LoadCatalog(paths []string) (*Catalog, error) {
 	c := &Catalog{served: map[string]bool{}, skipped: map[string]bool{}}
 	for _, path := range paths {
-		data, err := os.ReadFile(path)
+		// The same rules as a manifest's: a bound on its size (/dev/zero),
+		// and a named pipe that cannot hang the run.
+		data, err := manifest.ReadLimited(manifest.Source{Name: path, Path: path}, nil, MaxDescriptorSize, "not a descriptor set of one API")
 		if err != nil {
 			return nil, err
 		}

@@ -23,11 +23,27 @@ type Options struct {
 	Allowed map[string]bool
 }
 
+// Checker checks probes and other consumers' names against one catalog with
+// one set of options. It keeps what every check of a run shares (the
+// did-you-mean candidates, prepared once, and each distinct name's
+// suggestion), so a run may check its inputs one file at a time.
+type Checker struct {
+	cat     *Catalog
+	o       Options
+	suggest *suggester
+}
+
+// NewChecker returns a Checker of names against cat.
+func NewChecker(cat *Catalog, o Options) *Checker {
+	o = o.withDefaults()
+	return &Checker{cat: cat, o: o, suggest: newSuggester(cat.candidates(o.Names, o.Allowed))}
+}
+
 // Check returns every finding about the probes: the probe rules in
 // HandWritten mode, then ours: the health name, the port, init containers,
 // containers without an image.
-func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
-	o = o.withDefaults()
+func (c *Checker) Check(sites []manifest.Site) []Finding {
+	o := c.o
 	var out []Finding
 	imageChecked := map[*corev1.Container]bool{} // one image finding per container, not per probe
 	for _, s := range sites {
@@ -57,7 +73,7 @@ func Check(sites []manifest.Site, cat *Catalog, o Options) []Finding {
 			add(f.Severity, f.Field, "%s", f.Message)
 		}
 		if t, ok := proberules.TargetIn(s.Probe, s.Container.Env); ok {
-			checkService(t, cat, o, add)
+			c.checkService(t, add)
 			checkTargetPort(t, s, add)
 		} else {
 			checkPort(s.Probe, s, add)
@@ -106,7 +122,8 @@ func quoteList(names []string) string {
 }
 
 // checkService: the name must be one the health server registers.
-func checkService(t proberules.Target, cat *Catalog, o Options, add addFunc) {
+func (c *Checker) checkService(t proberules.Target, add addFunc) {
+	cat, o := c.cat, c.o
 	name := t.Service
 	if t.Exec && len(contract.Unexpanded(name)) > 0 {
 		return // proberules says it cannot be checked
@@ -135,7 +152,7 @@ func checkService(t proberules.Target, cat *Catalog, o Options, add addFunc) {
 			// Only an exec probe's command is expanded: the kubelet and the
 			// gateways send this name as written.
 			msg += "; $(VAR) is expanded only in an exec probe's command, not here"
-		} else if s := suggest(name, cat.candidates(o.Names, o.Allowed)); s != "" {
+		} else if s := c.suggest.suggest(name); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		} else {
 			msg += allow

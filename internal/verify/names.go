@@ -11,8 +11,7 @@ import (
 // other than the kubelet ask (gateway policies, compose healthchecks): each
 // must be a name the server registers, by the same rule as a probe's. A
 // compose healthcheck that does not run grpc_health_probe is not read.
-func CheckNames(sites []manifest.NameSite, cat *Catalog, o Options) []Finding {
-	o = o.withDefaults()
+func (c *Checker) CheckNames(sites []manifest.NameSite) []Finding {
 	var out []Finding
 	for _, s := range sites {
 		// Probe carries where the name is, as a probe's field would.
@@ -28,7 +27,7 @@ func CheckNames(sites []manifest.NameSite, cat *Catalog, o Options) []Finding {
 				continue
 			}
 		}
-		checkService(t, cat, o, add)
+		c.checkService(t, add)
 	}
 	return out
 }

@@ -23,25 +23,61 @@ func unversioned(name string) string {
 	return strings.Join(parts, ".")
 }
 
+// suggester finds what a misspelt name most likely meant, among one run's
+// candidates: it prepares them once, and searches each distinct name once.
+type suggester struct {
+	byVersion map[string][]string // unversioned → the first two candidates with it
+	index     *editdist.Index
+	memo      map[string]string
+}
+
+// maxMemo bounds how many names' suggestions a run remembers; more distinct
+// names are still searched, within editdist.MaxWork.
+const maxMemo = 100_000
+
+// newSuggester prepares candidates, sorted, so that ties resolve the same
+// way every time.
+func newSuggester(candidates []string) *suggester {
+	s := &suggester{byVersion: map[string][]string{}, index: editdist.NewIndex(candidates), memo: map[string]string{}}
+	for _, c := range candidates {
+		if len(c) > maxSuggestLen {
+			continue
+		}
+		if un := unversioned(c); len(s.byVersion[un]) < 2 {
+			s.byVersion[un] = append(s.byVersion[un], c)
+		}
+	}
+	return s
+}
+
 // suggest returns the candidate that name most likely misspells: one that
 // differs only in its package version, else the nearest one by edit distance
 // when that distance is small for the name's length (at most a quarter of
-// its letters, and at least 1). It returns "" when nothing is close. The
-// candidates are sorted, so ties resolve the same way every time. Its work
-// is bounded: names longer than maxSuggestLen get no suggestion, and a
-// candidate whose length differs by more than the distance allowed is never
-// compared letter by letter.
-func suggest(name string, candidates []string) string {
+// its letters, and at least 1). It returns "" when nothing is close. Its work
+// is bounded: each distinct name is searched once, names longer than
+// maxSuggestLen get no suggestion, and the edit-distance searches of a run
+// together stop at editdist.MaxWork.
+func (s *suggester) suggest(name string) string {
 	if name == "" || len(name) > maxSuggestLen {
 		return ""
 	}
-	un := unversioned(name)
-	for _, c := range candidates {
-		if c != name && len(c) <= maxSuggestLen && unversioned(c) == un {
+	if got, ok := s.memo[name]; ok {
+		return got
+	}
+	got := s.search(name)
+	if len(s.memo) < maxMemo {
+		s.memo[name] = got
+	}
+	return got
+}
+
+func (s *suggester) search(name string) string {
+	for _, c := range s.byVersion[unversioned(name)] {
+		if c != name {
 			return c
 		}
 	}
-	return editdist.Nearest(name, candidates, max(1, utf8.RuneCountInString(name)/4))
+	return s.index.Nearest(name, max(1, utf8.RuneCountInString(name)/4))
 }
 
 // maxSuggestLen is longer than any real service's full name.

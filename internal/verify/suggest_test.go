@@ -1,8 +1,11 @@
 package verify
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/editdist"
 )
 
 func TestSuggest(t *testing.T) {
@@ -20,7 +23,7 @@ func TestSuggest(t *testing.T) {
 		"helloworld.Greeter":  "",
 		"helloworld.Greeterz": "helloworld.Greeter",
 	} {
-		if got := suggest(name, candidates); got != want {
+		if got := newSuggester(candidates).suggest(name); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", name, got, want)
 		}
 	}
@@ -31,13 +34,13 @@ func TestSuggest(t *testing.T) {
 // match still is).
 func TestSuggestBounded(t *testing.T) {
 	long := "a.B" + strings.Repeat("x", maxSuggestLen)
-	if got := suggest(long, []string{long[:len(long)-1]}); got != "" {
+	if got := newSuggester([]string{long[:len(long)-1]}).suggest(long); got != "" {
 		t.Errorf("suggest(long) = %q, want none", got)
 	}
-	if got := suggest("a.v1.Bee", []string{"a.v2.Bee", "a.v1.Beeeeeeeeeeeeeeeeeeeee"}); got != "a.v2.Bee" {
+	if got := newSuggester([]string{"a.v1.Beeeeeeeeeeeeeeeeeeeee", "a.v2.Bee"}).suggest("a.v1.Bee"); got != "a.v2.Bee" {
 		t.Errorf("version match: %q", got)
 	}
-	if got := suggest("abcd.Efgh", []string{"abcd.Efghijklmnop"}); got != "" {
+	if got := newSuggester([]string{"abcd.Efghijklmnop"}).suggest("abcd.Efgh"); got != "" {
 		t.Errorf("a candidate 8 letters longer: %q", got)
 	}
 }
@@ -54,16 +57,44 @@ func TestSuggestCutoff(t *testing.T) {
 		{"vwxyzfghijklmnopqrst", true},  // 5 substitutions
 		{"vwxyz1ghijklmnopqrst", false}, // 6
 	} {
-		got := suggest(name, []string{c.candidate})
+		got := newSuggester([]string{c.candidate}).suggest(name)
 		if (got == c.candidate) != c.suggested {
 			t.Errorf("suggest(%q, [%q]) = %q, want suggested %v", name, c.candidate, got, c.suggested)
 		}
 	}
 	// The floor: a 3-rune name allows 1 edit (3/4 is 0).
-	if got := suggest("abc", []string{"abd"}); got != "abd" {
+	if got := newSuggester([]string{"abd"}).suggest("abc"); got != "abd" {
 		t.Errorf(`suggest("abc", ["abd"]) = %q, want "abd"`, got)
 	}
-	if got := suggest("abc", []string{"axy"}); got != "" {
+	if got := newSuggester([]string{"axy"}).suggest("abc"); got != "" {
 		t.Errorf(`suggest("abc", ["axy"]) = %q, want none`, got)
 	}
+}
+
+// TestSuggestWorkBounded: each distinct name is searched once, and the
+// searches of a run stop at editdist.MaxWork however many distinct names
+// ask (issue 19: 10,000 misspelt probes against 1,000 services took 35 s).
+func TestSuggestWorkBounded(t *testing.T) {
+	var candidates []string
+	for i := range 1000 {
+		candidates = append(candidates, fmt.Sprintf("acme.platform.v1.Service%04d", i))
+	}
+	s := newSuggester(candidates)
+	if got := s.suggest("acme.platform.v1.Servcie0042"); got != "acme.platform.v1.Service0042" {
+		t.Fatalf("suggest = %q", got)
+	}
+	one := s.index.Work()
+	for range 10_000 {
+		s.suggest("acme.platform.v1.Servcie0042")
+	}
+	if s.index.Work() != one {
+		t.Errorf("10,000 more asks of one name cost %d units, want none", s.index.Work()-one)
+	}
+	for i := range 10_000 {
+		s.suggest(fmt.Sprintf("acme.platform.v1.Servcie%04d", i))
+	}
+	if got, bound := s.index.Work(), int64(editdist.MaxWork+len(candidates)); got > bound {
+		t.Errorf("10,000 distinct names cost %d units, over %d", got, bound)
+	}
+	t.Logf("one search: %d units; 10,000 distinct: %d", one, s.index.Work())
 }
