@@ -59,9 +59,9 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		checkLayer(fs[0].layers[layerFile], &errs)
 		checkSkippedFile(fs[0].layers[layerFile], fs, &errs)
 	}
-	m := &Model{}
+	m := &Model{EmitGo: p.EmitGo(), GoPlain: p.GoPlain(), Modules: p.moduleFiles()}
 	var groups []*group
-	if p.EmitWorkloads() {
+	if p.NeedsProbeNames() {
 		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
 			checkGroup(g, paramOf(p, sScaffold), p.emits(EmitALB), &errs)
@@ -84,7 +84,15 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	}
 	if p.EmitGo() {
 		checkGoNames(services, &errs)
+	}
+	if p.EmitGo() || len(m.Modules) > 0 {
 		m.Files = goFiles(services, readinessNames(groups))
+		if len(m.Modules) > 0 {
+			checkConstantNames(m, &errs)
+		}
+		if len(errs) == 0 {
+			attachWorkloads(m, p, &errs)
+		}
 	}
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -117,6 +125,7 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,
 			ConstName:             goConstName(s),
+			ConstantName:          constantName(string(s.svc.Desc.Name())),
 			RegisterFunc:          goRegisterFunc(s),
 			Comment:               commentLines(s.svc.Comments.Leading),
 			Deprecated:            serviceDeprecated(s.svc),

@@ -9,6 +9,8 @@ const (
 	EmitIstio        = "istio"
 	EmitCompose      = "compose"
 	EmitALB          = "alb"
+	EmitNode         = "node"
+	EmitPython       = "python"
 )
 
 // emitKind is one row of the emit= table: a kind of output, its help, and
@@ -26,6 +28,9 @@ type emitKind struct {
 	// kustomize: the files are Kubernetes objects that emit=k8s's
 	// kustomization lists.
 	kustomize bool
+	// moduleFiles are the files the kind writes per .proto file, for a
+	// server runtime other than healthreg (render_polyglot.go).
+	moduleFiles []moduleFile
 }
 
 // emitKinds is the table of emit= kinds, in the order errors and -h name
@@ -50,6 +55,11 @@ var emitKinds = []emitKind{
 		workloadFiles: oneFile("compose.yaml", "compose.yaml.tmpl")},
 	{name: EmitALB, help: "AWS Load Balancer Controller Ingress with a gRPC health check", kustomize: true,
 		workloadFiles: oneFile("ingress.yaml", "alb-ingress.yaml.tmpl")},
+	// Health code for servers that do not run healthreg (polyglot.go).
+	{name: EmitNode, help: "a module per .proto file (x_health.js and x_health.d.ts for x.proto) for @grpc/grpc-js servers using grpc-health-check",
+		moduleFiles: []moduleFile{{"_health.js", "node-health.js.tmpl"}, {"_health.d.ts", "node-health.d.ts.tmpl"}}},
+	{name: EmitPython, help: "a module per .proto file (x_health.py for x.proto) for grpcio servers using grpcio-health-checking",
+		moduleFiles: []moduleFile{{"_health.py", "python-health.py.tmpl"}}},
 }
 
 // oneFile is a kind's workloadFiles when it writes one file.

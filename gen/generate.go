@@ -118,6 +118,10 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if err != nil {
 		return nil, err
 	}
+	modules, err := renderModules(model)
+	if err != nil {
+		return nil, err
+	}
 	resp := plugin.Response()
 	if resp.Error != nil {
 		return resp, nil
@@ -128,6 +132,7 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	}
 	resp.File = append(resp.File, manifests.files...)
 	resp.File = append(resp.File, mains...)
+	resp.File = append(resp.File, modules...)
 	return resp, nil
 }
 

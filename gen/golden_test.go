@@ -121,6 +121,8 @@ var goldenCases = []struct{ name, shows string }{
 	{"service_params_errors", "per-service parameters: disagreeing with a service option, invalid values, an unknown service (with a near name), a skipped service"},
 	{"names_modes", "names=: a file of a plain health server (services), a per-service overall and a service back on healthreg; Go code is the same in every mode"},
 	{"names_kind_errors", "unset kind and names enums, services of one workload disagreeing on names, kind and names with scaffold=true"},
+	{"go_runtime_grpc", "go_runtime=grpc: Go for grpc-go's own health server, each workload's set and shutdown functions in the first file of its package holding one of its services"},
+	{"modules", "emit=node and emit=python: per-file modules setting exactly the probes' names, names=services and a file's names=overall; files without go_package"},
 	{"hipstershop", "a nine-service demo in one proto mapped onto its existing Deployments with per-service parameters only"},
 }
 

@@ -8,22 +8,35 @@ import (
 // that both the Go and the Kubernetes output use is computed once, here, so
 // the two outputs cannot disagree.
 type Model struct {
-	Files     []*GoFile   // files whose Go health code is written, in request order
+	Files     []*GoFile   // files whose health code is written, in request order
 	Workloads []*Workload // sorted by name
+	// Modules are the per-file modules of emit=node and emit=python, in
+	// emitKinds order.
+	Modules []moduleFile
+	EmitGo  bool // write <name>.health.go
+	GoPlain bool // the Go targets grpc-go's *health.Server (go_runtime=grpc)
 }
 
-// GoFile is one generated <name>.health.go.
+// GoFile is one .proto file's health code: its <name>.health.go, and its
+// Node.js and Python modules.
 type GoFile struct {
 	proto      *protogen.File // kept out of the templates: only render uses it
 	Source     string         // the .proto path, as in the request
 	Deprecated bool
 	Services   []*GoService
+	// Workload is the one workload that serves every service of the file;
+	// nil when they are in several (or the run groups no workloads).
+	Workload *FileWorkload
+	// GoWorkloads are the workloads whose go_runtime=grpc functions this
+	// Go file declares (polyglot.go).
+	GoWorkloads []*FileWorkload
 }
 
 // GoService is one service's health code.
 type GoService struct {
 	FullName              string   // exactly the name the health server registers
 	ConstName             string   // Greeter_HealthName: the constant holding FullName
+	ConstantName          string   // GREETER_HEALTH_NAME: the same in the Node.js and Python modules
 	RegisterFunc          string   // RegisterGreeterHealth
 	Comment               []string // leading proto comment, one entry a line
 	Deprecated            bool

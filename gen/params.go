@@ -69,8 +69,8 @@ func (p *Params) EmitK8s() bool { return p.emits(EmitK8s) }
 // emits reports whether the run writes the emit= kind.
 func (p *Params) emits(kind string) bool { return paramOf(p, sEmit)[kind] }
 
-// EmitWorkloads reports whether the run writes any per-workload file, and so
-// groups services into workloads and checks them.
+// EmitWorkloads reports whether the run writes any per-workload file
+// (probes or another consumer's health check).
 func (p *Params) EmitWorkloads() bool {
 	for _, k := range emitKinds {
 		if k.workloadFiles != nil && p.emits(k.name) {
@@ -78,6 +78,28 @@ func (p *Params) EmitWorkloads() bool {
 		}
 	}
 	return false
+}
+
+// GoPlain reports whether the Go health code targets grpc-go's own health
+// server (go_runtime=grpc).
+func (p *Params) GoPlain() bool { return paramOf(p, sGoRuntime) == goRuntimeGRPC }
+
+// NeedsProbeNames reports whether the run writes a file that holds the
+// names the workloads' probes ask, and so groups services into workloads
+// and checks them.
+func (p *Params) NeedsProbeNames() bool {
+	return p.EmitWorkloads() || len(p.moduleFiles()) > 0 || p.EmitGo() && p.GoPlain()
+}
+
+// moduleFiles are the files the run writes per .proto file besides Go.
+func (p *Params) moduleFiles() []moduleFile {
+	var files []moduleFile
+	for _, k := range emitKinds {
+		if p.emits(k.name) {
+			files = append(files, k.moduleFiles...)
+		}
+	}
+	return files
 }
 
 // parseParams parses the plugin parameter with protogen's own splitting
@@ -231,6 +253,7 @@ func (sp *ServiceParams) layer() layer {
 // checkLayer checks each value.
 func checkParams(p *Params, errs *errorList) {
 	checkConsumerParams(p, errs)
+	checkModuleParams(p, errs)
 	scaffold, image := paramOf(p, sScaffold), paramOf(p, sImage) != ""
 	// needs reports the parameter s, when given, as needing what is missing.
 	needs := func(r row, msg string) {

@@ -11,6 +11,12 @@ import (
 // runtimePackage is the health runtime that generated code imports.
 const runtimePackage = protogen.GoImportPath("github.com/protoc-gen-health/protoc-gen-health/healthreg")
 
+// grpc-go's health server and its messages, which go_runtime=grpc targets.
+const (
+	grpcHealthPackage   = protogen.GoImportPath("google.golang.org/grpc/health")
+	grpcHealthV1Package = protogen.GoImportPath("google.golang.org/grpc/health/grpc_health_v1")
+)
+
 // supportPackageVersion names the runtime constant that generated code
 // asserts; bump both together when generated code needs a newer runtime.
 const supportPackageVersion = "SupportPackageIsVersion1"
@@ -31,6 +37,10 @@ type goFileView struct {
 	// service of the file needs it, so unused imports never appear.
 	ExcludeFromReadiness string
 	Services             []goServiceView
+	// For go_runtime=grpc: grpc-go's *health.Server and status type, and
+	// the workloads whose functions the file declares.
+	HealthServer, ServingStatus string
+	Workloads                   []*FileWorkload
 }
 
 // goServiceView copies GoService's fields rather than embedding it:
@@ -47,21 +57,37 @@ type goServiceView struct {
 	ServiceConfig         string
 }
 
-// renderGo writes one <name>.health.go for every file of the model.
+// renderGo writes one <name>.health.go for every file of the model, for
+// healthreg or (go_runtime=grpc) for grpc-go's own health server.
 func renderGo(plugin *protogen.Plugin, m *Model) error {
+	if !m.EmitGo {
+		return nil
+	}
 	var buf bytes.Buffer
+	tmpl := "health.go.tmpl"
+	if m.GoPlain {
+		tmpl = "health-grpc.go.tmpl"
+	}
 	for _, f := range m.Files {
 		g := plugin.NewGeneratedFile(f.proto.GeneratedFilenamePrefix+".health.go", f.proto.GoImportPath)
 		ident := func(name string) string { return g.QualifiedGoIdent(runtimePackage.Ident(name)) }
 		v := goFileView{
-			Version:        Version,
-			Source:         f.Source,
-			Deprecated:     f.Deprecated,
-			GoPackage:      string(f.proto.GoPackageName),
-			SupportPackage: ident(supportPackageVersion),
-			Registry:       ident("Registry"),
-			Service:        ident("Service"),
-			ServiceOption:  ident("ServiceOption"),
+			Version:    Version,
+			Source:     f.Source,
+			Deprecated: f.Deprecated,
+			GoPackage:  string(f.proto.GoPackageName),
+		}
+		if m.GoPlain {
+			v.Workloads = f.GoWorkloads
+			if len(v.Workloads) > 0 {
+				v.HealthServer = g.QualifiedGoIdent(grpcHealthPackage.Ident("Server"))
+				v.ServingStatus = g.QualifiedGoIdent(grpcHealthV1Package.Ident("HealthCheckResponse_ServingStatus"))
+			}
+		} else {
+			v.SupportPackage = ident(supportPackageVersion)
+			v.Registry = ident("Registry")
+			v.Service = ident("Service")
+			v.ServiceOption = ident("ServiceOption")
 		}
 		for _, s := range f.Services {
 			v.Services = append(v.Services, goServiceView{
@@ -74,12 +100,12 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 				ServiceConfigName:     s.ServiceConfigName,
 				ServiceConfig:         s.ServiceConfig,
 			})
-			if !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
+			if !m.GoPlain && !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
 				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")
 			}
 		}
 		buf.Reset()
-		if err := templates.All.ExecuteTemplate(&buf, "health.go.tmpl", v); err != nil {
+		if err := templates.All.ExecuteTemplate(&buf, tmpl, v); err != nil {
 			return err
 		}
 		g.Write(buf.Bytes())

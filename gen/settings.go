@@ -70,6 +70,16 @@ var (
 		{contract.NamesServices, protoreflect.EnumNumber(optionsv1.HealthNames_HEALTH_NAMES_SERVICES)},
 		{contract.NamesOverall, protoreflect.EnumNumber(optionsv1.HealthNames_HEALTH_NAMES_OVERALL)},
 	})
+	goRuntimeType = &valueType[string]{
+		name: goRuntimeHealthreg + "|" + goRuntimeGRPC,
+		parse: func(v string) (string, error) {
+			if v != goRuntimeHealthreg && v != goRuntimeGRPC {
+				return "", fmt.Errorf("must be %q or %q", goRuntimeHealthreg, goRuntimeGRPC)
+			}
+			return v, nil
+		},
+		text: func(v string) string { return v },
+	}
 	// k8sVersionType is a Kubernetes version 1.N, held as its minor N.
 	k8sVersionType = &valueType[int]{
 		name: "1.N",
@@ -174,6 +184,10 @@ var (
 		help: "the health names the server registers (names= is for servers that do not run healthreg)",
 	})
 	// The parameters that are not options.
+	sGoRuntime = add(&setting[string]{
+		name: "go_runtime", typ: goRuntimeType, def: goRuntimeHealthreg, scopes: inParam,
+		help: "the health server emit=go's code targets: healthreg, or grpc (grpc-go's own health.Server; the code imports nothing of ours)",
+	})
 	sScaffold = add(&setting[bool]{
 		name: "scaffold", typ: boolType, def: false, scopes: inParam,
 		help: "write the server's main.go, Deployment, Service, kustomization and Dockerfile",

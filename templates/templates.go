@@ -21,6 +21,7 @@ var All = template.Must(template.New("").
 	Funcs(template.FuncMap{
 		"goString":   strconv.Quote,
 		"yamlString": yamlString,
+		"jsonString": yamlString, // a JavaScript, TypeScript and Python string literal too
 	}).
 	ParseFS(files, "*.tmpl"))
 

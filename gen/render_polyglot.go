@@ -1,0 +1,58 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/pluginpb"
+
+	"github.com/protoc-gen-health/protoc-gen-health/templates"
+)
+
+// moduleView is what the Node.js and Python templates see of one file.
+type moduleView struct {
+	Version    string
+	Source     string
+	Base       string // the file's name without .proto: helloworld
+	Deprecated bool
+	Services   []*GoService
+	Workload   *FileWorkload
+}
+
+// moduleFile is one file a module kind writes per .proto file, named from
+// the .proto's path without ".proto" and a suffix, as grpc_tools and
+// grpc-tools name theirs (helloworld/helloworld_pb2.py).
+type moduleFile struct{ suffix, tmpl string }
+
+// renderModules writes the Node.js and Python modules of every file. Like
+// the manifests they bypass protogen: paths= and module= are Go's.
+func renderModules(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
+	kinds := m.Modules
+	var out []*pluginpb.CodeGeneratorResponse_File
+	var buf bytes.Buffer
+	for _, f := range m.Files {
+		if len(kinds) == 0 {
+			break
+		}
+		if f.Workload == nil {
+			// attachWorkloads reports a file of several workloads.
+			return nil, fmt.Errorf("%s: no workload for its module", f.Source)
+		}
+		prefix := strings.TrimSuffix(f.Source, ".proto")
+		v := moduleView{Version: Version, Source: f.Source, Base: path.Base(prefix), Deprecated: f.Deprecated, Services: f.Services, Workload: f.Workload}
+		for _, k := range kinds {
+			buf.Reset()
+			if err := templates.All.ExecuteTemplate(&buf, k.tmpl, v); err != nil {
+				return nil, err
+			}
+			out = append(out, &pluginpb.CodeGeneratorResponse_File{
+				Name:    proto.String(prefix + k.suffix),
+				Content: proto.String(buf.String()),
+			})
+		}
+	}
+	return out, nil
+}
