@@ -16,7 +16,7 @@ EXAMPLES := helloworld multi
 # What `make generate` writes, and so what must not change when it reruns.
 GENERATED := proto healthreg/statuspb docs/parameters.md $(foreach ex,$(EXAMPLES),examples/$(ex)/gen examples/$(ex)/deploy)
 
-.PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc python-grpc clean
+.PHONY: all generate test lint vet unit e2e check-generated protoc-matches-buf bench fuzz tools plugin protoc python-grpc node clean
 
 all: generate
 
@@ -52,6 +52,15 @@ python-grpc:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-grpcio python3-grpc-tools >/dev/null; \
 		else echo "Debian's python3-grpcio and python3-grpc-tools are missing" >&2; exit 1; fi; }
 
+# Debian's Node.js and npm, for the end-to-end tests' Node.js server; the
+# tests run npm ci in examples/e2e/testdata/node (its package-lock.json pins
+# @grpc/grpc-js, grpc-health-check and typescript).
+node:
+	@{ command -v node && command -v npm; } >/dev/null || { \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "Node.js and npm are missing: install Debian's nodejs and npm" >&2; exit 1; fi; }
+
 ## Generation ----------------------------------------------------------------
 # Removes what it regenerates first, so a renamed service leaves no stale file.
 generate: tools
@@ -84,7 +93,7 @@ check-generated: generate
 # goroutine of its own. The examples' -timeout: the scaffold and README
 # tests build fresh modules, which on a cold cache compiles grpc-go from
 # source (-trimpath) more than once.
-unit: tools protoc python-grpc
+unit: tools protoc python-grpc node
 	go test -race -count=1 ./...
 	for m in $(RUNTIME_MODULES); do (cd $$m && go test -race -count=1 ./...); done
 	cd examples && go test -count=1 -timeout 30m ./...

@@ -21,17 +21,32 @@ import health_pb2_grpc  # noqa: E402
 
 class HealthServicer(health_pb2_grpc.HealthServicer):
     """grpc_health.v1.health.HealthServicer's semantics (Debian ships no
-    grpcio-health-checking): Check answers the status set for a name and
-    NOT_FOUND for any other; Watch sends the current status, SERVICE_UNKNOWN
-    for a name never set, then every change until the call ends."""
+    grpcio-health-checking, and the Python package index is not reachable
+    here), as grpc/grpc's src/python/grpcio_health_checking/grpc_health/v1/
+    health.py documents and implements them: "" starts SERVING; set(name,
+    status) sets a name; enter_graceful_shutdown() sets every name
+    NOT_SERVING and makes later set calls do nothing. Check answers the
+    status set for a name and NOT_FOUND for any other; Watch sends the
+    current status, SERVICE_UNKNOWN for a name never set, then every change
+    until the call ends."""
 
     def __init__(self):
         self._changed = threading.Condition()
-        self._status = {}
+        self._status = {"": health_pb2.HealthCheckResponse.SERVING}
+        self._shutting_down = False
 
     def set(self, service, status):
         with self._changed:
+            if self._shutting_down:
+                return
             self._status[service] = status
+            self._changed.notify_all()
+
+    def enter_graceful_shutdown(self):
+        with self._changed:
+            self._shutting_down = True
+            for service in self._status:
+                self._status[service] = health_pb2.HealthCheckResponse.NOT_SERVING
             self._changed.notify_all()
 
     def Check(self, request, context):
