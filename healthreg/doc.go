@@ -182,13 +182,13 @@
 //     The health port refuses any request over 4 KiB from its length
 //     prefix, before reading it (RESOURCE_EXHAUSTED);
 //   - Watch streams: at most DefaultMaxWatches (1000; WithMaxWatches) open
-//     at once on each side, the health port and the application side (the
-//     application servers and Registry.Watch's adapters), each with a
-//     budget of its own so that filling the health port, which anyone may
-//     reach, never refuses an application client's Watch; one more is
-//     refused with RESOURCE_EXHAUSTED. Client-side
-//     health checking keeps one per client connection: raise the bound for
-//     more clients than that;
+//     at once on each endpoint: each server RegisterHealthService put the
+//     health service on, each adapter handler (Watcher) and the health
+//     port have a budget of their own, so that filling one (the health
+//     port, which anyone may reach, or a connect handler) never refuses an
+//     application client's Watch on another; one more is refused with
+//     RESOURCE_EXHAUSTED. Client-side health checking keeps one per client
+//     connection: raise the bound for more clients than that;
 //   - the health port's connections: 16 concurrent streams each, fixed
 //     64 KiB flow-control windows (no dynamic growth), 8 KiB read and write
 //     buffers, 16 KiB of headers, 10s to send the HTTP/2 preface; clients

@@ -16,10 +16,11 @@ import (
 // RegisterHealthService registers grpc.health.v1.Health, answered by the
 // registry's grpc-go health server, on s (usually the application's
 // *grpc.Server, before it serves). Its Watch streams are ended by Shutdown
-// just before it stops the application server. It also registers the
+// just before it stops the application server; each server registered on
+// has a Watch budget of its own (WithMaxWatches). It also registers the
 // readiness RPC for status-code-only checkers (ReadinessCheckMethod).
 func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
-	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: &r.appWatches})
+	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: r.newAppBudget()})
 	r.registerReadinessService(s)
 }
 
@@ -67,7 +68,7 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 // server the registry's health service is registered on:
 //
 //   - Check and Watch refuse names longer than MaxNameLength, and Watch
-//     refuses a stream beyond its side's bound (WithMaxWatches), before
+//     refuses a stream beyond its endpoint's budget (WithMaxWatches), before
 //     grpc-go's server sees the request (its Watch keeps the name for the
 //     stream's life);
 //   - a Watch can be ended: grpc-go's Watch returns only when the client
@@ -81,7 +82,7 @@ type healthServer struct {
 	*health.Server
 	r      *Registry
 	end    context.Context // done when this server's streams must end
-	budget *watchBudget    // its side's open Watch streams
+	budget *watchBudget    // its endpoint's open Watch streams
 }
 
 // Check is grpc-go's Check for a name that could be registered.

@@ -27,16 +27,17 @@ const (
 	MaxNameLength = 1024
 
 	// DefaultMaxWatches is how many Watch streams may be open at once on
-	// each side of the registry: the application side (the servers given to
-	// RegisterHealthService, and Registry.Watch's adapters) and the health
-	// port each have a budget of their own, so that clients who exhaust the
-	// health port, which anyone may reach, never refuse the Watch of an
-	// application client's client-side health checking (which would mark
-	// the backend unhealthy). WithMaxWatches changes it. One more is refused
-	// with RESOURCE_EXHAUSTED. Each open Watch holds a goroutine and a few
-	// kilobytes; grpc-go's client-side health checking opens one per client
-	// connection, so the bound must exceed the number of client connections
-	// that use it.
+	// each endpoint the registry serves: each server given to
+	// RegisterHealthService, each Watcher (an adapter's handler, such as
+	// connecthealth's) and the health port have a budget of their own, so
+	// that clients who exhaust one (the health port, which anyone may
+	// reach, or a connect handler) never refuse the Watch of an
+	// application client's client-side health checking on another (which
+	// would mark the backend unhealthy). WithMaxWatches changes it. One more
+	// is refused with RESOURCE_EXHAUSTED. Each open Watch holds a goroutine
+	// and a few kilobytes; grpc-go's client-side health checking opens one
+	// per client connection, so the bound must exceed the number of client
+	// connections that use it.
 	DefaultMaxWatches = 1000
 )
 
@@ -128,9 +129,8 @@ func WithHealthServerOptions(opts ...grpc.ServerOption) Option {
 }
 
 // WithMaxWatches sets how many Watch streams may be open at once on each
-// side of the registry, the application side and the health port
-// separately (default DefaultMaxWatches); more are refused with
-// RESOURCE_EXHAUSTED.
+// endpoint the registry serves, each separately (default
+// DefaultMaxWatches); more are refused with RESOURCE_EXHAUSTED.
 func WithMaxWatches(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("healthreg: WithMaxWatches(%d): must be at least 1", n))
@@ -139,12 +139,13 @@ func WithMaxWatches(n int) Option {
 }
 
 // The errors of the bounds: Check and Watch answer them with the gRPC code
-// of limitError, and Registry.Watch returns them for adapters to translate.
+// of limitError, and Watcher's function returns them for adapters to
+// translate.
 var (
 	// ErrNameTooLong: the name is longer than MaxNameLength (INVALID_ARGUMENT).
 	ErrNameTooLong = errors.New("healthreg: service name too long")
 
-	// ErrTooManyWatches: the registry's Watch streams are all taken
+	// ErrTooManyWatches: the endpoint's Watch streams are all taken
 	// (WithMaxWatches; RESOURCE_EXHAUSTED).
 	ErrTooManyWatches = errors.New("healthreg: too many Watch streams")
 )
@@ -173,11 +174,11 @@ func checkNameLength(name string) error {
 	return nil
 }
 
-// watchBudget counts the open Watch streams of one side of the registry
-// (see DefaultMaxWatches).
+// watchBudget counts the open Watch streams of one endpoint (see
+// DefaultMaxWatches).
 type watchBudget struct{ open atomic.Int64 }
 
-// acquire takes one of the side's max Watch slots, or says why not. The
+// acquire takes one of the endpoint's max Watch slots, or says why not. The
 // caller calls release when the stream ends.
 func (b *watchBudget) acquire(max int) error {
 	if b.open.Add(1) > int64(max) {

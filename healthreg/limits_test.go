@@ -134,7 +134,7 @@ func TestWatchBound(t *testing.T) {
 	}
 	w.ended(t)
 	waitFor(t, "every Watch slot to be released", func() bool {
-		return r.appWatches.open.Load() == 0 && r.portWatches.open.Load() == 0
+		return appWatchesOpen(r) == 0 && r.portWatches.open.Load() == 0
 	})
 }
 
@@ -312,24 +312,36 @@ func heapInUse() int64 {
 	return int64(m.HeapAlloc)
 }
 
-// Registry.Watch, for adapters, applies the same bounds and says which with
-// errors an adapter can translate.
-func TestRegistryWatchBounds(t *testing.T) {
+// A Watcher, for adapters, applies the same bounds and says which with
+// errors an adapter can translate; each Watcher has a budget of its own,
+// apart from the application server's.
+func TestWatcherBounds(t *testing.T) {
 	r := newTestRegistry(t, WithMaxWatches(1))
 	shutdownAtEnd(t, r)
+	app := startApp(t, r)
+	watch, other := r.Watcher(), r.Watcher()
 	send := func(servingStatus) error { return nil }
-	if err := r.Watch(context.Background(), strings.Repeat("n", MaxNameLength+1), send); !errors.Is(err, ErrNameTooLong) {
+	if err := watch(context.Background(), strings.Repeat("n", MaxNameLength+1), send); !errors.Is(err, ErrNameTooLong) {
 		t.Errorf("Watch of a too long name = %v, want ErrNameTooLong", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan error, 1)
-	go func() { first <- r.Watch(ctx, LivenessName, send) }()
-	waitFor(t, "the first Watch", func() bool { return r.appWatches.open.Load() == 1 })
-	if err := r.Watch(context.Background(), LivenessName, send); !errors.Is(err, ErrTooManyWatches) {
+	go func() { first <- watch(ctx, LivenessName, send) }()
+	waitFor(t, "the first Watch", func() bool { return appWatchesOpen(r) == 1 })
+	if err := watch(context.Background(), LivenessName, send); !errors.Is(err, ErrTooManyWatches) {
 		t.Errorf("a second Watch = %v, want ErrTooManyWatches", err)
 	}
+	// The other Watcher and the application server each have their own.
+	second := make(chan error, 1)
+	go func() { second <- other(ctx, LivenessName, send) }()
+	if code := watchCode(t, app.client, LivenessName); code != codes.OK {
+		t.Errorf("the application server's Watch beside a full Watcher: %v, want OK", code)
+	}
+	waitFor(t, "three Watches", func() bool { return appWatchesOpen(r) == 3 })
 	cancel()
-	if err := <-first; !errors.Is(err, context.Canceled) {
-		t.Errorf("the first Watch = %v", err)
+	for _, ch := range []chan error{first, second} {
+		if err := <-ch; !errors.Is(err, context.Canceled) {
+			t.Errorf("a Watch = %v", err)
+		}
 	}
 }

@@ -166,7 +166,7 @@ func listStatuses(t testing.TB, client healthpb.HealthClient) (map[string]health
 }
 
 // watcher collects what one Watch stream receives: a grpc.health.v1 client
-// stream (watch) or Registry.Watch (startWatch).
+// stream (watch) or a Watcher (startWatch).
 type watcher struct {
 	mu   sync.Mutex
 	got  []healthpb.HealthCheckResponse_ServingStatus
@@ -293,4 +293,16 @@ func (ts *transitions) snapshot() []Transition {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return append([]Transition(nil), ts.all...)
+}
+
+// appWatchesOpen is how many Watch streams are open on the application
+// side, all its endpoints together.
+func appWatchesOpen(r *Registry) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for _, b := range r.appBudgets {
+		n += b.open.Load()
+	}
+	return n
 }

@@ -52,9 +52,11 @@ type Registry struct {
 	doneErr      error                    // Shutdown's result, set before done closes
 
 	delivering atomic.Bool // a goroutine is delivering pending transitions
-	// Open Watch streams of the application side and of the health port,
-	// each bounded by cfg.maxWatches.
-	appWatches, portWatches watchBudget
+	// Open Watch streams, each budget bounded by cfg.maxWatches: one per
+	// server RegisterHealthService registered on and per Watcher
+	// (appBudgets, guarded by mu), one for the health port.
+	appBudgets  []*watchBudget
+	portWatches watchBudget
 
 	// stopping is done once Shutdown begins: it stops the checks and the
 	// application-port probe and cancels the probe's call in flight.
@@ -198,6 +200,16 @@ func (r *Registry) Status(name string) healthpb.HealthCheckResponse_ServingStatu
 		return st
 	}
 	return unknown
+}
+
+// newAppBudget returns a Watch budget for one more endpoint of the
+// application side.
+func (r *Registry) newAppBudget() *watchBudget {
+	b := new(watchBudget)
+	r.mu.Lock()
+	r.appBudgets = append(r.appBudgets, b)
+	r.mu.Unlock()
+	return b
 }
 
 // logger returns the configured logger, or the default one as it is now.

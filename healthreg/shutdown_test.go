@@ -166,7 +166,7 @@ func TestShutdownBoundedWithNeverReadingClients(t *testing.T) {
 	stuckWatch(t, appLis.Addr().String(), LivenessName)
 	stuckWatch(t, portLis.Addr().String(), LivenessName)
 	waitFor(t, "both Watch streams to open", func() bool {
-		return r.appWatches.open.Load() == 1 && r.portWatches.open.Load() == 1
+		return appWatchesOpen(r) == 1 && r.portWatches.open.Load() == 1
 	})
 
 	began := time.Now()

@@ -7,12 +7,13 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// Watch is grpc.health.v1.Health/Watch for servers other than grpc-go's
-// (adapters such as connecthealth): it calls send with name's status at
-// once and after every change, exactly as the registry's own Watch streams
-// see them (SERVICE_UNKNOWN for a name not registered, which a later
-// Register changes; a fast burst may be coalesced, but the last status
-// sent is always the latest). It returns:
+// Watcher returns grpc.health.v1.Health/Watch for one endpoint of a server
+// other than grpc-go's (connecthealth calls it once per handler). The
+// function it returns calls send with name's status at once and after
+// every change, exactly as the registry's own Watch streams see them
+// (SERVICE_UNKNOWN for a name not registered, which a later Register
+// changes; a fast burst may be coalesced, but the last status sent is
+// always the latest). It returns:
 //
 //   - ctx.Err() when ctx ends (the client left);
 //   - send's error when send fails;
@@ -22,20 +23,24 @@ import (
 //     elsewhere;
 //   - at once, an error matching ErrNameTooLong (answer INVALID_ARGUMENT)
 //     or ErrTooManyWatches (RESOURCE_EXHAUSTED): the bounds of grpc-go's
-//     Watch apply here too, and these streams count toward WithMaxWatches.
-func (r *Registry) Watch(ctx context.Context, name string, send func(healthpb.HealthCheckResponse_ServingStatus) error) error {
-	s := &funcStream{ctx: ctx, send: send}
-	h := &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: &r.appWatches}
-	err := h.Watch(&healthpb.HealthCheckRequest{Service: name}, s)
-	switch {
-	case s.err != nil:
-		return s.err
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case r.appWatch.Err() != nil:
-		return ErrShuttingDown
+//     Watch apply here too. Each Watcher has a Watch budget of its own
+//     (WithMaxWatches), so clients who fill one endpoint never refuse a
+//     Watch on another.
+func (r *Registry) Watcher() func(ctx context.Context, name string, send func(healthpb.HealthCheckResponse_ServingStatus) error) error {
+	h := &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: r.newAppBudget()}
+	return func(ctx context.Context, name string, send func(healthpb.HealthCheckResponse_ServingStatus) error) error {
+		s := &funcStream{ctx: ctx, send: send}
+		err := h.Watch(&healthpb.HealthCheckRequest{Service: name}, s)
+		switch {
+		case s.err != nil:
+			return s.err
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case r.appWatch.Err() != nil:
+			return ErrShuttingDown
+		}
+		return err
 	}
-	return err
 }
 
 // funcStream is a Watch stream whose messages go to a function. grpc-go's

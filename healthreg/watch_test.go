@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// startWatch runs Registry.Watch on a goroutine and records what it sends
+// startWatch runs a Watcher's function on a goroutine and records what it sends
 // (and, after recording, returns send's result, if send is not nil).
 func startWatch(ctx context.Context, r *Registry, name string, send func(servingStatus) error) *watcher {
 	w := newWatcher()
 	go func() {
-		w.end(r.Watch(ctx, name, func(st servingStatus) error {
+		w.end(r.Watcher()(ctx, name, func(st servingStatus) error {
 			w.add(st)
 			if send != nil {
 				return send(st)
@@ -22,7 +22,7 @@ func startWatch(ctx context.Context, r *Registry, name string, send func(serving
 	return w
 }
 
-// Registry.Watch follows a name as grpc.health.v1 Watch streams do, and
+// A Watcher follows a name as grpc.health.v1 Watch streams do, and
 // Shutdown ends it with ErrShuttingDown after the latest status.
 func TestRegistryWatch(t *testing.T) {
 	r := newTestRegistry(t)

@@ -46,9 +46,11 @@ const MaxRequestBytes = 8 << 10
 //	mux.Handle(connecthealth.NewHandler(reg))
 //
 // opts are passed to connect (interceptors, compression, read limits) after
-// connect.WithReadMaxBytes(MaxRequestBytes).
+// connect.WithReadMaxBytes(MaxRequestBytes). Each handler has a Watch
+// budget of its own (healthreg.WithMaxWatches): clients who fill it never
+// refuse a Watch on the application's gRPC server or another handler.
 func NewHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, http.Handler) {
-	h := handler{r: r}
+	h := handler{r: r, watcher: r.Watcher()}
 	opts = withDefaults(opts)
 	mux := http.NewServeMux()
 	mux.Handle(CheckProcedure, connect.NewUnaryHandler(CheckProcedure, h.check, opts...))
@@ -56,7 +58,10 @@ func NewHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, h
 	return ServicePath, mux
 }
 
-type handler struct{ r *healthreg.Registry }
+type handler struct {
+	r       *healthreg.Registry
+	watcher func(context.Context, string, func(healthpb.HealthCheckResponse_ServingStatus) error) error // NewHandler's own Watch budget
+}
 
 // check answers from the registry's current statuses, as grpc-go does,
 // and, as healthreg's grpc-go service does, INVALID_ARGUMENT for a name no
@@ -77,7 +82,7 @@ func (h handler) check(_ context.Context, req *connect.Request[healthpb.HealthCh
 // watch streams the name's statuses until the client leaves or Shutdown
 // ends the stream, which the client sees as UNAVAILABLE.
 func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.HealthCheckRequest], stream *connect.ServerStream[healthpb.HealthCheckResponse]) error {
-	err := h.r.Watch(ctx, req.Msg.GetService(), func(st healthpb.HealthCheckResponse_ServingStatus) error {
+	err := h.watcher(ctx, req.Msg.GetService(), func(st healthpb.HealthCheckResponse_ServingStatus) error {
 		return stream.Send(&healthpb.HealthCheckResponse{Status: st})
 	})
 	switch {
