@@ -66,7 +66,7 @@ func lines(s ...string) string {
 	return strings.Join(s, "\n") + "\n"
 }
 
-const usageText = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--strict] [--format=text|json] PATH...\n"
+const usageText = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--server ADDR [-tls ...]] [--strict] [--format=text|json] PATH...\n"
 
 func TestRun(t *testing.T) {
 	desc := writeDescriptors(t, true)

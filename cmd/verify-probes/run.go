@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
@@ -27,9 +29,11 @@ const (
 	namesFileFlagName     = "names-file"
 	requireProbesFlagName = "require-probes"
 	expectFlagName        = "expect"
+	serverFlagName        = "server"
+	serverTimeoutFlagName = "server-timeout"
 	versionFlagName       = "version"
 
-	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--strict] [--format=text|json] PATH...\n"
+	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--server ADDR [-tls ...]] [--strict] [--format=text|json] PATH...\n"
 )
 
 // Exit codes.
@@ -52,6 +56,7 @@ type options struct {
 	namesFiles    []string
 	requireProbes bool
 	expect        []string
+	server        verify.Server
 	version       bool
 	paths         []string
 }
@@ -73,6 +78,12 @@ func newFlagSet(o *options) *flag.FlagSet {
 	flags.Var((*stringsFlag)(&o.namesFiles), namesFileFlagName, "a `FILE` of such names, one a line; blank lines and lines starting with # are ignored (may be repeated)")
 	flags.BoolVar(&o.requireProbes, requireProbesFlagName, false, "exit 2 when the manifests hold no probe (an empty or failed helm template in a pipe)")
 	flags.Var((*stringsFlag)(&o.expect), expectFlagName, "the plugin's Kubernetes output, a `DIR` (or file): every workload in it must be in the manifests, in each of its namespaces, with exactly its probes (may be repeated)")
+	flags.StringVar(&o.server.Addr, serverFlagName, "", "a running server's `ADDR` (host:port): ask it (List, else Check per name) for every health name the manifests ask, report each status, and an error for each name it does not register")
+	flags.DurationVar(&o.server.Timeout, serverTimeoutFlagName, 10*time.Second, "bounds the whole conversation with --server: the dial and every call")
+	flags.BoolVar(&o.server.TLS, "tls", false, "--server serves TLS")
+	flags.StringVar(&o.server.CACert, "tls-ca-cert", "", "with -tls, a PEM `FILE` of the CA to trust instead of the system's")
+	flags.StringVar(&o.server.ServerName, "tls-server-name", "", "with -tls, the `NAME` the server's certificate must hold")
+	flags.BoolVar(&o.server.NoVerify, "tls-no-verify", false, "with -tls, do not verify the server's certificate")
 	flags.BoolVar(&o.version, versionFlagName, false, "print the version and exit")
 	return flags
 }
@@ -109,6 +120,8 @@ func parseArgs(args []string) (*options, error) {
 		return nil, fmt.Errorf("--%s: %v", namesFlagName, namesErr)
 	case len(o.paths) == 0:
 		return nil, errors.New("no manifests: give files, directories, or - for standard input")
+	case o.server.Timeout <= 0:
+		return nil, fmt.Errorf("--%s must be positive", serverTimeoutFlagName)
 	}
 	return o, nil
 }
@@ -126,6 +139,9 @@ and docker compose healthchecks that run grpc_health_probe are checked too.
 
   buf build -o image.binpb
   helm template ./chart | verify-probes --descriptors image.binpb --require-probes -
+
+With --server ADDR, the running server is asked for every health name the
+manifests ask; each name it does not register is an error.
 
 With --expect DIR (the plugin's Kubernetes output), every workload in DIR
 must be in the manifests, in each of its namespaces, with exactly the
@@ -285,6 +301,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	if len(expected) > 0 {
 		findings = append(findings, verify.Expect(expected, built)...)
+	}
+	if o.server.Addr != "" {
+		asked := verify.AskedNames(sites, names)
+		answer, err := verify.Ask(o.server, asked)
+		if err != nil {
+			return fail(err)
+		}
+		for _, n := range asked {
+			state := "not registered"
+			if st, ok := answer.Status[n]; ok {
+				state = st.String()
+			}
+			fmt.Fprintf(stderr, "%s: server %s (%s): %s: %s\n", name, verify.Plain(o.server.Addr), answer.Method, oneLine(strconv.Quote(n)), state)
+		}
+		findings = append(findings, verify.CheckServer(sites, names, o.server.Addr, answer)...)
 	}
 	if o.strict {
 		for i := range findings {
