@@ -268,11 +268,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	// One file at a time: its YAML and probes are garbage once checked, so
-	// memory does not grow with the number of files (--expect keeps the
-	// probes, not the YAML, to compare them at the end).
+	// memory does not grow with the number of files (--expect and --server
+	// keep the probes, not the YAML, to compare or ask them at the end).
 	checker := verify.NewChecker(cat, verify.Options{Names: contract.NamesMode(o.names), Allowed: allowed})
 	var findings []verify.Finding
-	var built []manifest.Site
+	var built []manifest.Site          // with --expect or --server
+	var builtNames []manifest.NameSite // with --server
 	var inputErrs []error
 	found := false
 	for _, src := range sources {
@@ -288,8 +289,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		found = found || len(sites) > 0 || len(names) > 0
 		findings = append(findings, checker.Check(sites)...)
 		findings = append(findings, checker.CheckNames(names)...)
-		if len(expected) > 0 {
+		if len(expected) > 0 || o.server.Addr != "" {
 			built = append(built, sites...)
+		}
+		if o.server.Addr != "" {
+			builtNames = append(builtNames, names...)
 		}
 	}
 	noProbes := !found && len(inputErrs) == 0
@@ -303,7 +307,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		findings = append(findings, verify.Expect(expected, built)...)
 	}
 	if o.server.Addr != "" {
-		asked := verify.AskedNames(sites, names)
+		asked := verify.AskedNames(built, builtNames)
 		answer, err := verify.Ask(o.server, asked)
 		if err != nil {
 			return fail(err)
@@ -315,7 +319,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(stderr, "%s: server %s (%s): %s: %s\n", name, verify.Plain(o.server.Addr), answer.Method, oneLine(strconv.Quote(n)), state)
 		}
-		findings = append(findings, verify.CheckServer(sites, names, o.server.Addr, answer)...)
+		findings = append(findings, verify.CheckServer(built, builtNames, o.server.Addr, answer)...)
 	}
 	if o.strict {
 		for i := range findings {

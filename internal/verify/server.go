@@ -195,12 +195,13 @@ func CheckServer(sites []manifest.Site, names []manifest.NameSite, addr string, 
 		registered = append(registered, n)
 	}
 	slices.Sort(registered)
+	suggester := newSuggester(registered)
 	report := func(at Finding, name string) {
 		if a.Registered(name) {
 			return
 		}
 		msg := fmt.Sprintf("the server at %s does not register health name %q (asked with %s), so this gets NOT_FOUND", Plain(addr), name, a.Method)
-		if s := suggest(name, registered); s != "" {
+		if s := suggester.suggest(name); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		msg += "; register it in the server, or generate the probes with the names it registers (names=)"
