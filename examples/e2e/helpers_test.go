@@ -39,6 +39,7 @@ import (
 var (
 	root     string // the repository's root, absolute
 	buildDir string // where the example servers are built, removed after the tests
+	ownBin   string // buildDir/bin: this checkout's binaries (ownPackages), built by TestMain
 )
 
 // The timings every test shares.
@@ -106,10 +107,20 @@ func sayHello(ctx context.Context, cc *grpc.ClientConn) error {
 // dir is the example's directory.
 func (ex example) dir() string { return filepath.Join(root, "examples", ex.name) }
 
-// tool returns the path of a binary that `make tools` builds into bin/, and
-// fails the test when it is missing.
+// ownPackages are the repository's own commands the tests run, which
+// TestMain builds into ownBin from the sources under test.
+var ownPackages = []string{"./cmd/protoc-gen-health", "./cmd/verify-probes"}
+
+// tool returns the path of a binary: one of ownPackages from ownBin, else a
+// pinned tool that `make tools` builds into bin/; it fails the test when
+// that is missing.
 func tool(t testing.TB, name string) string {
 	t.Helper()
+	for _, pkg := range ownPackages {
+		if filepath.Base(pkg) == name {
+			return filepath.Join(ownBin, name)
+		}
+	}
 	p := filepath.Join(root, "bin", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("%s is missing: run `make tools` in %s first (%v)", p, root, err)
@@ -117,12 +128,14 @@ func tool(t testing.TB, name string) string {
 	return p
 }
 
-// toolEnv is the environment of a subprocess that runs protoc plugins: bin/
-// first on PATH, so protoc and buf run the pinned plugins.
+// toolEnv is the environment of a subprocess that runs protoc plugins:
+// ownBin, then bin/, first on PATH, so protoc and buf run this checkout's
+// plugin and the pinned ones.
 func toolEnv(t testing.TB) []string {
 	t.Helper()
-	tool(t, "protoc-gen-health") // fail early and clearly if bin/ is not built
-	return append(os.Environ(), "PATH="+filepath.Join(root, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	tool(t, "buf") // fail early and clearly if bin/ is not built
+	path := strings.Join([]string{ownBin, filepath.Join(root, "bin"), os.Getenv("PATH")}, string(os.PathListSeparator))
+	return append(os.Environ(), "PATH="+path)
 }
 
 // cmdResult is what a finished command did.

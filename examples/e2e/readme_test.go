@@ -15,11 +15,11 @@ import (
 //     quickstart's directory;
 //   - ```sh skip: commands not run here, because they install (git clone,
 //     go install ...@latest of an unpublished module), need Docker or a
-//     cluster, or serve forever. The test substitutes the installation: bin/
-//     (built by `make tools`: buf, protoc-gen-go, protoc-gen-go-grpc and the
-//     freshly built protoc-gen-health) goes first on PATH, and $HOME holds
-//     protoc-gen-health, a link to this repository, where Installation
-//     clones it;
+//     cluster, or serve forever. The test substitutes the installation:
+//     this checkout's protoc-gen-health (built by TestMain) and bin/ (built
+//     by `make tools`: buf, protoc-gen-go, protoc-gen-go-grpc) go first on
+//     PATH, and $HOME holds protoc-gen-health, a link to this repository,
+//     where Installation clones it;
 //   - ```LANG file=PATH: a file to write at PATH, relative to the
 //     quickstart's directory, when the block is reached;
 //   - ```LANG example=PATH [select=...]: an excerpt of generated output,
@@ -153,7 +153,7 @@ func docBlocks(t testing.TB, doc string) []readmeBlock {
 	return blocks
 }
 
-// quickstartEnv is the test's environment with bin/ first on PATH, HOME
+// quickstartEnv is the test's environment with toolEnv's PATH, HOME
 // moved to home (Go's caches stay where they are), and Go outside the
 // repository's workspace.
 func quickstartEnv(t testing.TB, home string) []string {
