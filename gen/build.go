@@ -120,7 +120,7 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 		// workload's own name may be "" (names=overall): presence decides.
 		readinessName, ok := readiness[s]
 		if !ok {
-			readinessName = contract.ProbeServiceNames(valueOf(s, sNames), nil).Readiness
+			readinessName = contract.ProbeServiceNames(valueOf(s, sNames), nil).With(s.declaredNames()).Readiness
 		}
 		cur.Services = append(cur.Services, &GoService{
 			FullName:              s.fullName,
@@ -230,14 +230,27 @@ func (g *group) memberNames() map[string]bool {
 	return names
 }
 
-// probeNames returns the names the workload's probes ask, by its naming
-// mode's rules (internal/contract holds them).
+// probeNames returns the names the workload's probes ask: its naming mode's
+// (internal/contract holds the rules), except where a per-probe name was
+// declared. Every output reads them from here.
 func (g *group) probeNames() contract.ProbeNames {
 	var services []string
 	for _, s := range g.members {
 		services = append(services, s.fullName)
 	}
-	return contract.ProbeServiceNames(g.namesMode(), services)
+	return contract.ProbeServiceNames(g.namesMode(), services).With(g.members[0].declaredNames())
+}
+
+// declaredNames returns the per-probe names set for s (startup_service=,
+// ...), in any layer; the services of a workload agree on them.
+func (s *service) declaredNames() contract.DeclaredNames {
+	var d contract.DeclaredNames
+	for k, st := range sProbeNames {
+		if v, at := resolvedAt(s, st); at != nil {
+			d.Set(probeKind(k).kind(), v)
+		}
+	}
+	return d
 }
 
 // namesMode is the naming mode every service of the workload agrees on.

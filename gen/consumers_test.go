@@ -37,7 +37,7 @@ var consumerCases = []struct{ name, params string }{
 	{"options_service_level", "emit=k8s," + allConsumers},
 	{"scaffold_image_exec", "emit=k8s,scaffold=true,image=registry.example.com/app:v1," + allConsumers},
 	{"k8s_default", "emit=k8s,names=overall," + allConsumers},
-	{"workload_two_files", "emit=k8s,names=services," + allConsumers},
+	{"workload_two_files", "emit=k8s,names=services,readiness_service=shop.Catalog," + allConsumers},
 }
 
 // destinationRule is Istio's DestinationRule object: its spec is decoded

@@ -1,5 +1,7 @@
 package gen
 
+import "github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+
 // Constants of the scaffold and the probes that are not settings (the
 // settings' defaults are in their rows, settings.go).
 const (
@@ -28,3 +30,6 @@ const (
 func (k probeKind) String() string {
 	return [...]string{"liveness", "readiness", "startup"}[k]
 }
+
+// kind is k as the contract names it.
+func (k probeKind) kind() contract.Kind { return contract.Kind(k.String()) }

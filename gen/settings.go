@@ -183,6 +183,9 @@ var (
 		name: "names", typ: namesType, def: contract.NamesHealthreg, scopes: everywhere,
 		help: "the health names the server registers (names= is for servers that do not run healthreg)",
 	})
+	// sProbeNames are the names the probes ask, overriding names= for
+	// each probe (contract.DeclaredNames), in HealthOptions' order.
+	sProbeNames = probeNameRows()
 	// The parameters that are not options.
 	sGoRuntime = add(&setting[string]{
 		name: "go_runtime", typ: goRuntimeType, def: goRuntimeHealthreg, scopes: inParam,
@@ -447,6 +450,32 @@ func timingRows(k probeKind, def timing) [numTimings]*setting[int32] {
 		rows[tFailure].unset = "from startup_seconds"
 	}
 	return rows
+}
+
+// probeNameRows declares startup_service, liveness_service and
+// readiness_service: any printable string up to the runtime's limit, ""
+// included; unset, the naming mode's name.
+func probeNameRows() [numProbeKinds]*setting[string] {
+	var rows [numProbeKinds]*setting[string]
+	for _, k := range []probeKind{startup, liveness, readiness} {
+		rows[k] = add(&setting[string]{
+			name: k.kind().NameSetting(), typ: stringType, unset: "the names= mode's", scopes: everywhere,
+			help: "the health name the " + k.String() + " probe asks, overriding names= for it", rule: probeNameRule,
+		})
+	}
+	return rows
+}
+
+// probeNameRule: the probe sends the name as written, and the runtime
+// answers no name over its limit.
+func probeNameRule(s string) string {
+	switch {
+	case !printable(s):
+		return "must be printable: the probe sends the health name as written"
+	case len(s) > contract.MaxNameLength:
+		return fmt.Sprintf("is %d bytes, longer than the runtime's limit on a health name (%d)", len(s), contract.MaxNameLength)
+	}
+	return ""
 }
 
 // Value checks shared by rows.

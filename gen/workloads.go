@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
@@ -100,6 +101,7 @@ var sharedSettings = func() []row {
 		for _, t := range sTimings[k] {
 			rs = append(rs, t)
 		}
+		rs = append(rs, sProbeNames[k])
 	}
 	return rs
 }()
@@ -154,6 +156,10 @@ func checkGroup(g *group, scaffold, alb bool, errs *errorList) {
 			"or drop emit=alb and give the target group a health check of your own that fails while the server is not ready",
 			quoteValue(g.name), ALBHealthCheckPath)))
 	}
+	checkReadinessName(g, errs)
+	if scaffold {
+		checkScaffoldNames(g, errs)
+	}
 	port := valueOf(first, sPort)
 	if hp, at := resolvedAt(first, sHealthPort); at != nil && hp == port {
 		errs.add(at.errorAt(sHealthPort, fmt.Sprintf("must differ from port (%d): leave health_port unset to serve health on the application's port", port)))
@@ -191,4 +197,49 @@ func compactStrings(s []string) []string {
 		}
 	}
 	return out
+}
+
+// checkReadinessName refuses names=services on a workload of several
+// services: its readiness probe can ask one service's name, and a server
+// that never registered the others would pass it. A readiness_service= the
+// user chose says which name stands for the workload.
+func checkReadinessName(g *group, errs *errorList) {
+	first := g.members[0]
+	n, at := resolvedAt(first, sNames)
+	if n != contract.NamesServices || len(g.members) < 2 || at == nil {
+		return
+	}
+	if _, chosen := resolvedAt(first, sProbeNames[readiness]); chosen != nil {
+		return
+	}
+	names := make([]string, len(g.members))
+	for i, m := range g.members {
+		names[i] = m.fullName
+	}
+	if len(names) > 3 {
+		names = append(names[:3], "...")
+	}
+	errs.add(at.errorAt(sNames, fmt.Sprintf("workload %s serves %d services (%s), and with names=services its readiness probe asks one service's name: "+
+		"a server that never registered the others would pass it. Give each service its own workload (the workload option, "+
+		"or service.<full.Name>.workload=), use names=overall, run healthreg (leave names unset: its \"readiness\" follows every service), "+
+		"or declare the name the readiness probe asks with readiness_service=",
+		quoteValue(g.name), len(g.members), strings.Join(names, ", "))))
+}
+
+// checkScaffoldNames refuses a per-probe name that the scaffold's healthreg
+// server never registers: its probe would fail against the scaffold's own
+// server.
+func checkScaffoldNames(g *group, errs *errorList) {
+	members := map[string]bool{}
+	for _, m := range g.members {
+		members[m.fullName] = true
+	}
+	for _, st := range sProbeNames {
+		name, at := resolvedAt(g.members[0], st)
+		if at == nil || contract.NamesHealthreg.Registers(name, members[name]) {
+			continue
+		}
+		errs.add(at.errorAt(st, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server, which registers %q, %q, \"\" and the workload's services; "+
+			"leave %s unset, or drop scaffold=true", quoteValue(g.name), contract.LivenessName, contract.ReadinessName, st.name)))
+	}
 }

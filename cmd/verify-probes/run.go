@@ -75,7 +75,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	flags.StringVar(&o.format, formatFlagName, "text", "output `format`: text (file:line: severity: kind/name container probe: message) or json")
 	flags.StringVar(&o.names, namesFlagName, string(contract.NamesHealthreg), "the server's naming `mode`: healthreg (liveness, readiness, \"\" and each service), services (\"\" and each service: grpc-go's health.Server, grpc-java, Python), or overall (\"\" only)")
 	flags.Var((*stringsFlag)(&o.allowed), nameFlagName, "a health `NAME` the server registers besides its mode's (may be repeated)")
-	flags.Var((*stringsFlag)(&o.namesFiles), namesFileFlagName, "a `FILE` of such names, one a line; blank lines and lines starting with # are ignored (may be repeated)")
+	flags.Var((*stringsFlag)(&o.namesFiles), namesFileFlagName, "a `FILE` of such names, one a line, and of the names probes ask (liveness_service=NAME; workload.W.liveness_service=NAME for workload W; startup_ and readiness_ alike); blank lines and lines starting with # are ignored (may be repeated)")
 	flags.BoolVar(&o.requireProbes, requireProbesFlagName, false, "exit 2 when the manifests hold no probe (an empty or failed helm template in a pipe)")
 	flags.Var((*stringsFlag)(&o.expect), expectFlagName, "the plugin's Kubernetes output, a `DIR` (or file): every workload in it must be in the manifests, in each of its namespaces, with exactly its probes (may be repeated)")
 	flags.StringVar(&o.server.Addr, serverFlagName, "", "a running server's `ADDR` (host:port): ask it (List, else Check per name) for every health name the manifests ask, report each status, and an error for each name it does not register")
@@ -159,24 +159,22 @@ Flags:
 	flags.PrintDefaults()
 }
 
-// allowedNames reads --name and --names-file.
-func allowedNames(o *options) (map[string]bool, error) {
-	allowed := map[string]bool{}
+// declaredNames reads --names, --name and --names-file.
+func declaredNames(o *options) (verify.Options, error) {
+	vo := verify.Options{Names: contract.NamesMode(o.names), Allowed: map[string]bool{}}
 	for _, n := range o.allowed {
-		allowed[n] = true
+		vo.Allowed[n] = true
 	}
 	for _, path := range o.namesFiles {
 		data, err := manifest.Read(manifest.Source{Name: path, Path: path}, nil)
 		if err != nil {
-			return nil, err
+			return vo, err
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				allowed[line] = true
-			}
+		if err := verify.ParseNamesFile(path, data, &vo); err != nil {
+			return vo, err
 		}
 	}
-	return allowed, nil
+	return vo, nil
 }
 
 // readExpected reads the probes of the plugin's output under --expect's
@@ -250,7 +248,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	allowed, err := allowedNames(o)
+	vo, err := declaredNames(o)
 	if err != nil {
 		return fail(err)
 	}
@@ -270,7 +268,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// One file at a time: its YAML and probes are garbage once checked, so
 	// memory does not grow with the number of files (--expect and --server
 	// keep the probes, not the YAML, to compare or ask them at the end).
-	checker := verify.NewChecker(cat, verify.Options{Names: contract.NamesMode(o.names), Allowed: allowed})
+	checker := verify.NewChecker(cat, vo)
 	var findings []verify.Finding
 	var built []manifest.Site          // with --expect or --server
 	var builtNames []manifest.NameSite // with --server

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/types/pluginpb"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -74,6 +75,9 @@ func TestPlainServersPassGeneratedProbes(t *testing.T) {
 	}
 	for _, mode := range contract.NamesModes {
 		for _, w := range workloads {
+			if mode == contract.NamesServices && len(w.services) > 1 {
+				continue // refused: a readiness probe asks one name (gen's TestErrorNamesServicesSeveralServices)
+			}
 			ex := exampleNamed(t, w.example)
 			names := readmeNames(mode, w.services)
 			for _, srv := range servers {
@@ -144,16 +148,8 @@ func containsName(names []string, name string) bool {
 // the one workload's probes by kind (multi's files name their workload).
 func generatedProbes(t *testing.T, ex example, files []string, param string) map[string]*corev1.Probe {
 	t.Helper()
-	req, err := protoreq.Build([]string{filepath.Join(ex.dir(), "proto"), filepath.Join(root, "proto")}, files, param)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := gen.Generate(req)
-	if resp.Error != nil {
-		t.Fatalf("generate %s: %s", param, resp.GetError())
-	}
 	var d appsv1.Deployment
-	for _, f := range resp.GetFile() {
+	for _, f := range generated(t, ex, files, param) {
 		if !strings.HasSuffix(f.GetName(), "/probes.yaml") {
 			continue
 		}
@@ -170,6 +166,20 @@ func generatedProbes(t *testing.T, ex example, files []string, param string) map
 	}
 	c := d.Spec.Template.Spec.Containers[0]
 	return map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe}
+}
+
+// generated runs the generator on files of ex with param and returns its files.
+func generated(t *testing.T, ex example, files []string, param string) []*pluginpb.CodeGeneratorResponse_File {
+	t.Helper()
+	req, err := protoreq.Build([]string{filepath.Join(ex.dir(), "proto"), filepath.Join(root, "proto")}, files, param)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := gen.Generate(req)
+	if resp.Error != nil {
+		t.Fatalf("generate %s: %s", param, resp.GetError())
+	}
+	return resp.GetFile()
 }
 
 // startGoHealthServer serves grpc-go's own health server the way the

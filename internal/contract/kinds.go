@@ -21,3 +21,9 @@ func (k Kind) Field() string { return string(k) + "Probe" }
 
 // Valid reports whether k is one of the three kinds.
 func (k Kind) Valid() bool { return k == Liveness || k == Readiness || k == Startup }
+
+// NameSetting is the setting that declares the health name a probe of kind
+// k asks, overriding its naming mode's: "liveness_service" and so on. It is
+// the generator's parameter and option field, and the key of verify-probes'
+// --names-file.
+func (k Kind) NameSetting() string { return string(k) + "_service" }

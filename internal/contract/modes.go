@@ -19,9 +19,10 @@ const (
 	// NamesServices is a plain health server (grpc-go's health.Server,
 	// grpc-java's HealthStatusManager, Python's HealthServicer) that sets
 	// OverallName and every service's full name: startup and liveness ask
-	// OverallName, readiness the workload's first service in descriptor
-	// order (a probe names one service, so the server must set every
-	// service's status, not only that one).
+	// OverallName, readiness the workload's service. A probe names one
+	// service, so a workload of several services has no readiness name in
+	// this mode: the generator refuses it unless readiness_service=
+	// declares one (ProbeServiceNames answers the first service).
 	NamesServices NamesMode = "services"
 	// NamesOverall is a plain health server that sets OverallName only:
 	// every probe asks OverallName.
@@ -60,6 +61,68 @@ func (n ProbeNames) For(k Kind) string {
 		return n.Readiness
 	}
 	return ""
+}
+
+// DeclaredNames are the health names a workload's probes were declared to
+// ask (the generator's startup_service=, liveness_service= and
+// readiness_service=; verify-probes' --names-file): a server that picked its
+// own names, such as grpc-go's plain health server with a "liveness" set by
+// hand, or a servicer that sets only its own service's name. nil: the
+// naming mode's name.
+type DeclaredNames struct {
+	Startup, Liveness, Readiness *string
+}
+
+// For returns the name declared for a probe of kind k, nil if none.
+func (d DeclaredNames) For(k Kind) *string {
+	switch k {
+	case Startup:
+		return d.Startup
+	case Liveness:
+		return d.Liveness
+	case Readiness:
+		return d.Readiness
+	}
+	return nil
+}
+
+// Set declares name for a probe of kind k; false for an unknown kind.
+func (d *DeclaredNames) Set(k Kind, name string) bool {
+	switch k {
+	case Startup:
+		d.Startup = &name
+	case Liveness:
+		d.Liveness = &name
+	case Readiness:
+		d.Readiness = &name
+	default:
+		return false
+	}
+	return true
+}
+
+// Over returns d with the names d leaves undeclared taken from base.
+func (d DeclaredNames) Over(base DeclaredNames) DeclaredNames {
+	for _, k := range Kinds {
+		if d.For(k) == nil && base.For(k) != nil {
+			d.Set(k, *base.For(k))
+		}
+	}
+	return d
+}
+
+// With returns n with every name d declares in place of the mode's.
+func (n ProbeNames) With(d DeclaredNames) ProbeNames {
+	if d.Startup != nil {
+		n.Startup = *d.Startup
+	}
+	if d.Liveness != nil {
+		n.Liveness = *d.Liveness
+	}
+	if d.Readiness != nil {
+		n.Readiness = *d.Readiness
+	}
+	return n
 }
 
 // ProbeServiceNames returns the name each probe of a workload asks for in

@@ -33,6 +33,11 @@ type Options struct {
 	// Env is the container's env, from which $(VAR) in an exec probe's
 	// command is expanded.
 	Env []corev1.EnvVar
+	// Declared reports whether the server is declared to register name
+	// (verify-probes' --name, --names-file): a liveness probe asking it is
+	// the user's choice, never advised to ask the mode's "" instead, which
+	// such a server may not register at all.
+	Declared func(name string) bool
 }
 
 // CheckWith is Check with every option.
@@ -51,7 +56,7 @@ func CheckWith(kind contract.Kind, p *corev1.Probe, o Options) []Finding {
 	}
 	c.handler(p)
 	c.timings(kind, p)
-	c.target(kind, p, names, o.Env)
+	c.target(kind, p, names, o)
 	return c.findings
 }
 
@@ -180,15 +185,15 @@ func (c *checker) positive(field string, v int32) {
 	}
 }
 
-func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.NamesMode, env []corev1.EnvVar) {
-	t, ok := TargetIn(p, env)
+func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.NamesMode, o Options) {
+	t, ok := TargetIn(p, o.Env)
 	if !ok {
 		return
 	}
 	// Only an exec probe's command is expanded: a grpc probe's $(VAR) is
 	// the name it asks, as written.
 	if kind == contract.Liveness && (!t.Exec || len(contract.Unexpanded(t.Service)) == 0) {
-		c.liveness(t.Service, names)
+		c.liveness(t.Service, names, o.Declared != nil && o.Declared(t.Service))
 	}
 	if !t.Exec {
 		return
@@ -234,10 +239,13 @@ func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.Nam
 // liveness warns when a liveness probe asks a name that follows the
 // services: a failing dependency would restart the pod. The right name is
 // the naming mode's: "liveness" for healthreg, "" for a plain health server,
-// whose "" the application sets for the process as a whole.
-func (c *checker) liveness(name string, names contract.NamesMode) {
+// whose "" the application sets for the process as a whole. A name the
+// server is declared to register is never advised to be "": a server that
+// picked its own liveness name may not register "" at all (a servicer that
+// sets only its service's name), and asking it would restart-loop the pod.
+func (c *checker) liveness(name string, names contract.NamesMode, declared bool) {
 	want := contract.ProbeServiceNames(names, nil).Liveness
-	if name == want {
+	if name == want || declared && want == contract.OverallName {
 		return
 	}
 	var why string

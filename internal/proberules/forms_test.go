@@ -48,10 +48,17 @@ func TestProbeForms(t *testing.T) {
 			want: []Finding{warningAt("", `liveness probe checks "a.B": a failing dependency would restart the pod; probe ""`)}},
 		{name: "healthreg, overall liveness", kind: contract.Liveness, p: grpcProbe(1, ""), port: 1,
 			want: []Finding{warningAt("", `liveness probe checks "" (no service), which follows every service in this runtime: a failing dependency would restart the pod; probe "liveness"`)}},
+		// A name the server is declared to register is never advised to be
+		// "", which such a server may not set at all; healthreg's own
+		// "liveness" is still advised.
+		{name: "services mode, liveness asks a declared name", kind: contract.Liveness, names: contract.NamesServices, p: grpcProbe(1, "x.Declared"), port: 1},
+		{name: "healthreg, liveness asks a declared name", kind: contract.Liveness, p: grpcProbe(1, "x.Declared"), port: 1,
+			want: []Finding{warningAt("", `liveness probe checks "x.Declared": a failing dependency would restart the pod; probe "liveness"`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := CheckWith(tt.kind, tt.p, Options{Mode: HandWritten, Names: tt.names, Env: env})
+			declared := func(name string) bool { return name == "x.Declared" }
+			got := CheckWith(tt.kind, tt.p, Options{Mode: HandWritten, Names: tt.names, Env: env, Declared: declared})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}

@@ -21,6 +21,11 @@ type Options struct {
 	// Allowed are health names the server registers besides those of its
 	// mode (a name set by hand, or by a library with its own names).
 	Allowed map[string]bool
+	// Declared are the names workloads' probes were declared to ask, by
+	// workload name; "" holds the declarations for every workload
+	// (ParseNamesFile). A probe asks its declared name, which the server
+	// registers.
+	Declared map[string]contract.DeclaredNames
 }
 
 // Checker checks probes and other consumers' names against one catalog with
@@ -69,11 +74,15 @@ func (c *Checker) Check(sites []manifest.Site) []Finding {
 			out[len(out)-1].Line = e.Line
 			continue
 		}
-		for _, f := range proberules.CheckWith(s.ProbeKind, s.Probe, proberules.Options{Mode: proberules.HandWritten, Names: o.Names, Env: s.Container.Env}) {
+		declared := func(name string) bool { return o.registers(s.Name, name) }
+		for _, f := range proberules.CheckWith(s.ProbeKind, s.Probe, proberules.Options{Mode: proberules.HandWritten, Names: o.Names, Env: s.Container.Env, Declared: declared}) {
 			add(f.Severity, f.Field, "%s", f.Message)
 		}
 		if t, ok := proberules.TargetIn(s.Probe, s.Container.Env); ok {
-			c.checkService(t, add)
+			if want := c.o.declared(s.Name).For(s.ProbeKind); want != nil && t.Service != *want {
+				add(proberules.Error, "", "asks %q, not the declared %s=%q (--names-file)", t.Service, s.ProbeKind.NameSetting(), *want)
+			}
+			c.checkService(t, s.Name, add)
 			checkTargetPort(t, s, add)
 		} else {
 			checkPort(s.Probe, s, add)
@@ -122,7 +131,7 @@ func quoteList(names []string) string {
 }
 
 // checkService: the name must be one the health server registers.
-func (c *Checker) checkService(t proberules.Target, add addFunc) {
+func (c *Checker) checkService(t proberules.Target, workload string, add addFunc) {
 	cat, o := c.cat, c.o
 	name := t.Service
 	if t.Exec && len(contract.Unexpanded(name)) > 0 {
@@ -133,7 +142,7 @@ func (c *Checker) checkService(t proberules.Target, add addFunc) {
 		add(proberules.Error, "", "health name %.64q... is %d bytes, longer than the health server's limit of %d: healthreg refuses to register it and answers INVALID_ARGUMENT, so the probe never gets SERVING", name, len(name), contract.MaxNameLength)
 		return
 	}
-	if o.Allowed[name] || o.Names.Registers(name, cat.served[name]) {
+	if o.registers(workload, name) || o.Names.Registers(name, cat.served[name]) {
 		return
 	}
 	allow := "; if the server registers it, allow it with --name " + Plain(name)

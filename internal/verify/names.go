@@ -27,7 +27,7 @@ func (c *Checker) CheckNames(sites []manifest.NameSite) []Finding {
 				continue
 			}
 		}
-		c.checkService(t, add)
+		c.checkService(t, s.Name, add)
 	}
 	return out
 }

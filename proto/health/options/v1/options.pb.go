@@ -240,9 +240,18 @@ type HealthOptions struct {
 	// Which health names the server registers, and so which names the probes
 	// ask for (default HEALTH_NAMES_HEALTHREG). The README lists, per mode,
 	// the names a server must set.
-	Names         *HealthNames `protobuf:"varint,14,opt,name=names,proto3,enum=health.options.v1.HealthNames,oneof" json:"names,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Names *HealthNames `protobuf:"varint,14,opt,name=names,proto3,enum=health.options.v1.HealthNames,oneof" json:"names,omitempty"`
+	// The health name each probe asks, overriding names for that probe: for a
+	// server that registers names no mode expresses (grpc-go's plain health
+	// server with "liveness" set by hand; a servicer that sets only its own
+	// service's name, never ""). Any printable string of at most 1024 bytes
+	// (the runtime's limit), "" included. The service config and every other
+	// consumer of readiness ask readiness_service.
+	StartupService   *string `protobuf:"bytes,15,opt,name=startup_service,json=startupService,proto3,oneof" json:"startup_service,omitempty"`
+	LivenessService  *string `protobuf:"bytes,16,opt,name=liveness_service,json=livenessService,proto3,oneof" json:"liveness_service,omitempty"`
+	ReadinessService *string `protobuf:"bytes,17,opt,name=readiness_service,json=readinessService,proto3,oneof" json:"readiness_service,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *HealthOptions) Reset() {
@@ -373,6 +382,27 @@ func (x *HealthOptions) GetNames() HealthNames {
 	return HealthNames_HEALTH_NAMES_UNSPECIFIED
 }
 
+func (x *HealthOptions) GetStartupService() string {
+	if x != nil && x.StartupService != nil {
+		return *x.StartupService
+	}
+	return ""
+}
+
+func (x *HealthOptions) GetLivenessService() string {
+	if x != nil && x.LivenessService != nil {
+		return *x.LivenessService
+	}
+	return ""
+}
+
+func (x *HealthOptions) GetReadinessService() string {
+	if x != nil && x.ReadinessService != nil {
+		return *x.ReadinessService
+	}
+	return ""
+}
+
 // ProbeTiming holds the fields of a Kubernetes probe that are not its handler.
 type ProbeTiming struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -489,7 +519,7 @@ var File_health_options_v1_options_proto protoreflect.FileDescriptor
 
 const file_health_options_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\xb3\x06\n" +
+	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\x82\b\n" +
 	"\rHealthOptions\x12\x17\n" +
 	"\x04skip\x18\x01 \x01(\bH\x00R\x04skip\x88\x01\x01\x12\x1f\n" +
 	"\bworkload\x18\x02 \x01(\tH\x01R\bworkload\x88\x01\x01\x12\x17\n" +
@@ -507,7 +537,10 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\astartup\x18\f \x01(\v2\x1e.health.options.v1.ProbeTimingR\astartup\x128\n" +
 	"\x04kind\x18\r \x01(\x0e2\x1f.health.options.v1.WorkloadKindH\tR\x04kind\x88\x01\x01\x129\n" +
 	"\x05names\x18\x0e \x01(\x0e2\x1e.health.options.v1.HealthNamesH\n" +
-	"R\x05names\x88\x01\x01B\a\n" +
+	"R\x05names\x88\x01\x01\x12,\n" +
+	"\x0fstartup_service\x18\x0f \x01(\tH\vR\x0estartupService\x88\x01\x01\x12.\n" +
+	"\x10liveness_service\x18\x10 \x01(\tH\fR\x0flivenessService\x88\x01\x01\x120\n" +
+	"\x11readiness_service\x18\x11 \x01(\tH\rR\x10readinessService\x88\x01\x01B\a\n" +
 	"\x05_skipB\v\n" +
 	"\t_workloadB\a\n" +
 	"\x05_portB\x0e\n" +
@@ -520,7 +553,10 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\x18_counts_toward_readinessB\x12\n" +
 	"\x10_startup_secondsB\a\n" +
 	"\x05_kindB\b\n" +
-	"\x06_names\"\xf1\x02\n" +
+	"\x06_namesB\x12\n" +
+	"\x10_startup_serviceB\x13\n" +
+	"\x11_liveness_serviceB\x14\n" +
+	"\x12_readiness_service\"\xf1\x02\n" +
 	"\vProbeTiming\x127\n" +
 	"\x15initial_delay_seconds\x18\x01 \x01(\x05H\x00R\x13initialDelaySeconds\x88\x01\x01\x12*\n" +
 	"\x0eperiod_seconds\x18\x02 \x01(\x05H\x01R\rperiodSeconds\x88\x01\x01\x12,\n" +

@@ -16,7 +16,9 @@ const _ = healthreg.SupportPackageIsVersion1
 // Cart_HealthName is the health-check name of shop.v1.Cart: the name the
 // service's status is registered under and that its probes ask for.
 //
-// Cart and Orders share a workload: readiness asks the first, Cart.
+// Cart and Orders share a workload. A readiness probe asks one name, so
+// names=services alone is refused for it: the server sets "shop" for the
+// two together, and readiness_service declares it.
 const Cart_HealthName = "shop.v1.Cart"
 
 // RegisterCartHealth registers shop.v1.Cart with r. Its status is NOT_SERVING
@@ -31,7 +33,7 @@ func RegisterCartHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption) 
 // to servers whose readiness name is SERVING. Pass it to
 // grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
 // the client, which registers grpc-go's client-side health checking.
-const Cart_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop.v1.Cart"}}`
+const Cart_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop"}}`
 
 // Orders_HealthName is the health-check name of shop.v1.Orders: the name the
 // service's status is registered under and that its probes ask for.
@@ -49,7 +51,7 @@ func RegisterOrdersHealth(r *healthreg.Registry, opts ...healthreg.ServiceOption
 // to servers whose readiness name is SERVING. Pass it to
 // grpc.WithDefaultServiceConfig, and import google.golang.org/grpc/health in
 // the client, which registers grpc-go's client-side health checking.
-const Orders_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop.v1.Cart"}}`
+const Orders_ServiceConfig = `{"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"shop"}}`
 
 // Catalog_HealthName is the health-check name of shop.v1.Catalog: the name the
 // service's status is registered under and that its probes ask for.
