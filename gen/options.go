@@ -118,14 +118,22 @@ func (l layer) raw(f field) (protoreflect.Value, bool) {
 	return protoreflect.Value{}, false
 }
 
-// getAs returns a setting's value in l as its Go type.
+// getAs returns a setting's value in l as its Go type: get without the
+// boxing into any, for the code that reads a setting by its row.
 func getAs[T any](l layer, s *setting[T]) (T, bool) {
-	v, ok := l.get(s)
+	var zero T
+	if l.opts == nil {
+		v, ok := l.values[s.name]
+		if !ok {
+			return zero, false
+		}
+		return v.(T), true
+	}
+	raw, ok := l.raw(s.field)
 	if !ok {
-		var zero T
 		return zero, false
 	}
-	return v.(T), true
+	return s.typ.fromOption(raw), true
 }
 
 // valueText prints the setting's value in l as an option is written (an

@@ -16,19 +16,6 @@ import (
 // for the settings of the table that may be written there.
 const servicePrefix = "service."
 
-// Workload kinds named by kind=, as Kubernetes spells them.
-const (
-	kindDeployment  = "Deployment"
-	kindStatefulSet = "StatefulSet"
-	kindDaemonSet   = "DaemonSet"
-)
-
-// Probe styles named by probe=.
-const (
-	probeGRPC = "grpc"
-	probeExec = "exec"
-)
-
 // Params holds the plugin parameters of one run: the value of each setting
 // given, of its row's Go type (read with paramOf), and the per-service
 // parameters. protogen handles paths=, module= and M... itself.

@@ -50,8 +50,12 @@ func valueOf[T any](s *service, st *setting[T]) T {
 // resolvedAt returns the resolved value of a setting for s and the layer
 // that set it (nil: the default).
 func resolvedAt[T any](s *service, st *setting[T]) (T, *layer) {
-	v, l := s.find(st)
-	return v.(T), l
+	for i := range s.layers {
+		if v, ok := getAs(s.layers[i], st); ok {
+			return v, &s.layers[i]
+		}
+	}
+	return st.def, nil
 }
 
 // collectServices walks the request's files in order and returns every

@@ -21,11 +21,8 @@ import (
 // A new setting is a row here (and a field of HealthOptions when it is an
 // option, named as the row); a new emit= kind is a row of emitKinds.
 
-// Defaults that other code computes with, besides their rows.
-const (
-	defaultPort     = 50051
-	defaultProbeBin = "/bin/grpc_health_probe"
-)
+// defaultProbeBin is probe_bin's default, which its errors show as an example.
+const defaultProbeBin = "/bin/grpc_health_probe"
 
 // Value types.
 var (
@@ -122,6 +119,7 @@ var (
 	}
 )
 
+// The table, in the order -h and docs/parameters.md list it.
 var (
 	sEmit = add(&setting[emitSet]{
 		name: "emit", typ: emitType, def: emitSet{EmitGo: true}, scopes: inParam, repeatable: true,
@@ -137,7 +135,7 @@ var (
 		help: "the workload the services belong to (as a parameter: every service of the run)", rule: dns1035Label,
 	})
 	sPort = add(&setting[int32]{
-		name: "port", typ: int32Type, def: defaultPort, scopes: everywhere,
+		name: "port", typ: int32Type, def: 50051, scopes: everywhere,
 		help: "the container's gRPC port", rule: between(1, 65535),
 	})
 	sHealthPort = add(&setting[int32]{
@@ -197,7 +195,7 @@ var (
 	})
 	sImage = add(&setting[string]{
 		name: "image", typ: stringType, unset: "a placeholder", scopes: inParam,
-		help: "the scaffold's container image", rule: imageRule,
+		help: "the scaffold's container image", rule: printableWord("must be an image reference: printable characters, no spaces"),
 	})
 	sDrainSeconds = add(&setting[int32]{
 		name: "drain_seconds", typ: int32Type, def: DefaultDrainSeconds, scopes: inParam,
@@ -213,11 +211,11 @@ var (
 	})
 	sTLSServerName = add(&setting[string]{
 		name: "tls_server_name", typ: stringType, unset: "unset (-tls-no-verify)", scopes: inParam,
-		help: "the server name TLS probes send and verify the certificate against", rule: hostNameRule,
+		help: "the server name TLS probes send and verify the certificate against", rule: printableWord("must be a host name"),
 	})
 	sTLSCACert = add(&setting[string]{
 		name: "tls_ca_cert", typ: stringType, unset: "unset (the image's roots)", scopes: inParam,
-		help: "path in the image of the CA certificate that verifies the server's", rule: imagePathRule,
+		help: "path in the image of the CA certificate that verifies the server's", rule: printableWord("must be a path in the image: printable characters, no spaces"),
 	})
 	sK8sVersion = add(&setting[int]{
 		name: "k8s_version", typ: k8sVersionType, unset: "unset", scopes: inParam,
@@ -225,7 +223,8 @@ var (
 	})
 )
 
-// The Defaults of the runtime's healthreg.DefaultDrainDelay and
+// The defaults of drain_seconds and stop_seconds: the runtime's
+// healthreg.DefaultDrainDelay and
 // DefaultStopTimeout, in seconds, from which the scaffold computes
 // terminationGracePeriodSeconds. The generator does not import the runtime
 // (its module is kept lean for users), so a test in the examples module
@@ -246,6 +245,7 @@ func add[T any](s *setting[T]) *setting[T] {
 	if s.scopes&(inOptions|inServiceParam) != 0 {
 		s.field = mustField(s.name)
 	}
+	s.row = rowInfo{name: s.name, help: s.help, unset: s.unset, scopes: s.scopes, repeatable: s.repeatable, field: s.field}
 	settings = append(settings, s)
 	return s
 }
@@ -277,6 +277,7 @@ type setting[T any] struct {
 	rule       func(T) string // why a value is refused, "" when it is fine; nil: any value
 	repeatable bool           // the parameter may be given more than once (its values merge)
 	field      field          // the HealthOptions field, for options and per-service parameters
+	row        rowInfo        // the fields above, for info (set by add)
 }
 
 // valueType is how values of type T are written as a parameter and as an
@@ -309,6 +310,9 @@ type row interface {
 	defaultValue() any
 	typeName() string
 	optionValues() string
+	// sameFor reports whether the setting resolves to the same value for
+	// two services.
+	sameFor(a, b *service) bool
 }
 
 // rowInfo is the part of a row that does not depend on its type.
@@ -319,9 +323,12 @@ type rowInfo struct {
 	field             field
 }
 
-func (s *setting[T]) info() *rowInfo {
-	return &rowInfo{name: s.name, help: s.help, unset: s.unset, scopes: s.scopes, repeatable: s.repeatable, field: s.field}
+func (s *setting[T]) sameFor(a, b *service) bool {
+	va, _ := resolvedAt(a, s)
+	vb, _ := resolvedAt(b, s)
+	return any(va) == any(vb)
 }
+func (s *setting[T]) info() *rowInfo                      { return &s.row }
 func (s *setting[T]) parse(v string) (any, error)         { return s.typ.parse(v) }
 func (s *setting[T]) merge(old, new any) any              { return s.typ.merge(old.(T), new.(T)) }
 func (s *setting[T]) fromOption(v protoreflect.Value) any { return s.typ.fromOption(v) }
@@ -342,6 +349,19 @@ func (s *setting[T]) check(v any) string {
 	}
 	return s.rule(v.(T))
 }
+
+// Workload kinds named by kind=, as Kubernetes spells them.
+const (
+	kindDeployment  = "Deployment"
+	kindStatefulSet = "StatefulSet"
+	kindDaemonSet   = "DaemonSet"
+)
+
+// Probe styles named by probe=.
+const (
+	probeGRPC = "grpc"
+	probeExec = "exec"
+)
 
 // enumWord pairs a parameter's word with the option's enum value.
 type enumWord[T ~string] struct {
@@ -441,13 +461,14 @@ func timingRows(k probeKind, def timing) [numTimings]*setting[int32] {
 	}
 	var rows [numTimings]*setting[int32]
 	for i := range numTimings {
-		rows[i] = add(&setting[int32]{
+		s := &setting[int32]{
 			name: k.String() + "." + names[i], typ: int32Type, def: defs[i], scopes: inOptions,
 			help: "the " + k.String() + " probe's " + helps[i], rule: rules[i],
-		})
-	}
-	if k == startup {
-		rows[tFailure].unset = "from startup_seconds"
+		}
+		if k == startup && i == tFailure {
+			s.unset = "from startup_seconds"
+		}
+		rows[i] = add(s)
 	}
 	return rows
 }
@@ -516,25 +537,14 @@ func probeBinRule(s string) string {
 	return ""
 }
 
-// imageRule: the image goes into the Deployment's YAML and a Dockerfile comment.
-func imageRule(s string) string {
-	if !printable(s) || strings.Contains(s, " ") {
-		return "must be an image reference: printable characters, no spaces"
+// printableWord returns a rule refusing, with msg, a value with a space or
+// an unprintable character: such values go into YAML, a probe's command, a
+// compose healthcheck or a Dockerfile comment.
+func printableWord(msg string) func(string) string {
+	return func(s string) string {
+		if !printable(s) || strings.Contains(s, " ") {
+			return msg
+		}
+		return ""
 	}
-	return ""
-}
-
-func hostNameRule(s string) string {
-	if !printable(s) || strings.Contains(s, " ") {
-		return "must be a host name"
-	}
-	return ""
-}
-
-// imagePathRule: the path goes into the probe's command and the compose healthcheck.
-func imagePathRule(s string) string {
-	if !printable(s) || strings.Contains(s, " ") {
-		return "must be a path in the image: printable characters, no spaces"
-	}
-	return ""
 }

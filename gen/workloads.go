@@ -111,12 +111,12 @@ var sharedSettings = func() []row {
 func checkGroup(g *group, scaffold, alb bool, errs *errorList) {
 	first := g.members[0]
 	for _, r := range sharedSettings {
-		want, wantAt := first.find(r)
 		for _, s := range g.members[1:] {
-			got, gotAt := s.find(r)
-			if got == want {
+			if r.sameFor(first, s) {
 				continue
 			}
+			_, wantAt := first.find(r)
+			_, gotAt := s.find(r)
 			// Report at the value written in a .proto file when there is
 			// one (it has a file, a line and an option path), else at the
 			// parameter; a default is never the culprit.
