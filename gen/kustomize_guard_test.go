@@ -1,7 +1,9 @@
 package gen
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +11,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	manifests "github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/verify"
 )
 
 // TestComponentGuard: a Component whose workload is not among the
@@ -138,6 +143,55 @@ func TestHipstershopGuard(t *testing.T) {
 			_, err := kustomizeRun(hipstershopOverlay(t, tc.params), "/app/overlay")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("kustomize build: %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestHipstershopExpect: verify-probes --expect's comparison over the
+// demo's real kustomize builds: the full overlay is exactly what was
+// generated; without cartservice's Component, that container is reported,
+// and nothing else.
+func TestHipstershopExpect(t *testing.T) {
+	files := runPlugin(t, buildRequest(t, "testdata/hipstershop", hipstershopParams(t)))
+	var expected []manifests.Site
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		sites, err := manifests.Parse(name, []byte(files[name]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expected = append(expected, sites...)
+	}
+	if len(expected) != 27 {
+		t.Fatalf("%d generated probes, want 27", len(expected))
+	}
+	fs := hipstershopOverlay(t, hipstershopParams(t))
+	for _, tc := range []struct {
+		name    string
+		overlay string
+		want    []string
+	}{
+		{"every Component", fs["/app/overlay/kustomization.yaml"], nil},
+		{"cartservice's Component not listed", strings.Replace(fs["/app/overlay/kustomization.yaml"], "  - ../cartservice\n", "", 1),
+			[]string{`Deployment/cartservice server: container "server" has none of the probes generated in cartservice/probes.yaml: ` +
+				"its Component's patch was not applied; list it under components: of the overlay, or generate with container= naming the container"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs["/app/overlay/kustomization.yaml"] = tc.overlay
+			y, err := kustomizeBuild(t, fs, "/app/overlay").AsYaml()
+			if err != nil {
+				t.Fatal(err)
+			}
+			built, err := manifests.Parse("built.yaml", y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range verify.Expect(expected, built) {
+				got = append(got, f.Kind+"/"+f.Name+" "+f.Container+": "+f.Message)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
 			}
 		})
 	}

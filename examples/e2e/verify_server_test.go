@@ -6,9 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/protoc-gen-health/protoc-gen-health/gen"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
 // TestVerifyProbesServer runs verify-probes --server against the three
@@ -27,7 +24,7 @@ func TestVerifyProbesServer(t *testing.T) {
 
 	// Plain servers register "" and each service: names=services probes
 	// ask "" (startup, liveness) and helloworld.Greeter (readiness).
-	plain := writeGeneratedProbes(t, ex, "emit=k8s,workload=app,names=services")
+	plain := writeGeneratedProbes(t, "emit=k8s,workload=app,names=services")
 	plainReadiness := lineOf(t, readFile(t, plain), "readinessProbe:")
 	const greeter = "helloworld.Greeter"
 
@@ -90,22 +87,14 @@ func TestVerifyProbesServer(t *testing.T) {
 	}
 }
 
-// writeGeneratedProbes generates ex's helloworld probes with param and
+// writeGeneratedProbes generates helloworld's probes with param and
 // writes the Component's patch to a file, whose path it returns.
-func writeGeneratedProbes(t *testing.T, ex example, param string) string {
+func writeGeneratedProbes(t *testing.T, param string) string {
 	t.Helper()
-	req, err := protoreq.Build([]string{filepath.Join(ex.dir(), "proto"), filepath.Join(root, "proto")}, []string{"helloworld/helloworld.proto"}, param)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := gen.Generate(req)
-	if resp.Error != nil {
-		t.Fatalf("generate %s: %s", param, resp.GetError())
-	}
-	for _, f := range resp.GetFile() {
-		if strings.HasSuffix(f.GetName(), "/probes.yaml") {
+	for name, content := range generateHelloworld(t, param) {
+		if strings.HasSuffix(name, "/probes.yaml") {
 			path := filepath.Join(t.TempDir(), "probes.yaml")
-			if err := os.WriteFile(path, []byte(f.GetContent()), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			return path
