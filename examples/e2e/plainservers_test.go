@@ -14,16 +14,13 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/protobuf/types/pluginpb"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/proctest"
-	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
 // pythonBin is Debian's Python, which has Debian's python3-grpcio and
@@ -149,16 +146,16 @@ func containsName(names []string, name string) bool {
 func generatedProbes(t *testing.T, ex example, files []string, param string) map[string]*corev1.Probe {
 	t.Helper()
 	var d appsv1.Deployment
-	for _, f := range generated(t, ex, files, param) {
-		if !strings.HasSuffix(f.GetName(), "/probes.yaml") {
+	for name, content := range generateFiles(t, ex, files, param) {
+		if !strings.HasSuffix(name, "/probes.yaml") {
 			continue
 		}
-		data, err := probepatch.StripReplace([]byte(f.GetContent()))
+		data, err := probepatch.StripReplace([]byte(content))
 		if err == nil {
 			err = yaml.UnmarshalStrict(data, &d)
 		}
 		if err != nil {
-			t.Fatalf("%s: %s: %v", param, f.GetName(), err)
+			t.Fatalf("%s: %s: %v", param, name, err)
 		}
 	}
 	if len(d.Spec.Template.Spec.Containers) != 1 {
@@ -166,20 +163,6 @@ func generatedProbes(t *testing.T, ex example, files []string, param string) map
 	}
 	c := d.Spec.Template.Spec.Containers[0]
 	return map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe}
-}
-
-// generated runs the generator on files of ex with param and returns its files.
-func generated(t *testing.T, ex example, files []string, param string) []*pluginpb.CodeGeneratorResponse_File {
-	t.Helper()
-	req, err := protoreq.Build([]string{filepath.Join(ex.dir(), "proto"), filepath.Join(root, "proto")}, files, param)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := gen.Generate(req)
-	if resp.Error != nil {
-		t.Fatalf("generate %s: %s", param, resp.GetError())
-	}
-	return resp.GetFile()
 }
 
 // startGoHealthServer serves grpc-go's own health server the way the
@@ -225,10 +208,13 @@ func pythonHealthStubs(t *testing.T) string {
 
 // startPythonHealthServer runs testdata/plainservers's Python server over
 // the stubs in stubs.
-func startPythonHealthServer(t *testing.T, stubs string, names []string) string {
+func startPythonHealthServer(t *testing.T, stubs string, names []string, env ...string) string {
 	t.Helper()
 	src := plainServersDir()
 	cmd := exec.Command(pythonBin, append([]string{filepath.Join(src, "health_server.py"), stubs}, names...)...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -89,6 +89,11 @@ func polyglotCases(t *testing.T) []*polyglotCase {
 				for _, s := range w.services { // over the files' own probe option
 					param += ",service." + s + ".probe=" + style
 				}
+				if mode == contract.NamesServices && len(w.services) > 1 {
+					// A readiness probe asks one name: the server sets "shop"
+					// for both (names=services alone is refused).
+					param += ",readiness_service=shop"
+				}
 				files := generateFiles(t, c.ex, w.files, param)
 				if style == "grpc" {
 					for name, content := range files {

@@ -38,7 +38,8 @@ func TestPerProbeNames(t *testing.T) {
 	}, {
 		name: "python custom name", registers: []string{custom},
 		start: func(t *testing.T, names []string) string {
-			return startPythonHealthServer(t, stubs, names)
+			// A servicer of its own that answers only its name, never "".
+			return startPythonHealthServer(t, stubs, names, "HEALTH_SERVER_OWN_NAMES_ONLY=1")
 		},
 		params: "names=services,startup_service=" + custom + ",liveness_service=" + custom + ",readiness_service=" + custom,
 		names: "# The suggestion servicer sets only its own name.\n" +
@@ -71,14 +72,8 @@ func TestPerProbeNames(t *testing.T) {
 			}
 
 			dir := t.TempDir()
-			for _, f := range generated(t, ex, []string{"helloworld/helloworld.proto"}, "emit=k8s,workload=app,"+c.params) {
-				path := filepath.Join(dir, filepath.FromSlash(f.GetName()))
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(f.GetContent()), 0o644); err != nil {
-					t.Fatal(err)
-				}
+			for name, content := range generateFiles(t, ex, []string{"helloworld/helloworld.proto"}, "emit=k8s,workload=app,"+c.params) {
+				writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), content)
 			}
 			namesFile := filepath.Join(t.TempDir(), "names.txt")
 			if err := os.WriteFile(namesFile, []byte(c.names), 0o644); err != nil {

@@ -3,11 +3,13 @@ runs one: the standard health service with grpcio-health-checking's
 HealthServicer semantics, serving the names given on the command line.
 
 usage: health_server.py STUBS_DIR NAME...   (a name may be "", the server)
+(HEALTH_SERVER_OWN_NAMES_ONLY=1: "" is not SERVING by default either)
 
 It listens on a free loopback port, prints the port on a line, serves until
 its standard input closes, then stops.
 """
 
+import os
 import sys
 import threading
 from concurrent import futures
@@ -72,6 +74,10 @@ class HealthServicer(health_pb2_grpc.HealthServicer):
 
 def main():
     servicer = HealthServicer()
+    if os.environ.get("HEALTH_SERVER_OWN_NAMES_ONLY") == "1":
+        # A servicer of its own that answers only the names given, never ""
+        # (as an operator's suggestion service does).
+        del servicer._status[""]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
