@@ -83,7 +83,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		groups = groupWorkloads(services, &errorList{})
 	}
 	if p.EmitGo() {
-		checkGoNames(services, &errs)
+		checkGoNames(plugin.Files, services, &errs)
 	}
 	if p.EmitGo() || len(m.Modules) > 0 {
 		m.Files = goFiles(services, readinessNames(groups))

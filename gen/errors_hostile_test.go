@@ -302,3 +302,74 @@ func TestProbeNamesTooLong(t *testing.T) {
 		t.Errorf("a member's name is reported at its declaration, not again: %q", got)
 	}
 }
+
+// TestErrorGoNamesCollideWithProtocGenGo: each kind of name protoc-gen-go
+// declares, in another file of the same Go package, against each of ours
+// (a message Greeter_HealthName made go build fail with "redeclared").
+func TestErrorGoNamesCollideWithProtocGenGo(t *testing.T) {
+	const greeter = `syntax = "proto3";
+package shop;
+option go_package = "example.com/shop";
+service Greeter {}
+`
+	const at = `shop/a.proto:4: service shop.Greeter: generates the Go name `
+	const fix = `; rename one, or skip the service with (health.options.v1.service).skip`
+	for _, tc := range []struct{ name, other, want string }{
+		{"message", `message Greeter_HealthName {}`,
+			at + `Greeter_HealthName, which protoc-gen-go also declares in package example.com/shop, for message other.Greeter_HealthName (in shop/b.proto)` + fix},
+		{"nested message", `message Greeter { message ServiceConfig {} }`,
+			at + `Greeter_ServiceConfig, which protoc-gen-go also declares in package example.com/shop, for message other.Greeter.ServiceConfig (in shop/b.proto)` + fix},
+		{"enum", `enum RegisterGreeterHealth { R = 0; }`,
+			at + `RegisterGreeterHealth, which protoc-gen-go also declares in package example.com/shop, for enum other.RegisterGreeterHealth (in shop/b.proto)` + fix},
+		{"enum value", `enum Greeter { HealthName = 0; }`,
+			at + `Greeter_HealthName, which protoc-gen-go also declares in package example.com/shop, for enum value other.HealthName (in shop/b.proto)` + fix},
+		{"nested enum value", `message Greeter { enum E { ServiceConfig = 0; } }`,
+			at + `Greeter_ServiceConfig, which protoc-gen-go also declares in package example.com/shop, for enum value other.Greeter.ServiceConfig (in shop/b.proto)` + fix},
+		{"oneof wrapper", `message Greeter { oneof kind { string health_name = 1; } }`,
+			at + `Greeter_HealthName, which protoc-gen-go also declares in package example.com/shop, for the oneof wrapper of field other.Greeter.health_name (in shop/b.proto)` + fix},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			other := "syntax = \"proto3\";\npackage other;\noption go_package = \"example.com/shop\";\n" + tc.other + "\n"
+			checkError(t, "emit=go", map[string]string{"in/shop/a.proto": greeter, "in/shop/b.proto": other}, tc.want)
+		})
+	}
+	// In the same file, and in an imported file that this run does not
+	// generate, as long as the Go package is the same.
+	same := greeter + "message Greeter_HealthName {}\n"
+	checkError(t, "emit=go", map[string]string{"in/shop/a.proto": same},
+		at+`Greeter_HealthName, which protoc-gen-go also declares in package example.com/shop, for message shop.Greeter_HealthName (in shop/a.proto)`+fix)
+	imported := "syntax = \"proto3\";\npackage other;\noption go_package = \"example.com/shop\";\nmessage Greeter_HealthName {}\n"
+	importing := strings.Replace(greeter, "service", "import \"shop/b.proto\";\nservice", 1)
+	checkError(t, "emit=go", map[string]string{"in/shop/a.proto": importing, "include/shop/b.proto": imported},
+		`shop/a.proto:5: service shop.Greeter: generates the Go name Greeter_HealthName, which protoc-gen-go also declares in package example.com/shop, for message other.Greeter_HealthName (in shop/b.proto)`+fix)
+}
+
+// TestGoNamesBesideProtocGenGo: near names, other packages, map entries,
+// proto3 optional fields (synthetic oneofs) and manifests alone are fine.
+func TestGoNamesBesideProtocGenGo(t *testing.T) {
+	a := testProto{"shop/a.proto", `syntax = "proto3";
+package shop;
+option go_package = "example.com/shop";
+service Greeter {}
+message Greeter_Health {}
+message GreeterHealthName {}
+message M {
+  map<string, string> health_name = 1;
+  optional string service_config = 2;
+  oneof kind { string health = 3; }
+}
+enum E { Greeter_HEALTH_NAME = 0; }
+`}
+	b := testProto{"other/b.proto", `syntax = "proto3";
+package other;
+option go_package = "example.com/other";
+message Greeter_HealthName {}
+`}
+	runPlugin(t, requestFor(t, "emit=go", a, b))
+	c := testProto{"shop/c.proto", `syntax = "proto3";
+package shop;
+service Greeter {}
+message Greeter_HealthName {}
+`}
+	runPlugin(t, requestFor(t, "emit=k8s,workload=c", c))
+}

@@ -29,11 +29,14 @@ import (
 //     deprecated flag and features are read;
 //   - every service, in order, with its name and whole options, and no
 //     methods: nothing reads them, and their input and output types would
-//     need the messages;
+//     need the messages' fields;
+//   - with emit=go, every message and enum, for the Go names protoc-gen-go
+//     declares (checkGoNames): a message's name, nested messages and enums, oneofs
+//     and their fields, each reduced to a bool (slimMessage); an enum whole;
 //   - the source locations the plugin reads (readLocation): comments and
 //     lines of service declarations and option statements.
 //
-// Messages, enums, extensions, methods and every other location are
+// Fields outside oneofs, extensions, methods and every other location are
 // skipped without being decoded, as are source_file_descriptors and the
 // compiler version. protogen then decides import paths, package names and
 // output names (paths=, module=, M) from the stubs exactly as from the
@@ -66,11 +69,15 @@ func slimRequest(in []byte) (*pluginpb.CodeGeneratorRequest, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	// Messages and enums only matter to the Go names of emit=go (a
+	// parameter that does not parse fails later, whatever is decoded).
+	p, err := parseParams(req.GetParameter())
+	types := err != nil || p.EmitGo()
 	for i, keep := range modelled(files, req.FileToGenerate) {
 		if !keep {
 			continue
 		}
-		fd, err := slimFile(files[i].b)
+		fd, err := slimFile(files[i].b, types)
 		if err != nil {
 			return nil, err
 		}
@@ -151,6 +158,17 @@ const (
 	fileSyntaxField            = 12
 	fileEditionField           = 14
 	serviceNameField           = 1
+	fileMessageField           = 4
+	fileEnumField              = 5
+	messageNameField           = 1
+	messageFieldField          = 2
+	messageNestedField         = 3
+	messageEnumField           = 4
+	messageOptionsField        = 7
+	messageOneofField          = 8
+	messageMapEntryField       = 7 // in MessageOptions
+	oneofNameField             = 1
+	fieldOneofIndexField       = 9
 	sourceInfoLocationField    = 1
 	locationPathField          = 1
 	locationSpanField          = 2
@@ -160,8 +178,9 @@ const (
 // extensions, ours among them, and a field that occurs twice merged.
 var mergeOptions = proto.UnmarshalOptions{Merge: true}
 
-// slimFile decodes the stub of one file (see slimRequest).
-func slimFile(b []byte) (*descriptorpb.FileDescriptorProto, error) {
+// slimFile decodes the stub of one file (see slimRequest), with its
+// messages and enums when types is set.
+func slimFile(b []byte, types bool) (*descriptorpb.FileDescriptorProto, error) {
 	fd := &descriptorpb.FileDescriptorProto{}
 	var path []int32 // scratch for locations' paths
 	r := wireReader{b: b}
@@ -181,6 +200,15 @@ func slimFile(b []byte) (*descriptorpb.FileDescriptorProto, error) {
 			fd.WeakDependency, err = f.appendInt32s(fd.WeakDependency)
 		case f.is(fileOptionDependencyField, protowire.BytesType):
 			fd.OptionDependency = append(fd.OptionDependency, string(f.bytes))
+		case types && f.is(fileMessageField, protowire.BytesType):
+			var m *descriptorpb.DescriptorProto
+			if m, err = slimMessage(f.bytes); m != nil {
+				fd.MessageType = append(fd.MessageType, m)
+			}
+		case types && f.is(fileEnumField, protowire.BytesType):
+			e := &descriptorpb.EnumDescriptorProto{}
+			err = mergeOptions.Unmarshal(f.bytes, e)
+			fd.EnumType = append(fd.EnumType, e)
 		case f.is(fileServiceField, protowire.BytesType):
 			var s *descriptorpb.ServiceDescriptorProto
 			s, err = slimService(f.bytes)
@@ -207,6 +235,85 @@ func slimFile(b []byte) (*descriptorpb.FileDescriptorProto, error) {
 		}
 	}
 	return fd, r.err
+}
+
+// slimMessage decodes what decides the Go names protoc-gen-go declares for
+// a message (checkGoNames reports ours colliding with them): its name, its
+// nested messages and enums, its oneofs and their fields. A oneof's field
+// keeps its name, number, label and proto3_optional, and becomes a bool:
+// its type would need the message or enum it names, and protoc-gen-go names
+// its wrapper after the field's name alone. Every other field, extensions,
+// reserved names and options go. A map's entry, for which protoc-gen-go
+// declares nothing, is left out whole (nil); its field is not in a oneof.
+func slimMessage(b []byte) (*descriptorpb.DescriptorProto, error) {
+	m := &descriptorpb.DescriptorProto{}
+	r := wireReader{b: b}
+	for r.next() {
+		f := r.f
+		var err error
+		switch {
+		case f.is(messageNameField, protowire.BytesType):
+			m.Name = proto.String(string(f.bytes))
+		case f.is(messageFieldField, protowire.BytesType):
+			var fd *descriptorpb.FieldDescriptorProto
+			if fd, err = slimOneofField(f.bytes); fd != nil {
+				m.Field = append(m.Field, fd)
+			}
+		case f.is(messageNestedField, protowire.BytesType):
+			var n *descriptorpb.DescriptorProto
+			if n, err = slimMessage(f.bytes); n != nil {
+				m.NestedType = append(m.NestedType, n)
+			}
+		case f.is(messageEnumField, protowire.BytesType):
+			e := &descriptorpb.EnumDescriptorProto{}
+			err = mergeOptions.Unmarshal(f.bytes, e)
+			m.EnumType = append(m.EnumType, e)
+		case f.is(messageOptionsField, protowire.BytesType):
+			opts := wireReader{b: f.bytes}
+			for opts.next() {
+				if opts.f.is(messageMapEntryField, protowire.VarintType) && opts.f.varint != 0 {
+					return nil, nil
+				}
+			}
+			err = opts.err
+		case f.is(messageOneofField, protowire.BytesType):
+			o := &descriptorpb.OneofDescriptorProto{}
+			ro := wireReader{b: f.bytes}
+			for ro.next() {
+				if ro.f.is(oneofNameField, protowire.BytesType) {
+					o.Name = proto.String(string(ro.f.bytes))
+				}
+			}
+			err = ro.err
+			m.OneofDecl = append(m.OneofDecl, o)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, r.err
+}
+
+// slimOneofField returns the stub of a field of a oneof (see slimMessage),
+// nil for any other field.
+func slimOneofField(b []byte) (*descriptorpb.FieldDescriptorProto, error) {
+	var fd *descriptorpb.FieldDescriptorProto
+	r := wireReader{b: b}
+	for r.next() {
+		if r.f.is(fieldOneofIndexField, protowire.VarintType) {
+			fd = &descriptorpb.FieldDescriptorProto{}
+		}
+	}
+	if fd == nil || r.err != nil {
+		return nil, r.err
+	}
+	whole := &descriptorpb.FieldDescriptorProto{}
+	if err := proto.Unmarshal(b, whole); err != nil {
+		return nil, err
+	}
+	fd.Name, fd.Number, fd.Label, fd.OneofIndex, fd.JsonName, fd.Proto3Optional = whole.Name, whole.Number, whole.Label, whole.OneofIndex, whole.JsonName, whole.Proto3Optional
+	fd.Type = descriptorpb.FieldDescriptorProto_TYPE_BOOL.Enum()
+	return fd, nil
 }
 
 // slimService decodes a service's name and options, and skips its methods.

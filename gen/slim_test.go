@@ -84,6 +84,25 @@ func TestSlimRequest(t *testing.T) {
 		return &descriptorpb.SourceCodeInfo_Location{Path: path, Span: []int32{1, 0, 5}, LeadingComments: proto.String(comment)}
 	}
 	msg := []*descriptorpb.DescriptorProto{{Name: proto.String("M")}}
+	optional := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
+	ofM := descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum()
+	rich := &descriptorpb.DescriptorProto{
+		Name: proto.String("R"),
+		Field: []*descriptorpb.FieldDescriptorProto{
+			{Name: proto.String("plain"), Number: proto.Int32(1), Label: optional, Type: ofM, TypeName: proto.String(".b.M")},
+			{Name: proto.String("choice"), Number: proto.Int32(2), Label: optional, Type: ofM, TypeName: proto.String(".b.M"), OneofIndex: proto.Int32(0), Options: &descriptorpb.FieldOptions{Deprecated: proto.Bool(true)}},
+		},
+		NestedType: []*descriptorpb.DescriptorProto{{Name: proto.String("TagsEntry"), Options: &descriptorpb.MessageOptions{MapEntry: proto.Bool(true)}}, {Name: proto.String("Inner")}},
+		OneofDecl:  []*descriptorpb.OneofDescriptorProto{{Name: proto.String("kind")}},
+		Options:    &descriptorpb.MessageOptions{Deprecated: proto.Bool(true)},
+	}
+	richStub := &descriptorpb.DescriptorProto{
+		Name:       proto.String("R"),
+		Field:      []*descriptorpb.FieldDescriptorProto{{Name: proto.String("choice"), Number: proto.Int32(2), Label: optional, Type: descriptorpb.FieldDescriptorProto_TYPE_BOOL.Enum(), OneofIndex: proto.Int32(0)}},
+		NestedType: []*descriptorpb.DescriptorProto{{Name: proto.String("Inner")}},
+		OneofDecl:  []*descriptorpb.OneofDescriptorProto{{Name: proto.String("kind")}},
+	}
+	enums := []*descriptorpb.EnumDescriptorProto{{Name: proto.String("E")}}
 	req := &pluginpb.CodeGeneratorRequest{
 		FileToGenerate:  []string{"a.proto"},
 		Parameter:       proto.String("emit=go"),
@@ -94,8 +113,8 @@ func TestSlimRequest(t *testing.T) {
 			{
 				Name: proto.String("a.proto"), Package: proto.String("a"), Dependency: []string{"b.proto"}, PublicDependency: []int32{0},
 				Syntax: proto.String("editions"), Edition: descriptorpb.Edition_EDITION_2023.Enum(), Options: fileOpts,
-				MessageType: msg,
-				EnumType:    []*descriptorpb.EnumDescriptorProto{{Name: proto.String("E")}},
+				MessageType: []*descriptorpb.DescriptorProto{msg[0], rich},
+				EnumType:    enums,
 				Service: []*descriptorpb.ServiceDescriptorProto{
 					{Name: proto.String("S"), Options: svcOpts, Method: []*descriptorpb.MethodDescriptorProto{{Name: proto.String("Get"), InputType: proto.String(".b.M")}}},
 					{Name: proto.String("T")},
@@ -126,10 +145,11 @@ func TestSlimRequest(t *testing.T) {
 		FileToGenerate: []string{"a.proto"},
 		Parameter:      proto.String("emit=go"),
 		ProtoFile: []*descriptorpb.FileDescriptorProto{
-			{Name: proto.String("b.proto"), Package: proto.String("b"), Options: &descriptorpb.FileOptions{GoPackage: proto.String("x/b")}},
+			{Name: proto.String("b.proto"), Package: proto.String("b"), MessageType: msg, Options: &descriptorpb.FileOptions{GoPackage: proto.String("x/b")}},
 			{
 				Name: proto.String("a.proto"), Package: proto.String("a"), Dependency: []string{"b.proto"}, PublicDependency: []int32{0},
 				Syntax: proto.String("editions"), Edition: descriptorpb.Edition_EDITION_2023.Enum(), Options: fileOpts,
+				MessageType: []*descriptorpb.DescriptorProto{msg[0], richStub}, EnumType: enums,
 				Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("S"), Options: svcOpts}, {Name: proto.String("T")}},
 				SourceCodeInfo: &descriptorpb.SourceCodeInfo{Location: []*descriptorpb.SourceCodeInfo_Location{
 					loc("service S", 6, 0),
