@@ -182,12 +182,12 @@ func TestHipstershopExpect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			built, err := manifests.Parse("built.yaml", y)
+			built, err := manifests.ParseFile("built.yaml", y)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, f := range verify.Expect(expected, built) {
+			for _, f := range verify.Expect(expected, built.Sites, built.Workloads) {
 				got = append(got, f.Kind+"/"+f.Name+" "+f.Container+": "+f.Message)
 			}
 			if d := cmp.Diff(tc.want, got); d != "" {

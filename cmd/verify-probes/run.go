@@ -270,8 +270,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// keep the probes, not the YAML, to compare or ask them at the end).
 	checker := verify.NewChecker(cat, vo)
 	var findings []verify.Finding
-	var built []manifest.Site          // with --expect or --server
-	var builtNames []manifest.NameSite // with --server
+	var built []manifest.Site              // with --expect or --server
+	var builtWorkloads []manifest.Workload // with --expect
+	var builtNames []manifest.NameSite     // with --server
 	var inputErrs []error
 	found := false
 	for _, src := range sources {
@@ -280,15 +281,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			inputErrs = append(inputErrs, err)
 			continue
 		}
-		sites, names, err := manifest.ParseAll(src.Name, data)
+		parsed, err := manifest.ParseFile(src.Name, data)
 		if err != nil {
 			inputErrs = append(inputErrs, err)
 		}
+		sites, names := parsed.Sites, parsed.Names
 		found = found || len(sites) > 0 || len(names) > 0
 		findings = append(findings, checker.Check(sites)...)
 		findings = append(findings, checker.CheckNames(names)...)
 		if len(expected) > 0 || o.server.Addr != "" {
 			built = append(built, sites...)
+		}
+		if len(expected) > 0 {
+			builtWorkloads = append(builtWorkloads, parsed.Workloads...)
 		}
 		if o.server.Addr != "" {
 			builtNames = append(builtNames, names...)
@@ -302,7 +307,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	if len(expected) > 0 {
-		findings = append(findings, verify.Expect(expected, built)...)
+		findings = append(findings, verify.Expect(expected, built, builtWorkloads)...)
 	}
 	if o.server.Addr != "" {
 		asked := verify.AskedNames(built, builtNames)

@@ -101,25 +101,49 @@ func Parse(name string, data []byte) (sites []Site, err error) {
 // other consumers of health ask (consumers.go): gateway policies and compose
 // healthchecks.
 func ParseAll(name string, data []byte) (sites []Site, names []NameSite, err error) {
+	p, err := ParseFile(name, data)
+	return p.Sites, p.Names, err
+}
+
+// Parsed is what one source holds.
+type Parsed struct {
+	Sites []Site
+	Names []NameSite
+	// Workloads are every object with a pod template, with probes or
+	// without.
+	Workloads []Workload
+}
+
+// Workload is one object with a pod template, where its name is.
+type Workload struct {
+	File                  string
+	Line                  int // of metadata.name, else of the object
+	Kind, Name, Namespace string
+}
+
+// ParseFile is ParseAll that also returns the workloads, with probes or
+// without: verify-probes --expect reports a generated workload whose probes
+// are missing in one namespace.
+func ParseFile(name string, data []byte) (p Parsed, err error) {
 	defer func() {
 		if r := recover(); r != nil { // the YAML parser must not take the tool down
-			sites, names, err = nil, nil, fmt.Errorf("%s: cannot parse YAML: %v", name, r)
+			p, err = Parsed{}, fmt.Errorf("%s: cannot parse YAML: %v", name, r)
 		}
 		if err != nil {
 			err = helmHint(err, data)
 		}
 	}()
 	if err := checkDensity(data); err != nil {
-		return nil, nil, fmt.Errorf("%s:%v", name, err)
+		return Parsed{}, fmt.Errorf("%s:%v", name, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	budget := newExpansionBudget()
 	for {
 		var doc yaml.Node
 		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-			return sites, names, nil
+			return p, nil
 		} else if err != nil {
-			return sites, names, yamlError(name, err)
+			return p, yamlError(name, err)
 		}
 		if len(doc.Content) == 0 {
 			continue
@@ -129,14 +153,15 @@ func ParseAll(name string, data []byte) (sites []Site, names []NameSite, err err
 			if le, ok := errors.AsType[*lineError](err); ok {
 				line = le.line
 			}
-			return sites, names, fmt.Errorf("%s:%d: %v", name, line, err)
+			return p, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
 		r := &reader{file: name}
 		if err := r.object(doc.Content[0], "", ""); err != nil {
-			return sites, names, err
+			return p, err
 		}
-		sites = append(sites, r.sites...)
-		names = append(names, consumerNames(name, doc.Content[0])...)
+		p.Sites = append(p.Sites, r.sites...)
+		p.Workloads = append(p.Workloads, r.workloads...)
+		p.Names = append(p.Names, consumerNames(name, doc.Content[0])...)
 	}
 }
 
@@ -163,8 +188,9 @@ func yamlError(file string, err error) error {
 }
 
 type reader struct {
-	file  string
-	sites []Site
+	file      string
+	sites     []Site
+	workloads []Workload
 }
 
 // maxListDepth bounds lists within lists.
@@ -223,6 +249,11 @@ func (r *reader) objectDepth(n *yaml.Node, apiVersion, kind string, depth int) e
 	if w.name == "" {
 		w.name = "<unnamed>"
 	}
+	line := n.Line
+	if nameNode != nil {
+		line = nameNode.Line
+	}
+	r.workloads = append(r.workloads, Workload{File: r.file, Line: line, Kind: w.kind, Name: w.name, Namespace: w.namespace})
 
 	var spec corev1.PodSpec
 	var broken map[probeKey]*ProbeError

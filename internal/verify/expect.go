@@ -26,30 +26,51 @@ type workloadKey struct{ kind, name string }
 // generated probe is there, on the generated container, equal to the
 // generated one. A workload the build lacks is reported at the expected
 // probe's file and line, a probe that differs at the built probe's.
-func Expect(expected, built []manifest.Site) []Finding {
+func Expect(expected, built []manifest.Site, workloads []manifest.Workload) []Finding {
+	// place is where a finding about a built workload goes: a probe's line,
+	// or the workload's name when it has no probe.
+	type place struct {
+		file  string
+		line  int
+		probe string // "" at a workload's name
+	}
 	type instance struct {
-		namespace string
-		sites     map[string]map[contract.Kind]manifest.Site // container → probe kind
-		first     manifest.Site                              // the workload's first probe
-		firstOf   map[string]manifest.Site                   // each container's first probe
+		sites   map[string]map[contract.Kind]manifest.Site // container → probe kind
+		first   place                                      // the workload's first probe, or its name
+		firstOf map[string]place                           // each container's first probe
 	}
 	instances := map[workloadKey]map[string]*instance{}
-	for _, s := range built {
-		k := workloadKey{s.Kind, s.Name}
+	instanceOf := func(k workloadKey, namespace string, first place) *instance {
 		if instances[k] == nil {
 			instances[k] = map[string]*instance{}
 		}
-		in := instances[k][s.Namespace]
+		in := instances[k][namespace]
 		if in == nil {
-			in = &instance{namespace: s.Namespace, sites: map[string]map[contract.Kind]manifest.Site{}, first: s, firstOf: map[string]manifest.Site{}}
-			instances[k][s.Namespace] = in
+			in = &instance{sites: map[string]map[contract.Kind]manifest.Site{}, first: first, firstOf: map[string]place{}}
+			instances[k][namespace] = in
 		}
+		return in
+	}
+	for _, s := range built {
+		at := place{s.File, s.Line, s.ProbeKind.Field()}
+		in := instanceOf(workloadKey{s.Kind, s.Name}, s.Namespace, at)
 		if in.sites[s.Container.Name] == nil {
 			in.sites[s.Container.Name] = map[contract.Kind]manifest.Site{}
-			in.firstOf[s.Container.Name] = s
+			in.firstOf[s.Container.Name] = at
 		}
 		if _, dup := in.sites[s.Container.Name][s.ProbeKind]; !dup {
 			in.sites[s.Container.Name][s.ProbeKind] = s
+		}
+	}
+	// A copy of a generated workload without any probe (its namespace's
+	// build lacks the Component) is an instance too.
+	expectedKeys := map[workloadKey]bool{}
+	for _, e := range expected {
+		expectedKeys[workloadKey{e.Kind, e.Name}] = true
+	}
+	for _, w := range workloads {
+		if k := (workloadKey{w.Kind, w.Name}); expectedKeys[k] {
+			instanceOf(k, w.Namespace, place{w.File, w.Line, ""})
 		}
 	}
 
@@ -81,7 +102,7 @@ func Expect(expected, built []manifest.Site) []Finding {
 		e := probes[0]
 		if len(instances[k.workloadKey]) == 0 {
 			adder(&out, Finding{File: e.File, Line: e.Line, Kind: e.Kind, Name: e.Name, Container: e.Container.Name, Probe: e.ProbeKind.Field()})(proberules.Error, "",
-				"the built manifests have no %s %q with probes: list the workload's generated Component under components: of the overlay (helm: its probes in the chart); "+
+				"the built manifests have no %s %q: list the workload's generated Component under components: of the overlay (helm: its probes in the chart); "+
 					"if your manifests name the workload otherwise, generate with workload=, service.<Name>.workload= or kind= naming it", e.Kind, e.Name)
 			continue
 		}
@@ -93,15 +114,19 @@ func Expect(expected, built []manifest.Site) []Finding {
 			if !ok {
 				at = in.first
 			}
+			if at.probe == "" {
+				at.probe = e.ProbeKind.Field()
+			}
 			for _, e := range probes {
 				b, ok := in.sites[k.container][e.ProbeKind]
 				if !ok {
-					adder(&found, Finding{File: at.File, Line: at.Line, Kind: e.Kind, Name: e.Name, Namespace: ns, Container: k.container, Probe: e.ProbeKind.Field()})(proberules.Error, "",
+					adder(&found, Finding{File: at.file, Line: at.line, Kind: e.Kind, Name: e.Name, Namespace: ns, Container: k.container, Probe: e.ProbeKind.Field()})(proberules.Error, "",
 						"container %q has no %s, generated at %s:%d", k.container, e.ProbeKind.Field(), Plain(e.File), e.Line)
 					continue
 				}
 				if b.Probe == nil {
-					continue // undecodable: Check reports it
+					matched = true // undecodable: Check reports it
+					continue
 				}
 				n := len(found)
 				compareProbe(e, b, adder(&found, Finding{File: b.File, Line: b.Line, Kind: b.Kind, Name: b.Name, Namespace: ns, Container: k.container, Probe: b.ProbeKind.Field()}))
@@ -111,7 +136,7 @@ func Expect(expected, built []manifest.Site) []Finding {
 				// Not one generated probe is there: the patch never applied.
 				// One finding says so, where each difference would only
 				// restate it.
-				adder(&out, Finding{File: at.File, Line: at.Line, Kind: at.Kind, Name: at.Name, Namespace: ns, Container: k.container, Probe: at.ProbeKind.Field()})(proberules.Error, "", "container %q has none of the probes generated in %s: its Component's patch was not applied; list it under components: of the overlay, or generate with container= naming the container",
+				adder(&out, Finding{File: at.file, Line: at.line, Kind: e.Kind, Name: e.Name, Namespace: ns, Container: k.container, Probe: at.probe})(proberules.Error, "", "container %q has none of the probes generated in %s: its Component's patch was not applied; list it under components: of the overlay, or generate with container= naming the container",
 					k.container, Plain(e.File))
 				continue
 			}

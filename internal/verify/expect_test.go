@@ -57,13 +57,13 @@ const (
 `
 )
 
-func parse(t *testing.T, name, data string) []manifest.Site {
+func parse(t *testing.T, name, data string) manifest.Parsed {
 	t.Helper()
-	sites, err := manifest.Parse(name, []byte(data))
+	p, err := manifest.ParseFile(name, []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sites
+	return p
 }
 
 // TestExpect: each namespace's instance of a generated workload is checked
@@ -77,6 +77,8 @@ func TestExpect(t *testing.T) {
 		{"both namespaces patched", builtCart("a", generatedProbes) + "---\n" + builtCart("b", generatedProbes), nil},
 		{"one namespace not patched", builtCart("a", generatedProbes) + "---\n" + builtCart("b", oldProbes),
 			[]string{`built.yaml:32 b server readinessProbe: container "server" has none of the probes generated in generated.yaml: its Component's patch was not applied; list it under components: of the overlay, or generate with container= naming the container`}},
+		{"one namespace without probes", builtCart("a", generatedProbes) + "---\n" + builtCart("b", ""),
+			[]string{`built.yaml:24 b server livenessProbe: container "server" has none of the probes generated in generated.yaml: its Component's patch was not applied; list it under components: of the overlay, or generate with container= naming the container`}},
 		{"exec name changed", builtCart("a", strings.Replace(generatedProbes, "-service=liveness", "-service=", 1)),
 			[]string{`built.yaml:12 a server livenessProbe: asks health name "", the generated probe (generated.yaml:10) "liveness": it was changed after generation; generate again, or change the name at its source (the service, or the probe's name parameter)`}},
 		{"a field changed", builtCart("a", strings.Replace(generatedProbes, "periodSeconds: 2", "periodSeconds: 3", 1)),
@@ -84,11 +86,12 @@ func TestExpect(t *testing.T) {
 		{"a probe missing", builtCart("a", generatedProbes[strings.Index(generatedProbes, "          readinessProbe"):]),
 			[]string{`built.yaml:12 a server livenessProbe: container "server" has no livenessProbe, generated at generated.yaml:10`}},
 		{"workload missing", strings.Replace(builtCart("a", generatedProbes), "name: cart", "name: carts", 1),
-			[]string{`generated.yaml:10  server livenessProbe: the built manifests have no Deployment "cart" with probes: list the workload's generated Component under components: of the overlay (helm: its probes in the chart); if your manifests name the workload otherwise, generate with workload=, service.<Name>.workload= or kind= naming it`}},
+			[]string{`generated.yaml:10  server livenessProbe: the built manifests have no Deployment "cart": list the workload's generated Component under components: of the overlay (helm: its probes in the chart); if your manifests name the workload otherwise, generate with workload=, service.<Name>.workload= or kind= naming it`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := Expect(parse(t, "generated.yaml", generatedPatch), parse(t, "built.yaml", tc.built))
+			built := parse(t, "built.yaml", tc.built)
+			fs := Expect(parse(t, "generated.yaml", generatedPatch).Sites, built.Sites, built.Workloads)
 			Sort(fs)
 			var got []string
 			for _, f := range fs {
