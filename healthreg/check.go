@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"time"
 )
 
@@ -153,13 +152,11 @@ func (c *check) call(ctx context.Context, result chan<- error) {
 		default:
 			err = fmt.Errorf("panicked: %v", p)
 		}
-		attrs := []slog.Attr{slog.String("service", c.svc.name), slog.String("check", c.name)}
 		msg := "health check exited without returning"
 		if p != nil {
-			msg, attrs = "health check panicked", append(attrs, slog.Any("panic", p))
+			msg = "health check panicked"
 		}
-		attrs = append(attrs, slog.String("stack", string(debug.Stack())))
-		c.svc.r.logger().LogAttrs(context.Background(), slog.LevelError, msg, attrs...)
+		c.svc.r.logPanic(msg, p, slog.String("service", c.svc.name), slog.String("check", c.name))
 		result <- err
 	}()
 	err := c.fn(ctx)
@@ -192,11 +189,11 @@ func (c *check) stopRun(cur *run) {
 func (r *Registry) recordCheck(c *check, started time.Time, err error) {
 	took := time.Since(started)
 	r.mu.Lock()
+	r.queueCheckLocked(CheckResult{Service: c.svc.name, Check: c.name, Duration: took, Err: err})
 	if !r.shutting && c.observe(err) {
 		r.recomputeLocked()
 	}
 	r.mu.Unlock()
-	r.reportCheck(c, took, err)
 	r.deliver()
 }
 

@@ -27,11 +27,13 @@ type CheckResult struct {
 }
 
 // WithCheckObserver adds fn to the functions told about every result of
-// every check, passing or not, for metrics (see otelhealth). Unlike
-// WithObserver's, fn is called on the check's own scheduler goroutine, so
-// for several checks concurrently: it must be safe for concurrent use, and
-// quick, since the check's next run waits for it. It is never called with
-// a registry lock held. A panic in fn is recovered and logged at Error.
+// every check, passing or not, for metrics (see otelhealth). Like
+// WithObserver's, fn is called on the registry's delivery goroutine, one
+// result at a time, in order (each result before the transitions it
+// caused), without any registry lock held; no check waits for it. While
+// fn is slow, up to 1024 results queue and later ones are dropped (a
+// warning counts them). A panic in fn is recovered and logged at Error
+// (rate-limited).
 func WithCheckObserver(fn func(CheckResult)) Option {
 	if fn == nil {
 		panic("healthreg: WithCheckObserver(nil)")
@@ -39,15 +41,9 @@ func WithCheckObserver(fn func(CheckResult)) Option {
 	return func(c *config) { c.checkObservers = append(c.checkObservers, fn) }
 }
 
-// reportCheck hands one result of c to the check observers.
-func (r *Registry) reportCheck(c *check, took time.Duration, err error) {
-	if len(r.cfg.checkObservers) == 0 {
-		return
-	}
-	res := CheckResult{Service: c.svc.name, Check: c.name, Duration: took, Err: err}
+// observeCheck hands one result to the check observers.
+func (r *Registry) observeCheck(res CheckResult) {
 	for _, fn := range r.cfg.checkObservers {
-		// A panic here would otherwise end the process (this is the
-		// scheduler's goroutine) or, recovered higher up, the check.
 		r.isolate("health check observer", func() { fn(res) },
 			slog.String("service", res.Service), slog.String("check", res.Check))
 	}

@@ -270,7 +270,10 @@ func (p *panicker) check(context.Context) error {
 func TestPanickingCheck(t *testing.T) {
 	var seen transitions
 	var logs syncBuffer
-	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	// Checks 300ms apart: the failed run's transition is delivered before
+	// the next run undoes it (changes queued meanwhile would coalesce).
+	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+		WithCheckInterval(300*time.Millisecond))
 	shutdownAtEnd(t, r)
 	p := &panicker{}
 	r.Register("a.A", WithCheck("panics", p.check))
@@ -309,7 +312,8 @@ func (g *goexiter) check(context.Context) error {
 func TestGoexitingCheck(t *testing.T) {
 	var seen transitions
 	var logs syncBuffer
-	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+		WithCheckInterval(300*time.Millisecond)) // see TestPanickingCheck
 	shutdownAtEnd(t, r)
 	g := &goexiter{}
 	r.Register("a.A", WithCheck("exits", g.check))

@@ -223,14 +223,21 @@
 // Every transition of every name is logged with log/slog at Info (name,
 // from, to, err; WithLogger, default slog.Default()) and passed to the
 // observers (WithObserver) as a Transition whose Err says why the new status
-// is not SERVING. Observers are called one at a time, in order, without
-// registry locks held. An observer that panics is recovered and logged at
-// Error with its stack; the other observers and later transitions are
-// delivered as usual. While observers are busy, transitions queue
-// coalesced per name (at most one per name, keeping its place, its From and
-// the latest To and Err): a slow observer holds memory bounded by the
-// number of names, and still sees each name's changes as a chain, though a
-// change undone in the meantime is not reported.
+// is not SERVING; every check result is passed to the check observers
+// (WithCheckObserver). Both are delivered on a goroutine of the registry's,
+// one at a time, in order, without registry locks held: no status change,
+// check, New or Shutdown waits for an observer, and Shutdown waits for the
+// last transitions to be delivered only until its stop timeout ends, so a
+// stuck observer cannot stretch it. While observers are busy, transitions
+// queue coalesced per name (at most one per name, keeping its place, its
+// From and the latest To and Err), so a slow observer holds memory bounded
+// by the number of names and still sees each name's changes as a chain,
+// though a change undone in the meantime is not reported; check results
+// queue up to 1024, and later ones are dropped and counted in a warning.
+// An observer or check that panics is recovered and logged at Error with
+// its stack, at most 5 at once and then one a minute (the next says how
+// many were left out); the other observers and later transitions are
+// delivered as usual.
 //
 // # Concurrency
 //

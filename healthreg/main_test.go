@@ -306,3 +306,15 @@ func appWatchesOpen(r *Registry) int64 {
 	}
 	return n
 }
+
+// settle waits until r's observers have been told of every transition so
+// far: delivery is asynchronous, and changes queued meanwhile coalesce.
+func settle(t testing.TB, r *Registry) {
+	t.Helper()
+	r.awaitDelivered(time.Now().Add(waitTimeout))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.delivering {
+		t.Fatal("the observers are still busy")
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"runtime/debug"
+	"sync"
+	"time"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -45,47 +47,100 @@ func (r *Registry) queueLocked(t Transition) {
 	r.pending = append(r.pending, t)
 }
 
-// deliver logs queued transitions and hands them to the observers, one at a
-// time and in order, without holding r.mu (so observers may call back into
-// the Registry). Whoever changes a status calls deliver after unlocking; if
-// another goroutine is already delivering, it picks up the new transitions
-// too, so a caller never waits behind a slow observer it did not need, and a
-// re-entrant call from an observer cannot deadlock.
-func (r *Registry) deliver() {
-	for r.delivering.CompareAndSwap(false, true) {
-		r.deliverPending()
+// maxQueuedChecks bounds the check results waiting for the check
+// observers; while it is full, further results are dropped, and counted
+// in the log.
+const maxQueuedChecks = 1024
 
-		// A transition queued between our last look and the end of
-		// deliverPending was left to us by a goroutine that saw delivering
-		// set: look again.
-		r.mu.Lock()
-		more := len(r.pending) > 0
-		r.mu.Unlock()
-		if !more {
-			return
-		}
+// queueCheckLocked queues res for the check observers. r.mu must be held.
+func (r *Registry) queueCheckLocked(res CheckResult) {
+	if len(r.cfg.checkObservers) == 0 {
+		return
 	}
+	if len(r.checkQueue) >= maxQueuedChecks {
+		r.checksDropped++
+		return
+	}
+	r.checkQueue = append(r.checkQueue, res)
 }
 
-// deliverPending delivers until the queue is empty. It clears delivering
-// however it ends, so that even a logger that panics, or an observer that
-// calls runtime.Goexit, leaves delivery to the next caller rather than
-// stuck for good.
-func (r *Registry) deliverPending() {
-	defer r.delivering.Store(false)
+// deliver makes sure a goroutine of its own delivers what is queued: it
+// logs the transitions and hands check results and transitions to the
+// observers, one at a time and in order, without holding r.mu (so
+// observers may call back into the Registry). Whoever changes a status
+// calls deliver after unlocking and returns at once: no observer, however
+// slow, holds up a status change, New or Shutdown (which waits for the
+// queue only until its stop deadline).
+func (r *Registry) deliver() {
+	r.mu.Lock()
+	r.startDeliveryLocked()
+	r.mu.Unlock()
+}
+
+// startDeliveryLocked starts the delivery goroutine if something is
+// queued and none runs. r.mu must be held.
+func (r *Registry) startDeliveryLocked() {
+	if r.delivering || len(r.pending)+len(r.checkQueue)+r.checksDropped == 0 {
+		return
+	}
+	r.delivering = true
+	r.delivered = make(chan struct{})
+	go r.deliverQueued(r.delivered)
+}
+
+// deliverQueued delivers until the queue is empty, then closes idle. It
+// hands over to a new goroutine whatever was queued after its last look,
+// and whatever is left when an observer ends it with runtime.Goexit.
+func (r *Registry) deliverQueued(idle chan struct{}) {
+	defer func() {
+		r.mu.Lock()
+		r.delivering = false
+		close(idle)
+		r.startDeliveryLocked()
+		r.mu.Unlock()
+	}()
 	for {
 		r.mu.Lock()
-		batch := r.pending
-		r.pending = nil
+		batch, checks, dropped := r.pending, r.checkQueue, r.checksDropped
+		r.pending, r.checkQueue, r.checksDropped = nil, nil, 0
 		clear(r.queued)
 		r.mu.Unlock()
-		if len(batch) == 0 {
+		if len(batch)+len(checks)+dropped == 0 {
 			return
+		}
+		if dropped > 0 {
+			r.logger().LogAttrs(context.Background(), slog.LevelWarn,
+				"health check observers are too slow: check results dropped", slog.Int("dropped", dropped))
+		}
+		// The check observers hear of a result before the transition
+		// observers hear of what it changed.
+		for _, res := range checks {
+			r.observeCheck(res)
 		}
 		for _, t := range batch {
 			if t.From != t.To {
 				r.report(t)
 			}
+		}
+	}
+}
+
+// awaitDelivered waits until everything queued so far has been
+// delivered, or until deadline.
+func (r *Registry) awaitDelivered(deadline time.Time) {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for {
+		r.mu.Lock()
+		idle, busy := r.delivered, r.delivering
+		r.mu.Unlock()
+		if !busy {
+			return
+		}
+		select {
+		case <-idle:
+		case <-t.C:
+			return
 		}
 	}
 }
@@ -107,17 +162,17 @@ func (r *Registry) report(t Transition) {
 }
 
 // observe calls one observer with one transition. An observer's panic is
-// its own failure, not the caller's (who may be Shutdown, a check's
-// scheduler or any SetServing): it is recovered and logged with its stack,
-// and delivery goes on with the next observer and transition.
+// its own failure, not the registry's: it is recovered and logged with its
+// stack, and delivery goes on with the next observer and transition.
 func (r *Registry) observe(fn func(Transition), t Transition) {
 	r.isolate("health observer", func() { fn(t) },
 		slog.String("name", t.Name), slog.String("to", t.To.String()))
 }
 
 // isolate runs fn, a user's callback, and recovers and logs (at Error, with
-// attrs and the stack) a panic in it, or its runtime.Goexit, which ends the
-// calling goroutine all the same but is then at least logged.
+// attrs and the stack; see logPanic) a panic in it, or its
+// runtime.Goexit, which ends the calling goroutine all the same but is
+// then at least logged.
 func (r *Registry) isolate(what string, fn func(), attrs ...slog.Attr) {
 	returned := false
 	defer func() {
@@ -129,9 +184,61 @@ func (r *Registry) isolate(what string, fn func(), attrs ...slog.Attr) {
 		if p == nil { // runtime.Goexit: panic(nil) recovers a *runtime.PanicNilError
 			msg = what + " exited without returning (runtime.Goexit)"
 		}
-		attrs = append(attrs, slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-		r.logger().LogAttrs(context.Background(), slog.LevelError, msg, attrs...)
+		r.logPanic(msg, p, attrs...)
 	}()
 	fn()
 	returned = true
+}
+
+// logPanic logs a recovered panic at Error with its stack, rate-limited
+// (panicLogBurst at once, then one per panicLogEvery): an observer or a
+// check that panics on every call would otherwise log a stack trace per
+// flap, megabytes a second. The next message logged says how many were
+// left out.
+func (r *Registry) logPanic(msg string, p any, attrs ...slog.Attr) {
+	left, ok := r.panicLog.allow(time.Now())
+	if !ok {
+		return
+	}
+	if p != nil {
+		attrs = append(attrs, slog.Any("panic", p))
+	}
+	attrs = append(attrs, slog.String("stack", string(debug.Stack())))
+	if left > 0 {
+		attrs = append(attrs, slog.Int("panics_not_logged", left))
+	}
+	r.logger().LogAttrs(context.Background(), slog.LevelError, msg, attrs...)
+}
+
+const (
+	panicLogBurst = 5
+	panicLogEvery = time.Minute
+)
+
+// logLimit is a token bucket for panic logs.
+type logLimit struct {
+	mu      sync.Mutex
+	tokens  float64
+	last    time.Time // of the last refill
+	skipped int       // since the last message logged
+}
+
+// allow reports whether to log a message now, and how many were skipped
+// since the last one logged.
+func (l *logLimit) allow(now time.Time) (skipped int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last.IsZero() {
+		l.tokens = panicLogBurst
+	} else {
+		l.tokens = min(panicLogBurst, l.tokens+float64(now.Sub(l.last))/float64(panicLogEvery))
+	}
+	l.last = now
+	if l.tokens < 1 {
+		l.skipped++
+		return 0, false
+	}
+	l.tokens--
+	skipped, l.skipped = l.skipped, 0
+	return skipped, true
 }

@@ -2,11 +2,14 @@ package healthreg
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
 )
 
 // A panicking observer is recovered and logged; it and the other observers
@@ -22,10 +25,15 @@ func TestPanickingObserver(t *testing.T) {
 		}),
 		WithObserver(seen.observe))
 	a := r.Register("a.A")
+	settle(t, r)
 	r.SetLive(true)
+	settle(t, r)
 	r.SetReady()
+	settle(t, r)
 	a.SetServing(false, nil)
+	settle(t, r)
 	a.SetServing(true, nil)
+	settle(t, r)
 	if err := r.Shutdown(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +45,104 @@ func TestPanickingObserver(t *testing.T) {
 	if n := calls.Load(); n != int64(len(all)) {
 		t.Errorf("the panicking observer was called %d times, want %d", n, len(all))
 	}
-	if got := strings.Count(logs.String(), "health observer panicked"); got != len(all) || !strings.Contains(logs.String(), "observer bug") {
-		t.Errorf("%d panics logged, want %d with the panic's value:\n%s", got, len(all), logs.String())
+	if got := strings.Count(logs.String(), "health observer panicked"); got != panicLogBurst || !strings.Contains(logs.String(), "observer bug") {
+		t.Errorf("%d panics logged, want the first %d with the panic's value:\n%s", got, panicLogBurst, logs.String())
+	}
+}
+
+// A panicking observer under 10,000 flaps logs a few stack traces, not
+// one per call: the log is rate-limited, and the next message logged says
+// how many were left out.
+func TestPanickingObserverLogBounded(t *testing.T) {
+	var logs syncBuffer
+	var calls atomic.Int64
+	r := New(WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		WithDrainDelay(0), WithObserver(func(Transition) {
+			calls.Add(1)
+			panic("observer bug")
+		}))
+	a := r.Register("a.A")
+	r.SetLive(true)
+	r.SetReady()
+	for i := range 10_000 {
+		a.SetServing(i%2 == 1, nil)
+		settle(t, r) // each flap is delivered, none coalesced
+	}
+	settle(t, r)
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	n, logged := calls.Load(), logs.Len()
+	t.Logf("%d observer panics logged in %d bytes", n, logged)
+	if n < 30_000 { // a.A, readiness and "" each flap
+		t.Errorf("the observer was called %d times, want at least 30,000", n)
+	}
+	if logged > 64<<10 {
+		t.Errorf("%d panics logged %d bytes, want at most 64 KiB", n, logged)
+	}
+	// Pretend a minute passed: the next panic is logged, and says how
+	// many were not.
+	r.panicLog.mu.Lock()
+	r.panicLog.last = r.panicLog.last.Add(-panicLogEvery)
+	r.panicLog.mu.Unlock()
+	r.logPanic("health observer panicked", "again")
+	if !strings.Contains(logs.String(), "panics_not_logged=") {
+		t.Errorf("the log does not count the panics left out:\n%s", logs.String()[max(0, logs.Len()-2000):])
+	}
+}
+
+// An observer that takes long, or never returns, holds up neither New,
+// nor status changes, nor Serve and Shutdown beyond the drain delay and
+// the stop timeout.
+func TestBlockedObserver(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int64
+	began := time.Now()
+	r := New(testLogger(t), WithDrainDelay(100*time.Millisecond), WithStopTimeout(300*time.Millisecond),
+		WithObserver(func(Transition) {
+			calls.Add(1)
+			<-release
+		}),
+		WithCheckObserver(func(CheckResult) { <-release }),
+		WithCheckInterval(time.Millisecond))
+	flaky := &switchCheck{}
+	a := r.Register("a.A", WithCheck("c", flaky.check))
+	waitFor(t, "the observer to be called", func() bool { return calls.Load() == 1 })
+	for i := range 1000 {
+		a.SetServing(i%2 == 0, nil)
+	}
+	a.SetServing(true, nil)
+	// The checks still run and still change the status, though their
+	// observer and the transitions' never return.
+	flaky.set(errors.New("down"))
+	app := grpc.NewServer()
+	r.RegisterHealthService(app)
+	lis := listen(t)
+	served := startServe(context.Background(), r, app, lis)
+	waitFor(t, "liveness", func() bool { return r.Status(LivenessName) == SERVING })
+	if r.Status("a.A") != NOT_SERVING {
+		t.Errorf("a.A is %v with its check failing", r.Status("a.A"))
+	}
+	flaky.set(nil)
+	waitFor(t, "a.A to recover", func() bool { return r.Status("a.A") == SERVING })
+
+	stopAt := time.Now()
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := result(t, served); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(stopAt); took > 2*time.Second {
+		t.Errorf("Shutdown and Serve took %v with drain 100ms and stop 300ms", took)
+	}
+	t.Logf("New to Serve's return: %v; the observer was called %d times", time.Since(began), calls.Load())
+	r.mu.Lock()
+	queued := len(r.pending) + len(r.checkQueue)
+	r.mu.Unlock()
+	if queued > 4+maxQueuedChecks {
+		t.Errorf("%d queued for the blocked observers, want at most one transition per name and %d results", queued, maxQueuedChecks)
 	}
 }
 
@@ -62,13 +166,13 @@ func TestObserverQueueBounded(t *testing.T) {
 	r.SetLive(true)
 	ready := make(chan struct{})
 	go func() {
-		r.SetReady() // delivers a.A going SERVING: the observer blocks
+		r.SetReady() // a.A goes SERVING: the observer blocks on it
 		close(ready)
 	}()
 	<-entered
 
 	for i := range 100_000 {
-		a.SetServing(i%2 == 1, nil) // returns at once: another goroutine delivers
+		a.SetServing(i%2 == 1, nil) // returns at once: the delivery goroutine is busy
 	}
 	r.mu.Lock()
 	queued := len(r.pending)
@@ -79,6 +183,7 @@ func TestObserverQueueBounded(t *testing.T) {
 
 	close(block)
 	<-ready
+	settle(t, r)
 	for _, name := range []string{LivenessName, ReadinessName, OverallName, "a.A"} {
 		chain := seen.of(name)
 		for i := 1; i < len(chain); i++ {

@@ -110,13 +110,14 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithObserver adds fn to the functions told about every status transition
 // of every name (services, liveness, readiness and ""), including a name's
-// first appearance (From is SERVICE_UNKNOWN). Observers are called one
-// transition at a time, in the order the transitions happened, without any
-// registry lock held, so fn may call the Registry; it may run on whichever
-// goroutine caused the change (a caller of SetServing, a check's scheduler,
-// Shutdown). Keep fn quick: later transitions wait for it, queued
-// coalesced per name, and a change undone meanwhile is not reported. A
-// panic in fn is recovered and logged at Error; delivery goes on.
+// first appearance (From is SERVICE_UNKNOWN). Observers are called on a
+// goroutine of the registry's, one transition at a time, in the order the
+// transitions happened, without any registry lock held, so fn may call the
+// Registry. No status change, New or Shutdown waits for fn: while it is
+// busy, later transitions queue coalesced per name (a change undone
+// meanwhile is not reported), and Shutdown waits for the queue only until
+// its stop timeout ends. A panic in fn is recovered and logged at Error
+// (rate-limited); delivery goes on.
 func WithObserver(fn func(Transition)) Option {
 	if fn == nil {
 		panic("healthreg: WithObserver(nil)")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -51,7 +50,11 @@ type Registry struct {
 	done         chan struct{}            // closed when Shutdown has finished
 	doneErr      error                    // Shutdown's result, set before done closes
 
-	delivering atomic.Bool // a goroutine is delivering pending transitions
+	checkQueue    []CheckResult // not yet delivered to the check observers
+	checksDropped int           // results dropped while checkQueue was full
+	delivering    bool          // a goroutine is delivering what is queued
+	delivered     chan struct{} // closed when that goroutine is done
+	panicLog      logLimit      // panics of observers and checks logged with their stacks
 	// Open Watch streams, each budget bounded by cfg.maxWatches: one per
 	// server RegisterHealthService registered on and per Watcher
 	// (appBudgets, guarded by mu), one for the health port.

@@ -230,14 +230,23 @@ func recoverMessage(do func()) (msg string) {
 	return "no panic"
 }
 
+// Observers see each name's transitions in order, and, once delivery has
+// caught up between changes (settle; changes queued meanwhile coalesce),
+// every one of them.
 func TestObserverSeesEveryTransitionInOrder(t *testing.T) {
 	var seen transitions
 	r := newTestRegistry(t, WithObserver(seen.observe))
+	settle(t, r)
 	svc := r.Register("a.A")
+	settle(t, r)
 	r.SetLive(true)
+	settle(t, r)
 	r.SetReady()
+	settle(t, r)
 	svc.SetServing(false, errors.New("disk full"))
+	settle(t, r)
 	svc.SetServing(true, nil)
+	settle(t, r)
 	r.Shutdown(context.Background(), nil)
 
 	type step struct {
@@ -316,6 +325,7 @@ func TestObserverMayCallRegistry(t *testing.T) {
 	}))
 	shutdownAtEnd(t, r)
 	svc = r.Register("a.A")
+	settle(t, r) // readiness NOT_SERVING is told before it goes SERVING
 	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "readiness to go down again", func() bool {
@@ -328,10 +338,14 @@ func TestTransitionsAreLogged(t *testing.T) {
 	var buf syncBuffer
 	r := New(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithDrainDelay(0))
 	shutdownAtEnd(t, r)
+	settle(t, r)
 	svc := r.Register("a.A")
+	settle(t, r)
 	r.SetLive(true)
 	r.SetReady()
+	settle(t, r)
 	svc.SetServing(false, errors.New("disk full"))
+	settle(t, r)
 	for _, want := range []string{
 		`level=INFO msg="health status changed" name=a.A from=NOT_SERVING to=SERVING`,
 		`level=INFO msg="health status changed" name=a.A from=SERVING to=NOT_SERVING err="disk full"`,
@@ -353,6 +367,12 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
 }
 
 func (b *syncBuffer) String() string {

@@ -36,7 +36,9 @@ type Stopper interface {
 //     bounds both stops together: Shutdown takes at most the drain delay
 //     plus the stop timeout, whatever the clients do. Shutdown waits for
 //     the checks' schedulers and the probe, stopped since step 1.
-//  6. grpc-go's health server is shut down, which freezes every status.
+//  6. grpc-go's health server is shut down, which freezes every status;
+//     Shutdown waits, until the end of the stop timeout at most, for the
+//     observers to have been told of every transition.
 //
 // It returns a non-nil error only when a server had to be stopped
 // forcibly; each forced stop is also logged at Warn. A stop timeout of zero
@@ -110,6 +112,11 @@ func (r *Registry) shutdown(drainCtx, waitCtx context.Context, srv Stopper) erro
 	// call it, and why it comes last: it cannot be undone (Resume would set
 	// every name SERVING, so it is never called).
 	r.hs.Shutdown()
+
+	// The observers hear of the last transitions before Shutdown returns,
+	// unless they are still busy at the stop deadline: the time bound
+	// holds whatever an observer does.
+	r.awaitDelivered(portDeadline)
 
 	err := errors.Join(errs...)
 	r.doneErr = err

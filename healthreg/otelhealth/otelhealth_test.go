@@ -3,6 +3,7 @@ package otelhealth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -139,18 +140,15 @@ func TestMetrics(t *testing.T) {
 
 	name := func(n string) attribute.KeyValue { return otelhealth.NameKey.String(n) }
 	status := func(n string) int64 { return m.int64Point(otelhealth.StatusMetric, name(n)) }
+	// Observers are told asynchronously.
 	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, healthreg.OverallName, "a.A"} {
-		if got := status(n); got != 0 {
-			t.Errorf("before serving: %s{%q} = %d, want 0", otelhealth.StatusMetric, n, got)
-		}
+		m.waitFor(fmt.Sprintf("before serving: %s{%q} 0", otelhealth.StatusMetric, n), func() bool { return status(n) == 0 })
 	}
 
 	r.SetLive(true)
 	r.SetReady()
 	// "" is the last name to come up, and observers hear of transitions in
-	// order: once it is 1, so are the others. (Waiting for readiness
-	// instead left "" to a check's scheduler goroutine, which may be the
-	// one delivering SetReady's transitions.)
+	// order: once it is 1, so are the others.
 	m.waitFor(`"" 1`, func() bool { return status(healthreg.OverallName) == 1 })
 	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, "a.A"} {
 		if got := status(n); got != 1 {
@@ -166,8 +164,9 @@ func TestMetrics(t *testing.T) {
 	if got := status(healthreg.ReadinessName); got != 0 {
 		t.Errorf("a.A failing: readiness = %d, want 0", got)
 	}
-	// Check observers run on the check's goroutine, transition observers
-	// on whichever delivers: wait rather than assume an order.
+	// A result reaches the check observers before the transitions it
+	// caused reach the transition observers, but the gauge may have been
+	// read in between.
 	m.waitFor("a failure counted", func() bool { return m.int64Point(otelhealth.CheckFailuresMetric, other...) >= 1 })
 	m.waitFor("a failed run's duration", func() bool { return m.histogramCount(other...) >= 1 })
 
