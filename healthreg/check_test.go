@@ -257,11 +257,12 @@ func TestHungCheck(t *testing.T) {
 	}
 }
 
-// panicker panics once, then passes.
+// panicker panics on its third run (the first after the one SetReady
+// asks for), then passes.
 type panicker struct{ calls atomic.Int32 }
 
 func (p *panicker) check(context.Context) error {
-	if p.calls.Add(1) == 2 {
+	if p.calls.Add(1) == 3 {
 		panic("boom")
 	}
 	return nil
@@ -277,6 +278,7 @@ func TestPanickingCheck(t *testing.T) {
 	shutdownAtEnd(t, r)
 	p := &panicker{}
 	r.Register("a.A", WithCheck("panics", p.check))
+	settle(t, r) // a.A NOT_SERVING is told before it comes up
 	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "down and up again", func() bool { return len(seen.of("a.A")) >= 4 })
@@ -300,7 +302,7 @@ func TestPanickingCheck(t *testing.T) {
 type goexiter struct{ calls atomic.Int32 }
 
 func (g *goexiter) check(context.Context) error {
-	if g.calls.Add(1) == 2 {
+	if g.calls.Add(1) == 3 {
 		runtime.Goexit()
 	}
 	return nil
@@ -317,6 +319,7 @@ func TestGoexitingCheck(t *testing.T) {
 	shutdownAtEnd(t, r)
 	g := &goexiter{}
 	r.Register("a.A", WithCheck("exits", g.check))
+	settle(t, r) // a.A NOT_SERVING is told before it comes up
 	r.SetLive(true)
 	r.SetReady()
 	waitFor(t, "down and up again", func() bool { return len(seen.of("a.A")) >= 4 })
