@@ -74,6 +74,19 @@ per-service parameter that disagree are an error naming both.
 			mark(inParam), mark(inServiceParam), mark(inFileOption), mark(inServiceOption), in.help)
 	}
 	b.WriteString("\nprotogen's own `paths=`, `module=` and `M<file>=` work as for protoc-gen-go (Go files only).\n")
+	b.WriteString("\n## Probe timings\n\nThe defaults of the timing options above, by probe " +
+		"(`startup_seconds` sets the startup probe's failure threshold: ceil(startup_seconds / period)).\n\n| probe |")
+	for _, t := range sTimings[0] {
+		b.WriteString(" " + strings.TrimPrefix(t.name, liveness.String()+".") + " |")
+	}
+	b.WriteString("\n|---|---|---|---|---|---|\n")
+	for k := range numProbeKinds {
+		b.WriteString("| " + k.String() + " |")
+		for _, t := range sTimings[k] {
+			b.WriteString(" " + defaultText(t) + " |")
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("\n## Outputs (`emit=`)\n\n| kind | writes |\n|---|---|\n")
 	for _, k := range emitKinds {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", k.name, k.help)
