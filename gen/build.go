@@ -40,6 +40,9 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			checkSkipped(s, &errs)
 			continue
 		}
+		if s.undeployed {
+			checkSkippedParams(s, &errs)
+		}
 		if name := s.fullName; name == contract.LivenessName || name == contract.ReadinessName {
 			errs.add(&Error{
 				File: s.file.Desc.Path(), Line: lineOf(s.file, s.declPath()), Services: []string{name},

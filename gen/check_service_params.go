@@ -38,6 +38,10 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 			continue
 		}
 		so, pl := s.layers[layerService], s.layers[layerServiceParam]
+		if skip, ok := getAs(pl, sSkip); ok && !skip && boolIn(so, sSkip) == nil {
+			errs.add(&Error{Option: paramOption(pl.paramPrefix+sSkip.name, "false"), Msg: "would do nothing: the parameter only keeps a service out of every workload " +
+				"(skip=true); a service's own option (health.options.v1.service).skip = false un-skips it in a skipped file"})
+		}
 		for _, r := range settings {
 			pv, ok := pl.get(r)
 			if !ok {

@@ -44,6 +44,12 @@ func checkSkipped(s *service, errs *errorList) {
 	if set := fieldsBesidesSkip(s.layers[layerService]); len(set) > 0 {
 		errs.add(s.layers[layerService].errorAtOption(fmt.Sprintf("the service is skipped, so %s would do nothing: remove them or stop skipping it", strings.Join(set, ", "))))
 	}
+	checkSkippedParams(s, errs)
+}
+
+// checkSkippedParams reports the per-service parameters of a service that
+// no workload holds, besides skip: they would do nothing.
+func checkSkippedParams(s *service, errs *errorList) {
 	if set := fieldsBesidesSkip(s.layers[layerServiceParam]); len(set) > 0 {
 		for i := range set {
 			set[i] = servicePrefix + s.fullName + "." + set[i]

@@ -124,6 +124,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"go_runtime_grpc", "go_runtime=grpc: Go for grpc-go's own health server, each workload's set and shutdown functions in the first file of its package holding one of its services"},
 	{"modules", "emit=node and emit=python: per-file modules setting exactly the probes' names, names=services and a file's names=overall; files without go_package"},
 	{"probe_names", "startup_service=, liveness_service=, readiness_service= as parameters, per-service parameters and options override names= per probe; the service config and compose ask the declared readiness name"},
+	{"service_params_skip", "service.<name>.skip=true: the service of a shared .proto gets no workload, probes or consumer files; its Go constants and functions stay"},
 	{"hipstershop", "a nine-service demo in one proto mapped onto its existing Deployments with per-service parameters only"},
 }
 

@@ -14,8 +14,14 @@ type service struct {
 	svc      *protogen.Service
 	fullName string
 	layers   []layer // indexed by layerService ... layerParams: highest precedence first
-	skip     bool
-	generate bool // false for a service of an imported file, seen only for checks
+	skip     bool // by the options: no Go, no workload
+	// undeployed: skipped by the options or by service.<name>.skip=true,
+	// so in no workload. The parameter leaves the Go alone: the run that
+	// writes Go seldom has the deployment's parameters, and the unused
+	// constants and functions of a service that is not deployed are
+	// harmless.
+	undeployed bool
+	generate   bool // false for a service of an imported file, seen only for checks
 }
 
 // The layers of every service, highest precedence first. A per-service
@@ -86,6 +92,7 @@ func collectServices(plugin *protogen.Plugin, params layer, serviceParams map[st
 			}
 			sv.layers = []layer{layerService: sl, layerServiceParam: spl, layerFile: fl, layerParams: params}
 			sv.skip = contract.Skipped(boolIn(fl, sSkip), boolIn(sl, sSkip))
+			sv.undeployed = sv.skip || valueOf(sv, sSkip)
 			out = append(out, sv)
 		}
 	}

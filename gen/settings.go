@@ -127,8 +127,8 @@ var (
 	})
 	// The options, in HealthOptions' order (errors list them so).
 	sSkip = add(&setting[bool]{
-		name: "skip", typ: boolType, def: false, scopes: inOptions,
-		help: "no health code and no probes for the service (on a file: for each of its services)",
+		name: "skip", typ: boolType, def: false, scopes: inOptions | inServiceParam,
+		help: "no health code and no probes for the service (on a file: for each of its services); as service.<name>.skip=true, for a shared .proto's service that is not deployed: no workload, probes or consumer files, and its Go is kept",
 	})
 	sWorkload = add(&setting[string]{
 		name: "workload", typ: stringType, unset: "one per service", scopes: everywhere,

@@ -24,7 +24,7 @@ func groupWorkloads(services []*service, errs *errorList) []*group {
 	byName := map[string]*group{}
 	var groups []*group
 	for _, s := range services {
-		if !s.generate || s.skip {
+		if !s.generate || s.undeployed {
 			continue
 		}
 		name, explicit := s.workloadName()
