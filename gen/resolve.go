@@ -14,7 +14,7 @@ type service struct {
 	svc      *protogen.Service
 	fullName string
 	layers   []layer // indexed by layerService ... layerParams: highest precedence first
-	skip     bool // by the options: no Go, no workload
+	skip     bool    // by the options: no Go, no workload
 	// undeployed: skipped by the options or by service.<name>.skip=true,
 	// so in no workload. The parameter leaves the Go alone: the run that
 	// writes Go seldom has the deployment's parameters, and the unused
