@@ -62,9 +62,10 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 		checkLayer(fs[0].layers[layerFile], &errs)
 		checkSkippedFile(fs[0].layers[layerFile], fs, &errs)
 	}
-	m := &Model{EmitGo: p.EmitGo(), GoPlain: p.GoPlain(), Modules: p.moduleFiles()}
+	m := &Model{EmitGo: p.EmitGo(), Modules: p.moduleFiles()}
 	var groups []*group
-	if p.NeedsProbeNames() {
+	if p.EmitWorkloads() || len(m.Modules) > 0 || p.EmitGo() && anyGoPlain(services) {
+		// Every file that holds the probes' names needs the workloads.
 		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
 			checkGroup(g, paramOf(p, sScaffold), p.emits(EmitALB), &errs)
@@ -113,7 +114,7 @@ func goFiles(services []*service, readiness map[*service]string) []*GoFile {
 			continue
 		}
 		if cur == nil || cur.proto != s.file {
-			cur = &GoFile{proto: s.file, Source: s.file.Desc.Path(), Deprecated: fileDeprecated(s.file)}
+			cur = &GoFile{proto: s.file, Source: s.file.Desc.Path(), Deprecated: fileDeprecated(s.file), Plain: valueOf(s, sGoRuntime) == goRuntimeGRPC}
 			files = append(files, cur)
 		}
 		// A service left out of every workload (its default workload name

@@ -19,6 +19,11 @@ func checkLayer(l layer, errs *errorList) {
 		if !ok {
 			continue
 		}
+		if l.name == serviceOptionName && r.info().scopes&inServiceOption == 0 {
+			// A file-wide setting (go_runtime: one .health.go per file).
+			errs.add(l.errorAt(r, "is a file option only: set it in "+fileOptionName))
+			continue
+		}
 		msg := ""
 		if l.opts != nil {
 			raw, _ := l.raw(r.info().field)

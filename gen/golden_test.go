@@ -122,6 +122,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"names_modes", "names=: a file of a plain health server (services), a per-service overall and a service back on healthreg; Go code is the same in every mode"},
 	{"names_kind_errors", "unset kind and names enums, services of one workload disagreeing on names, kind and names with scaffold=true"},
 	{"go_runtime_grpc", "go_runtime=grpc: Go for grpc-go's own health server, each workload's set and shutdown functions in the first file of its package holding one of its services"},
+	{"go_runtime_option", "the go_runtime file option: one file of a package for grpc-go's health server (names=services), the other on healthreg"},
 	{"modules", "emit=node and emit=python: per-file modules setting exactly the probes' names, names=services and a file's names=overall; files without go_package"},
 	{"probe_names", "startup_service=, liveness_service=, readiness_service= as parameters, per-service parameters and options override names= per probe; the service config and compose ask the declared readiness name"},
 	{"service_params_skip", "service.<name>.skip=true: the service of a shared .proto gets no workload, probes or consumer files; its Go constants and functions stay"},

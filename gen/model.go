@@ -14,7 +14,6 @@ type Model struct {
 	// emitKinds order.
 	Modules []moduleFile
 	EmitGo  bool // write <name>.health.go
-	GoPlain bool // the Go targets grpc-go's *health.Server (go_runtime=grpc)
 }
 
 // GoFile is one .proto file's health code: its <name>.health.go, and its
@@ -24,6 +23,8 @@ type GoFile struct {
 	Source     string         // the .proto path, as in the request
 	Deprecated bool
 	Services   []*GoService
+	// Plain: the Go targets grpc-go's *health.Server (go_runtime=grpc).
+	Plain bool
 	// Workload is the one workload that serves every service of the file;
 	// nil when they are in several (or the run groups no workloads).
 	Workload *FileWorkload

@@ -67,17 +67,6 @@ func (p *Params) EmitWorkloads() bool {
 	return false
 }
 
-// GoPlain reports whether the Go health code targets grpc-go's own health
-// server (go_runtime=grpc).
-func (p *Params) GoPlain() bool { return paramOf(p, sGoRuntime) == goRuntimeGRPC }
-
-// NeedsProbeNames reports whether the run writes a file that holds the
-// names the workloads' probes ask, and so groups services into workloads
-// and checks them.
-func (p *Params) NeedsProbeNames() bool {
-	return p.EmitWorkloads() || len(p.moduleFiles()) > 0 || p.EmitGo() && p.GoPlain()
-}
-
 // moduleFiles are the files the run writes per .proto file besides Go.
 func (p *Params) moduleFiles() []moduleFile {
 	var files []moduleFile

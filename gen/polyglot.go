@@ -49,7 +49,7 @@ func checkModuleParams(p *Params, errs *errorList) {
 	if given && !p.EmitGo() {
 		errs.add(&Error{Option: paramOption(sGoRuntime.name, rt), Msg: "is only used with emit=go (it chooses the health server the Go code targets)"})
 	}
-	if p.GoPlain() && paramOf(p, sScaffold) {
+	if given && rt == goRuntimeGRPC && paramOf(p, sScaffold) {
 		errs.add(&Error{Option: paramOption(sGoRuntime.name, rt), Msg: "cannot be used with scaffold=true, whose main.go runs healthreg"})
 	}
 }
@@ -88,7 +88,7 @@ func attachWorkloads(m *Model, p *Params, errs *errorList) {
 		if len(ws) == 1 {
 			f.Workload = fileWorkload(ws[0])
 		}
-		if !p.GoPlain() {
+		if !f.Plain {
 			continue
 		}
 		pkg := string(f.proto.GoImportPath)
@@ -110,6 +110,17 @@ func attachWorkloads(m *Model, p *Params, errs *errorList) {
 			f.GoWorkloads = append(f.GoWorkloads, fw)
 		}
 	}
+}
+
+// anyGoPlain reports whether a generated service's Go targets grpc-go's
+// health server (go_runtime=grpc, as a parameter or a file option).
+func anyGoPlain(services []*service) bool {
+	for _, s := range services {
+		if s.generate && !s.skip && valueOf(s, sGoRuntime) == goRuntimeGRPC {
+			return true
+		}
+	}
+	return false
 }
 
 func fileWorkload(w *Workload) *FileWorkload {

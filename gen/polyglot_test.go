@@ -60,3 +60,28 @@ func TestConstantName(t *testing.T) {
 		}
 	}
 }
+
+// The go_runtime option is a file option: on a service it is an error, and
+// a file option for grpc-go's server with scaffold=true (whose main.go
+// calls Register<Service>Health) is an error at the option.
+func TestErrorGoRuntimeOption(t *testing.T) {
+	onService := map[string]string{"in/acme/acme.proto": `syntax = "proto3";
+package acme;
+import "health/options/v1/options.proto";
+option go_package = "example.com/acme";
+service Greeter {
+  option (health.options.v1.service) = {go_runtime: GO_RUNTIME_GRPC};
+}
+`}
+	checkError(t, "emit=go", onService,
+		`acme/acme.proto:6: service acme.Greeter: option (health.options.v1.service).go_runtime = GO_RUNTIME_GRPC: is a file option only: set it in (health.options.v1.file)`)
+	scaffold := map[string]string{"in/acme/acme.proto": `syntax = "proto3";
+package acme;
+import "health/options/v1/options.proto";
+option go_package = "example.com/acme";
+option (health.options.v1.file) = {go_runtime: GO_RUNTIME_GRPC};
+service Greeter {}
+`}
+	checkError(t, "emit=go,emit=k8s,scaffold=true", scaffold,
+		`acme/acme.proto:5: service acme.Greeter: option (health.options.v1.file).go_runtime = GO_RUNTIME_GRPC: workload "acme-greeter": scaffold=true writes a healthreg server, whose main.go calls Register<Service>Health; leave go_runtime unset`)
+}

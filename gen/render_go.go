@@ -64,11 +64,11 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 		return nil
 	}
 	var buf bytes.Buffer
-	tmpl := "health.go.tmpl"
-	if m.GoPlain {
-		tmpl = "health-grpc.go.tmpl"
-	}
 	for _, f := range m.Files {
+		tmpl := "health.go.tmpl"
+		if f.Plain {
+			tmpl = "health-grpc.go.tmpl"
+		}
 		g := plugin.NewGeneratedFile(f.proto.GeneratedFilenamePrefix+".health.go", f.proto.GoImportPath)
 		ident := func(name string) string { return g.QualifiedGoIdent(runtimePackage.Ident(name)) }
 		v := goFileView{
@@ -77,7 +77,7 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 			Deprecated: f.Deprecated,
 			GoPackage:  string(f.proto.GoPackageName),
 		}
-		if m.GoPlain {
+		if f.Plain {
 			v.Workloads = f.GoWorkloads
 			if len(v.Workloads) > 0 {
 				v.HealthServer = g.QualifiedGoIdent(grpcHealthPackage.Ident("Server"))
@@ -100,7 +100,7 @@ func renderGo(plugin *protogen.Plugin, m *Model) error {
 				ServiceConfigName:     s.ServiceConfigName,
 				ServiceConfig:         s.ServiceConfig,
 			})
-			if !m.GoPlain && !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
+			if !f.Plain && !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
 				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")
 			}
 		}

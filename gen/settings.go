@@ -67,16 +67,10 @@ var (
 		{contract.NamesServices, protoreflect.EnumNumber(optionsv1.HealthNames_HEALTH_NAMES_SERVICES)},
 		{contract.NamesOverall, protoreflect.EnumNumber(optionsv1.HealthNames_HEALTH_NAMES_OVERALL)},
 	})
-	goRuntimeType = &valueType[string]{
-		name: goRuntimeHealthreg + "|" + goRuntimeGRPC,
-		parse: func(v string) (string, error) {
-			if v != goRuntimeHealthreg && v != goRuntimeGRPC {
-				return "", fmt.Errorf("must be %q or %q", goRuntimeHealthreg, goRuntimeGRPC)
-			}
-			return v, nil
-		},
-		text: func(v string) string { return v },
-	}
+	goRuntimeType = enumType(optionsv1.GoRuntime(0).Descriptor(), []enumWord[string]{
+		{goRuntimeHealthreg, protoreflect.EnumNumber(optionsv1.GoRuntime_GO_RUNTIME_HEALTHREG)},
+		{goRuntimeGRPC, protoreflect.EnumNumber(optionsv1.GoRuntime_GO_RUNTIME_GRPC)},
+	})
 	// k8sVersionType is a Kubernetes version 1.N, held as its minor N.
 	k8sVersionType = &valueType[int]{
 		name: "1.N",
@@ -184,11 +178,11 @@ var (
 	// sProbeNames are the names the probes ask, overriding names= for
 	// each probe (contract.DeclaredNames), in HealthOptions' order.
 	sProbeNames = probeNameRows()
-	// The parameters that are not options.
 	sGoRuntime = add(&setting[string]{
-		name: "go_runtime", typ: goRuntimeType, def: goRuntimeHealthreg, scopes: inParam,
+		name: "go_runtime", typ: goRuntimeType, def: goRuntimeHealthreg, scopes: inParam | inFileOption,
 		help: "the health server emit=go's code targets: healthreg, or grpc (grpc-go's own health.Server; the code imports nothing of ours)",
 	})
+	// The parameters that are not options.
 	sScaffold = add(&setting[bool]{
 		name: "scaffold", typ: boolType, def: false, scopes: inParam,
 		help: "write the server's main.go, Deployment, Service, kustomization and Dockerfile",

@@ -148,6 +148,13 @@ func checkGroup(g *group, scaffold, alb bool, errs *errorList) {
 		errs.add(at.errorAt(sNames, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server; leave names unset "+
 			"(names= is for servers that do not run healthreg)", quoteValue(g.name))))
 	}
+	for _, s := range g.members {
+		// A go_runtime= parameter with scaffold=true is checkModuleParams'.
+		if rt, at := resolvedAt(s, sGoRuntime); scaffold && at != nil && at.file != nil && rt == goRuntimeGRPC {
+			errs.add(at.errorAt(sGoRuntime, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server, whose main.go calls Register<Service>Health; "+
+				"leave go_runtime unset", quoteValue(g.name))))
+		}
+	}
 	if n, at := resolvedAt(first, sNames); alb && at != nil && n != contract.NamesHealthreg && n != "" {
 		// The ALB's check is healthreg's readiness RPC (gen/alb.go).
 		errs.add(at.errorAt(sNames, fmt.Sprintf("workload %s: emit=alb needs a healthreg server: an ALB sends an empty request, "+

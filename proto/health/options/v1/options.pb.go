@@ -40,6 +40,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// GoRuntime is the health server that generated Go code targets.
+type GoRuntime int32
+
+const (
+	GoRuntime_GO_RUNTIME_UNSPECIFIED GoRuntime = 0
+	// protoc-gen-health's healthreg: Register<Service>Health.
+	GoRuntime_GO_RUNTIME_HEALTHREG GoRuntime = 1
+	// grpc-go's own *health.Server (google.golang.org/grpc/health): the code
+	// imports nothing of protoc-gen-health.
+	GoRuntime_GO_RUNTIME_GRPC GoRuntime = 2
+)
+
+// Enum value maps for GoRuntime.
+var (
+	GoRuntime_name = map[int32]string{
+		0: "GO_RUNTIME_UNSPECIFIED",
+		1: "GO_RUNTIME_HEALTHREG",
+		2: "GO_RUNTIME_GRPC",
+	}
+	GoRuntime_value = map[string]int32{
+		"GO_RUNTIME_UNSPECIFIED": 0,
+		"GO_RUNTIME_HEALTHREG":   1,
+		"GO_RUNTIME_GRPC":        2,
+	}
+)
+
+func (x GoRuntime) Enum() *GoRuntime {
+	p := new(GoRuntime)
+	*p = x
+	return p
+}
+
+func (x GoRuntime) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GoRuntime) Descriptor() protoreflect.EnumDescriptor {
+	return file_health_options_v1_options_proto_enumTypes[0].Descriptor()
+}
+
+func (GoRuntime) Type() protoreflect.EnumType {
+	return &file_health_options_v1_options_proto_enumTypes[0]
+}
+
+func (x GoRuntime) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GoRuntime.Descriptor instead.
+func (GoRuntime) EnumDescriptor() ([]byte, []int) {
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{0}
+}
+
 // WorkloadKind is the kind of workload that runs a service's container.
 type WorkloadKind int32
 
@@ -77,11 +130,11 @@ func (x WorkloadKind) String() string {
 }
 
 func (WorkloadKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_health_options_v1_options_proto_enumTypes[0].Descriptor()
+	return file_health_options_v1_options_proto_enumTypes[1].Descriptor()
 }
 
 func (WorkloadKind) Type() protoreflect.EnumType {
-	return &file_health_options_v1_options_proto_enumTypes[0]
+	return &file_health_options_v1_options_proto_enumTypes[1]
 }
 
 func (x WorkloadKind) Number() protoreflect.EnumNumber {
@@ -90,7 +143,7 @@ func (x WorkloadKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WorkloadKind.Descriptor instead.
 func (WorkloadKind) EnumDescriptor() ([]byte, []int) {
-	return file_health_options_v1_options_proto_rawDescGZIP(), []int{0}
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{1}
 }
 
 // HealthNames says which names the server's health service registers.
@@ -135,11 +188,11 @@ func (x HealthNames) String() string {
 }
 
 func (HealthNames) Descriptor() protoreflect.EnumDescriptor {
-	return file_health_options_v1_options_proto_enumTypes[1].Descriptor()
+	return file_health_options_v1_options_proto_enumTypes[2].Descriptor()
 }
 
 func (HealthNames) Type() protoreflect.EnumType {
-	return &file_health_options_v1_options_proto_enumTypes[1]
+	return &file_health_options_v1_options_proto_enumTypes[2]
 }
 
 func (x HealthNames) Number() protoreflect.EnumNumber {
@@ -148,7 +201,7 @@ func (x HealthNames) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthNames.Descriptor instead.
 func (HealthNames) EnumDescriptor() ([]byte, []int) {
-	return file_health_options_v1_options_proto_rawDescGZIP(), []int{1}
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{2}
 }
 
 // ProbeStyle is how the kubelet runs a probe.
@@ -187,11 +240,11 @@ func (x ProbeStyle) String() string {
 }
 
 func (ProbeStyle) Descriptor() protoreflect.EnumDescriptor {
-	return file_health_options_v1_options_proto_enumTypes[2].Descriptor()
+	return file_health_options_v1_options_proto_enumTypes[3].Descriptor()
 }
 
 func (ProbeStyle) Type() protoreflect.EnumType {
-	return &file_health_options_v1_options_proto_enumTypes[2]
+	return &file_health_options_v1_options_proto_enumTypes[3]
 }
 
 func (x ProbeStyle) Number() protoreflect.EnumNumber {
@@ -200,7 +253,7 @@ func (x ProbeStyle) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ProbeStyle.Descriptor instead.
 func (ProbeStyle) EnumDescriptor() ([]byte, []int) {
-	return file_health_options_v1_options_proto_rawDescGZIP(), []int{2}
+	return file_health_options_v1_options_proto_rawDescGZIP(), []int{3}
 }
 
 // HealthOptions is the same message on files and services, so that a file
@@ -250,8 +303,11 @@ type HealthOptions struct {
 	StartupService   *string `protobuf:"bytes,15,opt,name=startup_service,json=startupService,proto3,oneof" json:"startup_service,omitempty"`
 	LivenessService  *string `protobuf:"bytes,16,opt,name=liveness_service,json=livenessService,proto3,oneof" json:"liveness_service,omitempty"`
 	ReadinessService *string `protobuf:"bytes,17,opt,name=readiness_service,json=readinessService,proto3,oneof" json:"readiness_service,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The health server a file's generated Go (<name>.health.go) targets
+	// (default GO_RUNTIME_HEALTHREG); a file option only.
+	GoRuntime     *GoRuntime `protobuf:"varint,18,opt,name=go_runtime,json=goRuntime,proto3,enum=health.options.v1.GoRuntime,oneof" json:"go_runtime,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *HealthOptions) Reset() {
@@ -403,6 +459,13 @@ func (x *HealthOptions) GetReadinessService() string {
 	return ""
 }
 
+func (x *HealthOptions) GetGoRuntime() GoRuntime {
+	if x != nil && x.GoRuntime != nil {
+		return *x.GoRuntime
+	}
+	return GoRuntime_GO_RUNTIME_UNSPECIFIED
+}
+
 // ProbeTiming holds the fields of a Kubernetes probe that are not its handler.
 type ProbeTiming struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -519,7 +582,7 @@ var File_health_options_v1_options_proto protoreflect.FileDescriptor
 
 const file_health_options_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\x82\b\n" +
+	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\xd3\b\n" +
 	"\rHealthOptions\x12\x17\n" +
 	"\x04skip\x18\x01 \x01(\bH\x00R\x04skip\x88\x01\x01\x12\x1f\n" +
 	"\bworkload\x18\x02 \x01(\tH\x01R\bworkload\x88\x01\x01\x12\x17\n" +
@@ -540,7 +603,9 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"R\x05names\x88\x01\x01\x12,\n" +
 	"\x0fstartup_service\x18\x0f \x01(\tH\vR\x0estartupService\x88\x01\x01\x12.\n" +
 	"\x10liveness_service\x18\x10 \x01(\tH\fR\x0flivenessService\x88\x01\x01\x120\n" +
-	"\x11readiness_service\x18\x11 \x01(\tH\rR\x10readinessService\x88\x01\x01B\a\n" +
+	"\x11readiness_service\x18\x11 \x01(\tH\rR\x10readinessService\x88\x01\x01\x12@\n" +
+	"\n" +
+	"go_runtime\x18\x12 \x01(\x0e2\x1c.health.options.v1.GoRuntimeH\x0eR\tgoRuntime\x88\x01\x01B\a\n" +
 	"\x05_skipB\v\n" +
 	"\t_workloadB\a\n" +
 	"\x05_portB\x0e\n" +
@@ -556,7 +621,8 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\x06_namesB\x12\n" +
 	"\x10_startup_serviceB\x13\n" +
 	"\x11_liveness_serviceB\x14\n" +
-	"\x12_readiness_service\"\xf1\x02\n" +
+	"\x12_readiness_serviceB\r\n" +
+	"\v_go_runtime\"\xf1\x02\n" +
 	"\vProbeTiming\x127\n" +
 	"\x15initial_delay_seconds\x18\x01 \x01(\x05H\x00R\x13initialDelaySeconds\x88\x01\x01\x12*\n" +
 	"\x0eperiod_seconds\x18\x02 \x01(\x05H\x01R\rperiodSeconds\x88\x01\x01\x12,\n" +
@@ -567,7 +633,11 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\x0f_period_secondsB\x12\n" +
 	"\x10_timeout_secondsB\x14\n" +
 	"\x12_success_thresholdB\x14\n" +
-	"\x12_failure_threshold*\x89\x01\n" +
+	"\x12_failure_threshold*V\n" +
+	"\tGoRuntime\x12\x1a\n" +
+	"\x16GO_RUNTIME_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14GO_RUNTIME_HEALTHREG\x10\x01\x12\x13\n" +
+	"\x0fGO_RUNTIME_GRPC\x10\x02*\x89\x01\n" +
 	"\fWorkloadKind\x12\x1d\n" +
 	"\x19WORKLOAD_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18WORKLOAD_KIND_DEPLOYMENT\x10\x01\x12\x1e\n" +
@@ -598,33 +668,35 @@ func file_health_options_v1_options_proto_rawDescGZIP() []byte {
 	return file_health_options_v1_options_proto_rawDescData
 }
 
-var file_health_options_v1_options_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_health_options_v1_options_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_health_options_v1_options_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_health_options_v1_options_proto_goTypes = []any{
-	(WorkloadKind)(0),                   // 0: health.options.v1.WorkloadKind
-	(HealthNames)(0),                    // 1: health.options.v1.HealthNames
-	(ProbeStyle)(0),                     // 2: health.options.v1.ProbeStyle
-	(*HealthOptions)(nil),               // 3: health.options.v1.HealthOptions
-	(*ProbeTiming)(nil),                 // 4: health.options.v1.ProbeTiming
-	(*descriptorpb.FileOptions)(nil),    // 5: google.protobuf.FileOptions
-	(*descriptorpb.ServiceOptions)(nil), // 6: google.protobuf.ServiceOptions
+	(GoRuntime)(0),                      // 0: health.options.v1.GoRuntime
+	(WorkloadKind)(0),                   // 1: health.options.v1.WorkloadKind
+	(HealthNames)(0),                    // 2: health.options.v1.HealthNames
+	(ProbeStyle)(0),                     // 3: health.options.v1.ProbeStyle
+	(*HealthOptions)(nil),               // 4: health.options.v1.HealthOptions
+	(*ProbeTiming)(nil),                 // 5: health.options.v1.ProbeTiming
+	(*descriptorpb.FileOptions)(nil),    // 6: google.protobuf.FileOptions
+	(*descriptorpb.ServiceOptions)(nil), // 7: google.protobuf.ServiceOptions
 }
 var file_health_options_v1_options_proto_depIdxs = []int32{
-	2,  // 0: health.options.v1.HealthOptions.probe:type_name -> health.options.v1.ProbeStyle
-	4,  // 1: health.options.v1.HealthOptions.liveness:type_name -> health.options.v1.ProbeTiming
-	4,  // 2: health.options.v1.HealthOptions.readiness:type_name -> health.options.v1.ProbeTiming
-	4,  // 3: health.options.v1.HealthOptions.startup:type_name -> health.options.v1.ProbeTiming
-	0,  // 4: health.options.v1.HealthOptions.kind:type_name -> health.options.v1.WorkloadKind
-	1,  // 5: health.options.v1.HealthOptions.names:type_name -> health.options.v1.HealthNames
-	5,  // 6: health.options.v1.file:extendee -> google.protobuf.FileOptions
-	6,  // 7: health.options.v1.service:extendee -> google.protobuf.ServiceOptions
-	3,  // 8: health.options.v1.file:type_name -> health.options.v1.HealthOptions
-	3,  // 9: health.options.v1.service:type_name -> health.options.v1.HealthOptions
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	8,  // [8:10] is the sub-list for extension type_name
-	6,  // [6:8] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	3,  // 0: health.options.v1.HealthOptions.probe:type_name -> health.options.v1.ProbeStyle
+	5,  // 1: health.options.v1.HealthOptions.liveness:type_name -> health.options.v1.ProbeTiming
+	5,  // 2: health.options.v1.HealthOptions.readiness:type_name -> health.options.v1.ProbeTiming
+	5,  // 3: health.options.v1.HealthOptions.startup:type_name -> health.options.v1.ProbeTiming
+	1,  // 4: health.options.v1.HealthOptions.kind:type_name -> health.options.v1.WorkloadKind
+	2,  // 5: health.options.v1.HealthOptions.names:type_name -> health.options.v1.HealthNames
+	0,  // 6: health.options.v1.HealthOptions.go_runtime:type_name -> health.options.v1.GoRuntime
+	6,  // 7: health.options.v1.file:extendee -> google.protobuf.FileOptions
+	7,  // 8: health.options.v1.service:extendee -> google.protobuf.ServiceOptions
+	4,  // 9: health.options.v1.file:type_name -> health.options.v1.HealthOptions
+	4,  // 10: health.options.v1.service:type_name -> health.options.v1.HealthOptions
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	9,  // [9:11] is the sub-list for extension type_name
+	7,  // [7:9] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_health_options_v1_options_proto_init() }
@@ -639,7 +711,7 @@ func file_health_options_v1_options_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_health_options_v1_options_proto_rawDesc), len(file_health_options_v1_options_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   2,
 			NumExtensions: 2,
 			NumServices:   0,
