@@ -155,7 +155,8 @@ const (
 	// asks "readiness" (or the service's name when the workload has one service).
 	HealthNames_HEALTH_NAMES_HEALTHREG HealthNames = 1
 	// A plain health server that sets "" and each service's full name:
-	// startup and liveness ask "", readiness asks the workload's first service.
+	// startup and liveness ask "", readiness asks the service's. A workload of
+	// several services is refused unless readiness_service declares its name.
 	HealthNames_HEALTH_NAMES_SERVICES HealthNames = 2
 	// A plain health server that sets only "": every probe asks "".
 	HealthNames_HEALTH_NAMES_OVERALL HealthNames = 3
