@@ -2,7 +2,6 @@ package gen
 
 import (
 	"fmt"
-	"path"
 	"strings"
 )
 
@@ -102,49 +101,4 @@ func fieldsBesidesSkip(l layer) []string {
 		}
 	}
 	return set
-}
-
-// cleanAbsPath reports whether s is an absolute, clean path of a file made of
-// characters that neither YAML, a Dockerfile nor a shell reads specially.
-func cleanAbsPath(s string) bool {
-	if !path.IsAbs(s) || path.Clean(s) != s || s == "/" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/') {
-			return false
-		}
-	}
-	return true
-}
-
-// dns1035Label returns why s is not a DNS-1035 label (the rule for Service
-// names), or "".
-func dns1035Label(s string) string {
-	if msg := dns1123Label(s); msg != "" {
-		return msg
-	}
-	if s[0] < 'a' || s[0] > 'z' {
-		return "must start with a lowercase letter (a DNS-1035 label)"
-	}
-	return ""
-}
-
-// dns1123Label returns why s is not a DNS-1123 label (the rule for container
-// names), or "".
-func dns1123Label(s string) string {
-	if s == "" || len(s) > 63 {
-		return "must be 1 to 63 characters (a DNS label)"
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return "must hold only lowercase letters, digits and '-' (a DNS label)"
-		}
-	}
-	if s[0] == '-' || s[len(s)-1] == '-' {
-		return "must start and end with a letter or digit (a DNS label)"
-	}
-	return ""
 }

@@ -3,7 +3,6 @@ package gen
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -48,21 +47,6 @@ const maxProtoDurationSeconds = 315_576_000_000
 // grpcProbeTLSMinor is the first Kubernetes 1.x minor whose kubelet can run a
 // grpc probe over TLS (KEP-4939, alpha behind GRPCContainerProbeTLS in 1.37).
 const grpcProbeTLSMinor = 37
-
-// parseK8sVersion reads "1.N" (a leading "v" and a patch are allowed).
-func parseK8sVersion(v string) (int, bool) {
-	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] != "1" {
-		return 0, false
-	}
-	for _, p := range parts[1:] {
-		if _, err := strconv.ParseUint(p, 10, 16); err != nil {
-			return 0, false
-		}
-	}
-	minor, _ := strconv.Atoi(parts[1])
-	return minor, true
-}
 
 // checkConsumerParams reports the consumer parameters that would do nothing.
 func checkConsumerParams(p *Params, errs *errorList) {

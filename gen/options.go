@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
@@ -33,7 +32,6 @@ type layer struct {
 var (
 	fileOptionName    = "(" + string(optionsv1.E_File.TypeDescriptor().FullName()) + ")"
 	serviceOptionName = "(" + string(optionsv1.E_Service.TypeDescriptor().FullName()) + ")"
-	healthOptionsDesc = (&optionsv1.HealthOptions{}).ProtoReflect().Descriptor()
 )
 
 // Source paths of FileDescriptorProto.options, .service and
@@ -64,27 +62,6 @@ func fileLayer(f *protogen.File, services []string) layer {
 		name:     fileOptionName,
 		services: services,
 	}
-}
-
-// field is one (possibly nested) field of HealthOptions, such as
-// readiness.period_seconds.
-type field struct {
-	path []protoreflect.FieldDescriptor
-	name string // "readiness.period_seconds"
-}
-
-func mustField(name string) field {
-	f := field{name: name}
-	md := healthOptionsDesc
-	for _, part := range strings.Split(name, ".") {
-		fd := md.Fields().ByName(protoreflect.Name(part))
-		if fd == nil {
-			panic("gen: HealthOptions has no field " + name)
-		}
-		f.path = append(f.path, fd)
-		md = fd.Message()
-	}
-	return f
 }
 
 // get returns the setting's value in l and whether it is set there.

@@ -53,6 +53,14 @@ func valueOf[T any](s *service, st *setting[T]) T {
 	return v
 }
 
+// sameFor reports whether the setting resolves to the same value for two
+// services, comparing its Go type's values.
+func (s *setting[T]) sameFor(a, b *service) bool {
+	va, _ := resolvedAt(a, s)
+	vb, _ := resolvedAt(b, s)
+	return any(va) == any(vb)
+}
+
 // resolvedAt returns the resolved value of a setting for s and the layer
 // that set it (nil: the default).
 func resolvedAt[T any](s *service, st *setting[T]) (T, *layer) {

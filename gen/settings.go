@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,10 @@ import (
 //
 // A new setting is a row here (and a field of HealthOptions when it is an
 // option, named as the row); a new emit= kind is a row of emitKinds.
+//
+// The table is the first stage of the generator: it reads the options'
+// descriptors and the contract, never the stages below it (the value rules
+// it runs are here too, at the end of the file).
 
 // defaultProbeBin is probe_bin's default, which its errors show as an example.
 const defaultProbeBin = "/bin/grpc_health_probe"
@@ -317,11 +322,6 @@ type rowInfo struct {
 	field             field
 }
 
-func (s *setting[T]) sameFor(a, b *service) bool {
-	va, _ := resolvedAt(a, s)
-	vb, _ := resolvedAt(b, s)
-	return any(va) == any(vb)
-}
 func (s *setting[T]) info() *rowInfo                      { return &s.row }
 func (s *setting[T]) parse(v string) (any, error)         { return s.typ.parse(v) }
 func (s *setting[T]) merge(old, new any) any              { return s.typ.merge(old.(T), new.(T)) }
@@ -541,4 +541,89 @@ func printableWord(msg string) func(string) string {
 		}
 		return ""
 	}
+}
+
+// cleanAbsPath reports whether s is an absolute, clean path of a file made of
+// characters that neither YAML, a Dockerfile nor a shell reads specially.
+func cleanAbsPath(s string) bool {
+	if !path.IsAbs(s) || path.Clean(s) != s || s == "/" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// dns1035Label returns why s is not a DNS-1035 label (the rule for Service
+// names), or "".
+func dns1035Label(s string) string {
+	if msg := dns1123Label(s); msg != "" {
+		return msg
+	}
+	if s[0] < 'a' || s[0] > 'z' {
+		return "must start with a lowercase letter (a DNS-1035 label)"
+	}
+	return ""
+}
+
+// dns1123Label returns why s is not a DNS-1123 label (the rule for container
+// names), or "".
+func dns1123Label(s string) string {
+	if s == "" || len(s) > 63 {
+		return "must be 1 to 63 characters (a DNS label)"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "must hold only lowercase letters, digits and '-' (a DNS label)"
+		}
+	}
+	if s[0] == '-' || s[len(s)-1] == '-' {
+		return "must start and end with a letter or digit (a DNS label)"
+	}
+	return ""
+}
+
+// parseK8sVersion reads "1.N" (a leading "v" and a patch are allowed).
+func parseK8sVersion(v string) (int, bool) {
+	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "1" {
+		return 0, false
+	}
+	for _, p := range parts[1:] {
+		if _, err := strconv.ParseUint(p, 10, 16); err != nil {
+			return 0, false
+		}
+	}
+	minor, _ := strconv.Atoi(parts[1])
+	return minor, true
+}
+
+// healthOptionsDesc describes HealthOptions, whose fields the options'
+// rows name.
+var healthOptionsDesc = (&optionsv1.HealthOptions{}).ProtoReflect().Descriptor()
+
+// field is one (possibly nested) field of HealthOptions, such as
+// readiness.period_seconds.
+type field struct {
+	path []protoreflect.FieldDescriptor
+	name string // "readiness.period_seconds"
+}
+
+func mustField(name string) field {
+	f := field{name: name}
+	md := healthOptionsDesc
+	for _, part := range strings.Split(name, ".") {
+		fd := md.Fields().ByName(protoreflect.Name(part))
+		if fd == nil {
+			panic("gen: HealthOptions has no field " + name)
+		}
+		f.path = append(f.path, fd)
+		md = fd.Message()
+	}
+	return f
 }
