@@ -181,7 +181,7 @@
 //     health service is registered on (Register refuses such names too).
 //     The health port refuses any request over 4 KiB from its length
 //     prefix, before reading it (RESOURCE_EXHAUSTED);
-//   - Watch streams: at most DefaultMaxWatches (1000; WithMaxWatches) open
+//   - Watch streams: at most 1000 (WithMaxWatches) open
 //     at once on each endpoint: each server RegisterHealthService put the
 //     health service on, each adapter handler (Watcher) and the health
 //     port have a budget of their own, so that filling one (the health

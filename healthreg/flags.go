@@ -15,15 +15,15 @@ import (
 // scaffolds passes exactly these (as -name=value), so a server whose main
 // calls Flags accepts its args unchanged.
 const (
-	AddrFlag        = "addr"
-	HealthAddrFlag  = "health-addr"
-	DrainFlag       = "drain"
-	StopTimeoutFlag = "stop-timeout"
+	addrFlag        = "addr"
+	healthAddrFlag  = "health-addr"
+	drainFlag       = "drain"
+	stopTimeoutFlag = "stop-timeout"
 )
 
-// DefaultAddr is the address a server listens on when -addr is not given:
+// defaultAddr is the address a server listens on when -addr is not given:
 // every interface, the plugin's default port.
-const DefaultAddr = ":50051"
+const defaultAddr = ":50051"
 
 // ServerConfig is the part of a server's configuration that its Deployment
 // decides: where it listens and how long its shutdown may take. Flags fills
@@ -45,11 +45,11 @@ type ServerConfig struct {
 //	err := cfg.ListenAndServe(ctx, reg, srv)
 func Flags(fs *flag.FlagSet) *ServerConfig {
 	c := &ServerConfig{}
-	fs.StringVar(&c.Addr, AddrFlag, DefaultAddr, "address of the gRPC server (services and health)")
-	fs.StringVar(&c.HealthAddr, HealthAddrFlag, "", "optional address of a separate plaintext health-only server")
+	fs.StringVar(&c.Addr, addrFlag, defaultAddr, "address of the gRPC server (services and health)")
+	fs.StringVar(&c.HealthAddr, healthAddrFlag, "", "optional address of a separate plaintext health-only server")
 	c.DrainDelay, c.StopTimeout = DefaultDrainDelay, DefaultStopTimeout
-	fs.Var(durationFlag{&c.DrainDelay}, DrainFlag, "`duration` to keep serving after readiness goes NOT_SERVING on shutdown")
-	fs.Var(durationFlag{&c.StopTimeout}, StopTimeoutFlag, "`duration` the graceful stops may take after the drain, then a hard stop")
+	fs.Var(durationFlag{&c.DrainDelay}, drainFlag, "`duration` to keep serving after readiness goes NOT_SERVING on shutdown")
+	fs.Var(durationFlag{&c.StopTimeout}, stopTimeoutFlag, "`duration` the graceful stops may take after the drain, then a hard stop")
 	return c
 }
 

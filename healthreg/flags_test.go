@@ -20,7 +20,7 @@ func TestFlagsDefaults(t *testing.T) {
 	if err := fs.Parse(nil); err != nil {
 		t.Fatal(err)
 	}
-	want := ServerConfig{Addr: DefaultAddr, DrainDelay: DefaultDrainDelay, StopTimeout: DefaultStopTimeout}
+	want := ServerConfig{Addr: defaultAddr, DrainDelay: DefaultDrainDelay, StopTimeout: DefaultStopTimeout}
 	if *cfg != want {
 		t.Errorf("defaults = %+v, want %+v", *cfg, want)
 	}

@@ -26,7 +26,7 @@ const (
 	// full name) are far shorter.
 	MaxNameLength = 1024
 
-	// DefaultMaxWatches is how many Watch streams may be open at once on
+	// defaultMaxWatches is how many Watch streams may be open at once on
 	// each endpoint the registry serves: each server given to
 	// RegisterHealthService, each Watcher (an adapter's handler, such as
 	// connecthealth's) and the health port have a budget of their own, so
@@ -38,7 +38,7 @@ const (
 	// and a few kilobytes; grpc-go's client-side health checking opens one
 	// per client connection, so the bound must exceed the number of client
 	// connections that use it.
-	DefaultMaxWatches = 1000
+	defaultMaxWatches = 1000
 )
 
 // The health port's server options (ServeHealth); WithHealthServerOptions
@@ -130,7 +130,7 @@ func WithHealthServerOptions(opts ...grpc.ServerOption) Option {
 
 // WithMaxWatches sets how many Watch streams may be open at once on each
 // endpoint the registry serves, each separately (default
-// DefaultMaxWatches); more are refused with RESOURCE_EXHAUSTED.
+// 1000); more are refused with RESOURCE_EXHAUSTED.
 func WithMaxWatches(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("healthreg: WithMaxWatches(%d): must be at least 1", n))
@@ -142,12 +142,12 @@ func WithMaxWatches(n int) Option {
 // of limitError, and Watcher's function returns them for adapters to
 // translate.
 var (
-	// ErrNameTooLong: the name is longer than MaxNameLength (INVALID_ARGUMENT).
-	ErrNameTooLong = errors.New("healthreg: service name too long")
+	// errNameTooLong: the name is longer than MaxNameLength (INVALID_ARGUMENT).
+	errNameTooLong = errors.New("healthreg: service name too long")
 
-	// ErrTooManyWatches: the endpoint's Watch streams are all taken
+	// errTooManyWatches: the endpoint's Watch streams are all taken
 	// (WithMaxWatches; RESOURCE_EXHAUSTED).
-	ErrTooManyWatches = errors.New("healthreg: too many Watch streams")
+	errTooManyWatches = errors.New("healthreg: too many Watch streams")
 )
 
 // limitError is a bound's error: its gRPC status is what grpc-go answers
@@ -169,13 +169,13 @@ func checkNameLength(name string) error {
 	if len(name) > MaxNameLength {
 		return &limitError{codes.InvalidArgument,
 			fmt.Sprintf("healthreg: service name of %d bytes; names are at most %d bytes", len(name), MaxNameLength),
-			ErrNameTooLong}
+			errNameTooLong}
 	}
 	return nil
 }
 
 // watchBudget counts the open Watch streams of one endpoint (see
-// DefaultMaxWatches).
+// defaultMaxWatches).
 type watchBudget struct{ open atomic.Int64 }
 
 // acquire takes one of the endpoint's max Watch slots, or says why not. The
@@ -185,7 +185,7 @@ func (b *watchBudget) acquire(max int) error {
 		b.open.Add(-1)
 		return &limitError{codes.ResourceExhausted,
 			fmt.Sprintf("healthreg: %d Watch streams are open, the most this server allows", max),
-			ErrTooManyWatches}
+			errTooManyWatches}
 	}
 	return nil
 }

@@ -248,8 +248,8 @@ func TestHealthPortUnderAttack(t *testing.T) {
 	}
 	close(next)
 	wg.Wait()
-	if count[codes.OK] != DefaultMaxWatches || count[codes.ResourceExhausted] != attempts-DefaultMaxWatches {
-		t.Errorf("Watch attempts: %v, want %d OK and the rest ResourceExhausted", count, DefaultMaxWatches)
+	if count[codes.OK] != defaultMaxWatches || count[codes.ResourceExhausted] != attempts-defaultMaxWatches {
+		t.Errorf("Watch attempts: %v, want %d OK and the rest ResourceExhausted", count, defaultMaxWatches)
 	}
 
 	t.Logf("watches done after %v", time.Since(began))
@@ -321,15 +321,15 @@ func TestWatcherBounds(t *testing.T) {
 	app := startApp(t, r)
 	watch, other := r.Watcher(), r.Watcher()
 	send := func(servingStatus) error { return nil }
-	if err := watch(context.Background(), strings.Repeat("n", MaxNameLength+1), send); !errors.Is(err, ErrNameTooLong) {
-		t.Errorf("Watch of a too long name = %v, want ErrNameTooLong", err)
+	if err := watch(context.Background(), strings.Repeat("n", MaxNameLength+1), send); !errors.Is(err, errNameTooLong) {
+		t.Errorf("Watch of a too long name = %v, want errNameTooLong", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan error, 1)
 	go func() { first <- watch(ctx, LivenessName, send) }()
 	waitFor(t, "the first Watch", func() bool { return appWatchesOpen(r) == 1 })
-	if err := watch(context.Background(), LivenessName, send); !errors.Is(err, ErrTooManyWatches) {
-		t.Errorf("a second Watch = %v, want ErrTooManyWatches", err)
+	if err := watch(context.Background(), LivenessName, send); !errors.Is(err, errTooManyWatches) {
+		t.Errorf("a second Watch = %v, want errTooManyWatches", err)
 	}
 	// The other Watcher and the application server each have their own.
 	second := make(chan error, 1)

@@ -29,9 +29,9 @@ const (
 	OverallName = ""
 )
 
-// IsReservedName reports whether name is one of LivenessName, ReadinessName
+// isReservedName reports whether name is one of LivenessName, ReadinessName
 // and OverallName, which Register refuses.
-func IsReservedName(name string) bool {
+func isReservedName(name string) bool {
 	switch name {
 	case LivenessName, ReadinessName, OverallName:
 		return true

@@ -104,11 +104,15 @@ func TestBlockedObserver(t *testing.T) {
 			calls.Add(1)
 			<-release
 		}),
-		WithCheckObserver(func(CheckResult) { <-release }),
+		WithCheckObserver(func(CheckResult) {
+			calls.Add(1)
+			<-release
+		}),
 		WithCheckInterval(time.Millisecond))
 	flaky := &switchCheck{}
 	a := r.Register("a.A", WithCheck("c", flaky.check))
-	waitFor(t, "the observer to be called", func() bool { return calls.Load() == 1 })
+	// Whichever comes first blocks the delivery goroutine for good.
+	waitFor(t, "an observer to be called", func() bool { return calls.Load() == 1 })
 	for i := range 1000 {
 		a.SetServing(i%2 == 0, nil)
 	}

@@ -26,12 +26,12 @@ const (
 	// kubelet's SIGKILL does not cut the graceful stop short.
 	DefaultStopTimeout = 15 * time.Second
 
-	// DefaultCheckInterval is how often each check runs.
-	DefaultCheckInterval = 10 * time.Second
+	// defaultCheckInterval is how often each check runs.
+	defaultCheckInterval = 10 * time.Second
 
-	// DefaultCheckTimeout is how long one run of a check may take before it
+	// defaultCheckTimeout is how long one run of a check may take before it
 	// counts as failed.
-	DefaultCheckTimeout = 5 * time.Second
+	defaultCheckTimeout = 5 * time.Second
 )
 
 // config holds what New's options set; it is read-only after New.
@@ -66,14 +66,14 @@ func defaultConfig() config {
 	return config{
 		drainDelay:  DefaultDrainDelay,
 		stopTimeout: DefaultStopTimeout,
-		maxWatches:  DefaultMaxWatches,
+		maxWatches:  defaultMaxWatches,
 
 		healthMaxConns:       healthMaxConns,
 		healthMaxWaiting:     healthMaxWaiting,
 		healthRequestTimeout: healthRequestTimeout,
 		checks: checkConfig{
-			interval:           DefaultCheckInterval,
-			timeout:            DefaultCheckTimeout,
+			interval:           defaultCheckInterval,
+			timeout:            defaultCheckTimeout,
 			failuresBeforeDown: 1,
 			successesBeforeUp:  1,
 		},
@@ -125,7 +125,7 @@ func WithObserver(fn func(Transition)) Option {
 	return func(c *config) { c.observers = append(c.observers, fn) }
 }
 
-// WithCheckInterval sets how often checks run (default DefaultCheckInterval);
+// WithCheckInterval sets how often checks run (default 10s);
 // WithServiceCheckInterval overrides it for one service.
 func WithCheckInterval(d time.Duration) Option {
 	mustBePositive("WithCheckInterval", d)
@@ -133,7 +133,7 @@ func WithCheckInterval(d time.Duration) Option {
 }
 
 // WithCheckTimeout sets how long one run of a check may take (default
-// DefaultCheckTimeout); WithServiceCheckTimeout overrides it for one service.
+// 5s); WithServiceCheckTimeout overrides it for one service.
 func WithCheckTimeout(d time.Duration) Option {
 	mustBePositive("WithCheckTimeout", d)
 	return func(c *config) { c.checks.timeout = d }

@@ -108,10 +108,11 @@ func New(opts ...Option) *Registry {
 // first round of checks passes.
 //
 // Register panics, like grpc.Server.RegisterService, on programming errors: a
-// name already registered, a reserved name (see IsReservedName), a name
+// name already registered, a reserved name (LivenessName, ReadinessName,
+// OverallName), a name
 // longer than MaxNameLength bytes, or a call after Shutdown has begun.
 func (r *Registry) Register(name string, opts ...ServiceOption) *Service {
-	if IsReservedName(name) {
+	if isReservedName(name) {
 		panic(fmt.Sprintf("healthreg: Register(%q): the name is reserved", name))
 	}
 	s := &Service{r: r, name: name, cfg: r.cfg.checks, reported: true}

@@ -19,8 +19,8 @@ func TestIsReservedName(t *testing.T) {
 		"liveness": true, "readiness": true, "": true,
 		"helloworld.Greeter": false, "Liveness": false, " ": false,
 	} {
-		if got := IsReservedName(name); got != want {
-			t.Errorf("IsReservedName(%q) = %v, want %v", name, got, want)
+		if got := isReservedName(name); got != want {
+			t.Errorf("isReservedName(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

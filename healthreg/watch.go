@@ -21,8 +21,9 @@ import (
 //     the application server (step 3), after send has been given the
 //     latest status. Answer it as UNAVAILABLE so clients reconnect
 //     elsewhere;
-//   - at once, an error matching ErrNameTooLong (answer INVALID_ARGUMENT)
-//     or ErrTooManyWatches (RESOURCE_EXHAUSTED): the bounds of grpc-go's
+//   - at once, an error whose gRPC status (status.FromError) is
+//     INVALID_ARGUMENT (a name longer than MaxNameLength) or
+//     RESOURCE_EXHAUSTED (too many Watch streams): the bounds of grpc-go's
 //     Watch apply here too. Each Watcher has a Watch budget of its own
 //     (WithMaxWatches), so clients who fill one endpoint never refuse a
 //     Watch on another.

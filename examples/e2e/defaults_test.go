@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -39,8 +40,18 @@ func TestFixedNamesAgree(t *testing.T) {
 		t.Errorf("MaxNameLength: contract %d (what the generator and verify-probes refuse beyond), runtime %d", contract.MaxNameLength, healthreg.MaxNameLength)
 	}
 	for _, name := range []string{contract.LivenessName, contract.ReadinessName, contract.OverallName, "a.B"} {
-		if got, want := healthreg.IsReservedName(name), contract.IsFixedName(name); got != want {
-			t.Errorf("%q: healthreg.IsReservedName %v, contract.IsFixedName %v", name, got, want)
+		if got, want := refusedByRegister(name), contract.IsFixedName(name); got != want {
+			t.Errorf("%q: healthreg's Register refuses it: %v, contract.IsFixedName %v", name, got, want)
 		}
 	}
+}
+
+// refusedByRegister reports whether healthreg's Register panics on name,
+// as it does on a reserved one.
+func refusedByRegister(name string) (refused bool) {
+	r := healthreg.New(healthreg.WithDrainDelay(0))
+	defer r.Shutdown(context.Background(), nil)
+	defer func() { refused = recover() != nil }()
+	r.Register(name)
+	return false
 }

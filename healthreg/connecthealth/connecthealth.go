@@ -20,6 +20,7 @@ import (
 
 	"connectrpc.com/connect"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg/statuspb"
@@ -70,7 +71,7 @@ func (h handler) check(_ context.Context, req *connect.Request[healthpb.HealthCh
 	name := req.Msg.GetService()
 	if len(name) > healthreg.MaxNameLength {
 		return nil, connect.NewError(connect.CodeInvalidArgument,
-			fmt.Errorf("%w: %d bytes, at most %d", healthreg.ErrNameTooLong, len(name), healthreg.MaxNameLength))
+			fmt.Errorf("healthreg: service name of %d bytes; names are at most %d bytes", len(name), healthreg.MaxNameLength))
 	}
 	st := h.r.Status(name)
 	if st == healthpb.HealthCheckResponse_SERVICE_UNKNOWN {
@@ -85,13 +86,13 @@ func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.Health
 	err := h.watcher(ctx, req.Msg.GetService(), func(st healthpb.HealthCheckResponse_ServingStatus) error {
 		return stream.Send(&healthpb.HealthCheckResponse{Status: st})
 	})
-	switch {
-	case errors.Is(err, healthreg.ErrShuttingDown):
+	if errors.Is(err, healthreg.ErrShuttingDown) {
 		return connect.NewError(connect.CodeUnavailable, err)
-	case errors.Is(err, healthreg.ErrNameTooLong):
-		return connect.NewError(connect.CodeInvalidArgument, err)
-	case errors.Is(err, healthreg.ErrTooManyWatches):
-		return connect.NewError(connect.CodeResourceExhausted, err)
+	}
+	// A bound's refusal carries its gRPC status (INVALID_ARGUMENT,
+	// RESOURCE_EXHAUSTED), whose codes are connect's.
+	if st, ok := status.FromError(err); ok && err != nil {
+		return connect.NewError(connect.Code(st.Code()), err)
 	}
 	return err
 }
