@@ -32,10 +32,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/protoc-gen-health/protoc-gen-health/examples/helloworld/gen/helloworld"
-	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
 // helloworldWorkload is the workload buf.gen.yaml writes helloworld's
@@ -355,23 +353,7 @@ func TestServiceConfigNamesReadiness(t *testing.T) {
 // parameter and returns the files by name.
 func generateHelloworld(t *testing.T, parameter string) map[string]string {
 	t.Helper()
-	ex := exampleNamed(t, "helloworld")
-	req, err := protoreq.Build([]string{filepath.Join(ex.dir(), "proto"), filepath.Join(root, "proto")}, []string{"helloworld/helloworld.proto"}, parameter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := gen.Generate(req)
-	if resp.Error != nil {
-		t.Fatalf("generate %s: %s", parameter, resp.GetError())
-	}
-	files := map[string]string{}
-	for _, f := range resp.GetFile() {
-		if f.GetInsertionPoint() != "" {
-			continue // a split guard, which inserts nothing
-		}
-		files[f.GetName()] = f.GetContent()
-	}
-	return files
+	return generateFiles(t, exampleNamed(t, "helloworld"), []string{"helloworld/helloworld.proto"}, parameter)
 }
 
 // selfSignedCert returns an ECDSA certificate for name, signed by itself.

@@ -145,8 +145,15 @@ func containsName(names []string, name string) bool {
 // the one workload's probes by kind (multi's files name their workload).
 func generatedProbes(t *testing.T, ex example, files []string, param string) map[string]*corev1.Probe {
 	t.Helper()
+	return componentProbes(t, generateFiles(t, ex, files, param), param)
+}
+
+// componentProbes returns the probes of the one workload's probes.yaml
+// among files, which param generated.
+func componentProbes(t *testing.T, files map[string]string, param string) map[string]*corev1.Probe {
+	t.Helper()
 	var d appsv1.Deployment
-	for name, content := range generateFiles(t, ex, files, param) {
+	for name, content := range files {
 		if !strings.HasSuffix(name, "/probes.yaml") {
 			continue
 		}

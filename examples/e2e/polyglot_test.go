@@ -14,14 +14,11 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/protoc-gen-health/protoc-gen-health/examples/internal/proctest"
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
@@ -100,7 +97,7 @@ func polyglotCases(t *testing.T) []*polyglotCase {
 						writeFile(t, filepath.Join(c.dir, filepath.FromSlash(name)), content)
 					}
 				}
-				c.probes[style] = componentProbes(t, files)
+				c.probes[style] = componentProbes(t, files, param)
 			}
 			cases = append(cases, c)
 		}
@@ -109,7 +106,8 @@ func polyglotCases(t *testing.T) []*polyglotCase {
 }
 
 // generateFiles runs the generator on files of ex with param and returns
-// its files by name.
+// its files by name, without the split guards' insertions (which insert
+// nothing).
 func generateFiles(t *testing.T, ex example, files []string, param string) map[string]string {
 	t.Helper()
 	req, err := protoreq.Build([]string{filepath.Join(ex.dir(), "proto"), filepath.Join(root, "proto")}, files, param)
@@ -122,34 +120,11 @@ func generateFiles(t *testing.T, ex example, files []string, param string) map[s
 	}
 	out := map[string]string{}
 	for _, f := range resp.GetFile() {
-		out[f.GetName()] = f.GetContent()
+		if f.GetInsertionPoint() == "" {
+			out[f.GetName()] = f.GetContent()
+		}
 	}
 	return out
-}
-
-// componentProbes returns the probes of the one workload's probes.yaml.
-func componentProbes(t *testing.T, files map[string]string) map[string]*corev1.Probe {
-	t.Helper()
-	var d appsv1.Deployment
-	n := 0
-	for name, content := range files {
-		if !strings.HasSuffix(name, "/probes.yaml") {
-			continue
-		}
-		n++
-		data, err := probepatch.StripReplace([]byte(content))
-		if err == nil {
-			err = yaml.UnmarshalStrict(data, &d)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	if n != 1 || len(d.Spec.Template.Spec.Containers) != 1 {
-		t.Fatalf("not one probes.yaml with one container")
-	}
-	c := d.Spec.Template.Spec.Containers[0]
-	return map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe}
 }
 
 // polyglotRuntime starts a server of one runtime for a case; it logs
