@@ -26,6 +26,9 @@ import (
 //     checked by TestDocExcerpts (docs_test.go), not run;
 //   - anything else (```yaml, ```go, ...): an illustration, not run.
 //
+// The commands' ports (-addr=127.0.0.1:50051) run as free ports, while the
+// test holds the fixed ones (ports_test.go): another process may hold them.
+//
 // The quickstart section's blocks run once per "With ..." subsection, each
 // time in a fresh empty directory: the blocks before the first "With ..."
 // subsection, then that subsection's blocks.
@@ -56,18 +59,21 @@ func TestReadmeQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := quickstartEnv(t, home)
+	holdPorts(t)
 	for _, name := range order {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
+			ports := newPortRewriter(t)
 			for _, b := range append(append([]readmeBlock(nil), shared...), variants[name]...) {
 				if b.file != "" {
 					writeFile(t, filepath.Join(dir, b.file), b.body)
 					continue
 				}
-				t.Logf("README.md:%d: running:\n%s", b.line, b.body)
-				if r := runCmd(goTimeout, dir, env, "bash", "-eu", "-o", "pipefail", "-c", b.body); r.code != 0 {
-					t.Fatalf("README.md:%d: exit %d:\n%s\n--- output:\n%s", b.line, r.code, b.body, r.out)
+				cmd := ports.rewrite(b.body)
+				t.Logf("README.md:%d: running:\n%s", b.line, cmd)
+				if r := runCmd(goTimeout, dir, env, "bash", "-eu", "-o", "pipefail", "-c", cmd); r.code != 0 {
+					t.Fatalf("README.md:%d: exit %d:\n%s\n--- output:\n%s", b.line, r.code, cmd, r.out)
 				}
 			}
 		})
