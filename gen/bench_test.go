@@ -190,12 +190,15 @@ func BenchmarkStages(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := renderGo(p, model); err != nil {
+			rest, err := renderGo(p, model)
+			if err != nil {
 				b.Fatal(err)
 			}
-			if resp := p.Response(); resp.Error != nil {
+			resp := p.Response()
+			if resp.Error != nil {
 				b.Fatal(resp.GetError())
 			}
+			appendTails(resp, rest)
 		})
 	})
 	b.Run("k8s", func(b *testing.B) {

@@ -111,7 +111,8 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 		files, err := renderK8s(model)
 		k8s <- k8sFiles{files, err}
 	}()
-	if err := renderGo(plugin, model); err != nil {
+	goTails, err := renderGo(plugin, model)
+	if err != nil {
 		return nil, err
 	}
 	mains, err := renderMains(plugin, model)
@@ -126,6 +127,7 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if resp.Error != nil {
 		return resp, nil
 	}
+	appendTails(resp, goTails)
 	manifests := <-k8s
 	if manifests.err != nil {
 		return nil, manifests.err
