@@ -183,15 +183,7 @@ func TestComposeKeepsDollars(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := composeProbe(t, loadCompose(t, composeFile).HealthCheck).Exec.Command
-	var dep appsv1.Deployment
-	data, err := probepatch.StripReplace([]byte(files[helloworldWorkload+"/probes.yaml"]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.UnmarshalStrict(data, &dep); err != nil {
-		t.Fatal(err)
-	}
-	want := dep.Spec.Template.Spec.Containers[0].ReadinessProbe.Exec.Command
+	want := probedContainer(t, files).ReadinessProbe.Exec.Command
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("compose's healthcheck command differs from the readiness probe's (-probe +compose):\n%s", diff)
 	}
@@ -243,15 +235,7 @@ func TestTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 			sniSeen = nil
 			mu.Unlock()
 			files := generateHelloworld(t, "emit=k8s,emit=compose,probe=exec,"+tc.params)
-			var dep appsv1.Deployment
-			data, err := probepatch.StripReplace([]byte(files[helloworldWorkload+"/probes.yaml"]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := yaml.UnmarshalStrict(data, &dep); err != nil {
-				t.Fatal(err)
-			}
-			c := dep.Spec.Template.Spec.Containers[0]
+			c := probedContainer(t, files)
 			composeFile := filepath.Join(t.TempDir(), "compose.yaml")
 			if err := os.WriteFile(composeFile, []byte(files[helloworldWorkload+"/compose.yaml"]), 0o644); err != nil {
 				t.Fatal(err)
@@ -279,6 +263,21 @@ func TestTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 			}
 		})
 	}
+}
+
+// probedContainer is the container of helloworld's generated probes.yaml
+// (the Component's patch), with its probes.
+func probedContainer(t *testing.T, files map[string]string) corev1.Container {
+	t.Helper()
+	var dep appsv1.Deployment
+	data, err := probepatch.StripReplace([]byte(files[helloworldWorkload+"/probes.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.UnmarshalStrict(data, &dep); err != nil {
+		t.Fatal(err)
+	}
+	return dep.Spec.Template.Spec.Containers[0]
 }
 
 // serveTLS serves helloworld's generated registration over TLS on loopback
