@@ -18,7 +18,7 @@ import (
 // is for. Counted as grpc-go's health package counts its 8: top-level
 // names and the methods of exported types (interface methods included).
 var exported = []string{
-	"CheckResult", "DefaultDrainDelay", "DefaultStopTimeout",
+	"CheckResult", "CheckSchedule", "DefaultDrainDelay", "DefaultStopTimeout",
 	"ErrNotLive", "ErrNotReady", "ErrShuttingDown",
 	"ExcludeFromReadiness", "Flags", "LivenessName", "MaxNameLength", "New",
 	"Option", "OverallName", "ReadinessCheckMethod", "ReadinessName",
@@ -28,12 +28,9 @@ var exported = []string{
 	"Registry.Watcher", "ServerConfig", "ServerConfig.ListenAndServe",
 	"ServerConfig.Options", "Service", "Service.Name", "Service.SetServing",
 	"ServiceOption", "Stopper", "Stopper.GracefulStop", "Stopper.Stop",
-	"SupportPackageIsVersion1", "Transition", "WithAppProbe", "WithCheck",
-	"WithCheckInterval", "WithCheckObserver", "WithCheckTimeout",
-	"WithDrainDelay", "WithHealthServerOptions", "WithLogger",
-	"WithMaxWatches", "WithObserver", "WithServiceCheckInterval",
-	"WithServiceCheckTimeout", "WithServiceThresholds", "WithStopTimeout",
-	"WithThresholds",
+	"SupportPackageIsVersion1", "Transition", "WithAppProbe", "WithCheck", "WithChecks", "WithServiceChecks",
+	"WithCheckObserver", "WithDrainDelay", "WithHealthServerOptions", "WithLogger",
+	"WithMaxWatches", "WithObserver", "WithStopTimeout",
 }
 
 func TestExportedSurface(t *testing.T) {

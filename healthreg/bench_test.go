@@ -188,7 +188,7 @@ func BenchmarkCheckPropagation(b *testing.B) {
 		last     atomic.Bool  // what it returned last time
 	)
 	seen := make(chan time.Duration, 1)
-	r := quietRegistry(WithCheckInterval(time.Millisecond), WithObserver(func(t Transition) {
+	r := quietRegistry(WithChecks(CheckSchedule{Interval: time.Millisecond}), WithObserver(func(t Transition) {
 		if t.Name == "bench.A" && t.From != SERVICE_UNKNOWN {
 			seen <- time.Duration(time.Now().UnixNano() - returned.Load())
 		}

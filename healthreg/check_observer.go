@@ -6,7 +6,7 @@ import (
 )
 
 // CheckResult is one result of one check, as passed to check observers
-// (WithCheckObserver): what the check's damping (WithThresholds) is fed.
+// (WithCheckObserver): what the check's damping (CheckSchedule) is fed.
 type CheckResult struct {
 	// Service is the name the check's service was registered under.
 	Service string

@@ -16,7 +16,7 @@ func TestCheckObserver(t *testing.T) {
 	var got []CheckResult
 	fail := errors.New("down")
 	var calls int
-	r := newTestRegistry(t, WithCheckTimeout(50*time.Millisecond), WithCheckObserver(func(res CheckResult) {
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Timeout: 50 * time.Millisecond}), WithCheckObserver(func(res CheckResult) {
 		mu.Lock()
 		got = append(got, res)
 		mu.Unlock()

@@ -28,7 +28,7 @@ func (f *switchCheck) check(context.Context) error {
 func TestFailingCheckAndRecovery(t *testing.T) {
 	const interval = 50 * time.Millisecond
 	var seen transitions
-	r := newTestRegistry(t, WithCheckInterval(interval), WithObserver(seen.observe))
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Interval: interval}), WithObserver(seen.observe))
 	shutdownAtEnd(t, r)
 	var db switchCheck
 	r.Register("a.A", WithCheck("db", db.check))
@@ -54,7 +54,7 @@ func TestFailingCheckAndRecovery(t *testing.T) {
 // The first round runs at Register and again at SetReady, so readiness never
 // waits for a tick.
 func TestFirstRoundRunsAtOnce(t *testing.T) {
-	r := newTestRegistry(t, WithCheckInterval(time.Hour))
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Interval: time.Hour}))
 	shutdownAtEnd(t, r)
 	var db switchCheck
 	db.set(errors.New("not yet"))
@@ -105,11 +105,12 @@ func (s *scripted) feed(t *testing.T, err error) {
 
 func TestThresholds(t *testing.T) {
 	var seen transitions
-	r := newTestRegistry(t, WithCheckInterval(time.Millisecond), WithCheckTimeout(time.Hour),
-		WithThresholds(1, 1), WithObserver(seen.observe))
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Interval: time.Millisecond, Timeout: time.Hour, FailuresBeforeDown: 1, SuccessesBeforeUp: 1}),
+		WithObserver(seen.observe))
 	shutdownAtEnd(t, r)
 	s := newScripted()
-	r.Register("a.A", WithCheck("flaky", s.check), WithServiceThresholds(3, 2))
+	r.Register("a.A", WithCheck("flaky", s.check), WithServiceChecks(CheckSchedule{FailuresBeforeDown: 3, SuccessesBeforeUp: 2}))
+	settle(t, r) // a.A's NOT_SERVING is told before it comes up
 	r.SetLive(true)
 	r.SetReady()
 	<-s.started
@@ -144,7 +145,7 @@ func TestThresholds(t *testing.T) {
 // Never more than one run of a check at a time, however short the interval
 // and however often SetReady asks for a round.
 func TestOneRunAtATime(t *testing.T) {
-	r := newTestRegistry(t, WithCheckInterval(time.Millisecond))
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Interval: time.Millisecond}))
 	var running, most, runs atomic.Int32
 	r.Register("a.A", WithCheck("slow", func(context.Context) error {
 		n := running.Add(1)
@@ -167,7 +168,7 @@ func TestOneRunAtATime(t *testing.T) {
 // again normally.
 func TestCheckTimeout(t *testing.T) {
 	var seen transitions
-	r := newTestRegistry(t, WithCheckTimeout(20*time.Millisecond), WithObserver(seen.observe))
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Timeout: 20 * time.Millisecond}), WithObserver(seen.observe))
 	shutdownAtEnd(t, r)
 	var slow atomic.Bool
 	r.Register("a.A", WithCheck("slow", func(ctx context.Context) error {
@@ -208,7 +209,7 @@ func (h *hangingCheck) check(context.Context) error {
 // health service, and is the only goroutine Shutdown leaves behind.
 func TestHungCheck(t *testing.T) {
 	var seen transitions
-	r := newTestRegistry(t, WithCheckInterval(5*time.Millisecond), WithCheckTimeout(20*time.Millisecond),
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Interval: 5 * time.Millisecond}), WithChecks(CheckSchedule{Timeout: 20 * time.Millisecond}),
 		WithObserver(seen.observe))
 	h := &hangingCheck{release: make(chan struct{})}
 	// Cleanups run last-in first-out: the client and server close first,
@@ -223,7 +224,7 @@ func TestHungCheck(t *testing.T) {
 	})
 	// Three failures to go down: the timeout is one; only the ticks that
 	// find the run still hanging can supply the others.
-	r.Register("a.A", WithCheck("hangs", h.check), WithServiceThresholds(3, 1))
+	r.Register("a.A", WithCheck("hangs", h.check), WithServiceChecks(CheckSchedule{FailuresBeforeDown: 3, SuccessesBeforeUp: 1}))
 	app := startApp(t, r)
 	r.SetLive(true)
 	r.SetReady()
@@ -274,7 +275,7 @@ func TestPanickingCheck(t *testing.T) {
 	// Checks 300ms apart: the failed run's transition is delivered before
 	// the next run undoes it (changes queued meanwhile would coalesce).
 	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
-		WithCheckInterval(300*time.Millisecond))
+		WithChecks(CheckSchedule{Interval: 300 * time.Millisecond}))
 	shutdownAtEnd(t, r)
 	p := &panicker{}
 	r.Register("a.A", WithCheck("panics", p.check))
@@ -315,7 +316,7 @@ func TestGoexitingCheck(t *testing.T) {
 	var seen transitions
 	var logs syncBuffer
 	r := newTestRegistry(t, WithObserver(seen.observe), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
-		WithCheckInterval(300*time.Millisecond)) // see TestPanickingCheck
+		WithChecks(CheckSchedule{Interval: 300 * time.Millisecond})) // see TestPanickingCheck
 	shutdownAtEnd(t, r)
 	g := &goexiter{}
 	r.Register("a.A", WithCheck("exits", g.check))

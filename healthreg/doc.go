@@ -97,10 +97,11 @@
 // # Checks
 //
 // WithCheck adds a function to a service. Each check runs in its own
-// goroutine on the service's interval (WithCheckInterval, default 10s) with
-// a context that ends after the timeout (WithCheckTimeout, default 5s). The
-// first run happens at Register and another at SetReady, so readiness never
-// waits for a whole interval. A service is SERVING only while all its checks
+// goroutine on the service's interval (CheckSchedule.Interval, default 10s)
+// with a context that ends after the timeout (CheckSchedule.Timeout,
+// default 5s; WithChecks, WithServiceChecks). The first run happens at
+// Register and another at SetReady, so readiness never waits for a whole
+// interval. A service is SERVING only while all its checks
 // pass.
 //
 //   - Never more than one run of a check at a time: ticks that find a run in
@@ -118,10 +119,10 @@
 //     A run that ends its goroutine without returning (runtime.Goexit, as
 //     t.FailNow does) is logged and fails the same way ("exited without
 //     returning"), so the check runs again at the next tick.
-//   - Damping (WithThresholds, WithServiceThresholds; defaults 1, 1): a
-//     passing check fails after that many consecutive failures, a failing one
-//     passes after that many consecutive successes. A check's first result
-//     counts at once.
+//   - Damping (CheckSchedule.FailuresBeforeDown and SuccessesBeforeUp;
+//     defaults 1, 1): a passing check fails after that many consecutive
+//     failures, a failing one passes after that many consecutive
+//     successes. A check's first result counts at once.
 //
 // # Shutdown
 //

@@ -62,7 +62,7 @@ func testLogger(t testing.TB) Option {
 func newTestRegistry(t testing.TB, opts ...Option) *Registry {
 	t.Helper()
 	base := []Option{testLogger(t), WithDrainDelay(0), WithStopTimeout(5 * time.Second),
-		WithCheckInterval(10 * time.Millisecond), WithCheckTimeout(time.Second)}
+		WithChecks(CheckSchedule{Interval: 10 * time.Millisecond}), WithChecks(CheckSchedule{Timeout: time.Second})}
 	return New(append(base, opts...)...)
 }
 

@@ -108,7 +108,7 @@ func TestBlockedObserver(t *testing.T) {
 			calls.Add(1)
 			<-release
 		}),
-		WithCheckInterval(time.Millisecond))
+		WithChecks(CheckSchedule{Interval: time.Millisecond}))
 	flaky := &switchCheck{}
 	a := r.Register("a.A", WithCheck("c", flaky.check))
 	// Whichever comes first blocks the delivery goroutine for good.
@@ -208,7 +208,7 @@ func TestPanickingCheckObserver(t *testing.T) {
 	var logs syncBuffer
 	var calls atomic.Int64
 	r := New(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithDrainDelay(0),
-		WithCheckInterval(time.Millisecond),
+		WithChecks(CheckSchedule{Interval: time.Millisecond}),
 		WithCheckObserver(func(CheckResult) {
 			calls.Add(1)
 			panic("check observer bug")

@@ -125,30 +125,53 @@ func WithObserver(fn func(Transition)) Option {
 	return func(c *config) { c.observers = append(c.observers, fn) }
 }
 
-// WithCheckInterval sets how often checks run (default 10s);
-// WithServiceCheckInterval overrides it for one service.
-func WithCheckInterval(d time.Duration) Option {
-	mustBePositive("WithCheckInterval", d)
-	return func(c *config) { c.checks.interval = d }
+// CheckSchedule is how checks run and how their results are damped, for
+// WithChecks (every service) and WithServiceChecks (one service). A zero
+// field keeps the value it would otherwise have: the default, or for a
+// service what WithChecks set. Negative values panic.
+type CheckSchedule struct {
+	// Interval is how often each check runs (default 10s).
+	Interval time.Duration
+
+	// Timeout is how long one run of a check may take before it counts as
+	// failed (default 5s).
+	Timeout time.Duration
+
+	// FailuresBeforeDown and SuccessesBeforeUp damp flapping checks: a
+	// passing check counts as failing only after FailuresBeforeDown
+	// consecutive failures, and a failing one as passing only after
+	// SuccessesBeforeUp consecutive successes (defaults 1, 1). A check's
+	// first result counts at once, so start-up does not wait several
+	// intervals.
+	FailuresBeforeDown, SuccessesBeforeUp int
 }
 
-// WithCheckTimeout sets how long one run of a check may take (default
-// 5s); WithServiceCheckTimeout overrides it for one service.
-func WithCheckTimeout(d time.Duration) Option {
-	mustBePositive("WithCheckTimeout", d)
-	return func(c *config) { c.checks.timeout = d }
+// WithChecks sets how every service's checks run (see CheckSchedule);
+// WithServiceChecks overrides it for one service.
+func WithChecks(s CheckSchedule) Option {
+	s.mustBeValid("WithChecks")
+	return func(c *config) { s.applyTo(&c.checks) }
 }
 
-// WithThresholds damps flapping checks: a passing check counts as failing
-// only after failuresBeforeDown consecutive failures, and a failing one as
-// passing only after successesBeforeUp consecutive successes (defaults 1, 1).
-// A check's first result counts at once, so start-up does not wait several
-// intervals. WithServiceThresholds overrides them for one service.
-func WithThresholds(failuresBeforeDown, successesBeforeUp int) Option {
-	mustBeThresholds("WithThresholds", failuresBeforeDown, successesBeforeUp)
-	return func(c *config) {
-		c.checks.failuresBeforeDown = failuresBeforeDown
-		c.checks.successesBeforeUp = successesBeforeUp
+// applyTo sets cfg's fields that s sets.
+func (s CheckSchedule) applyTo(cfg *checkConfig) {
+	if s.Interval > 0 {
+		cfg.interval = s.Interval
+	}
+	if s.Timeout > 0 {
+		cfg.timeout = s.Timeout
+	}
+	if s.FailuresBeforeDown > 0 {
+		cfg.failuresBeforeDown = s.FailuresBeforeDown
+	}
+	if s.SuccessesBeforeUp > 0 {
+		cfg.successesBeforeUp = s.SuccessesBeforeUp
+	}
+}
+
+func (s CheckSchedule) mustBeValid(option string) {
+	if s.Interval < 0 || s.Timeout < 0 || s.FailuresBeforeDown < 0 || s.SuccessesBeforeUp < 0 {
+		panic(fmt.Sprintf("healthreg: %s(%+v): must not be negative", option, s))
 	}
 }
 
@@ -200,11 +223,5 @@ func mustNotBeNegative(option string, d time.Duration) {
 func mustBePositive(option string, d time.Duration) {
 	if d <= 0 {
 		panic(fmt.Sprintf("healthreg: %s(%v): must be positive", option, d))
-	}
-}
-
-func mustBeThresholds(option string, down, up int) {
-	if down < 1 || up < 1 {
-		panic(fmt.Sprintf("healthreg: %s(%d, %d): thresholds must be at least 1", option, down, up))
 	}
 }

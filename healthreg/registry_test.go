@@ -202,17 +202,13 @@ func TestRegisterPanics(t *testing.T) {
 
 func TestOptionPanics(t *testing.T) {
 	for name, do := range map[string]func(){
-		"WithDrainDelay":           func() { WithDrainDelay(-1) },
-		"WithStopTimeout":          func() { WithStopTimeout(-1) },
-		"WithCheckInterval":        func() { WithCheckInterval(0) },
-		"WithCheckTimeout":         func() { WithCheckTimeout(-time.Second) },
-		"WithThresholds":           func() { WithThresholds(0, 1) },
-		"WithServiceCheckInterval": func() { WithServiceCheckInterval(0) },
-		"WithServiceCheckTimeout":  func() { WithServiceCheckTimeout(0) },
-		"WithServiceThresholds":    func() { WithServiceThresholds(1, 0) },
-		"WithObserver":             func() { WithObserver(nil) },
-		"WithCheck":                func() { WithCheck("x", nil) },
-		"WithAppProbe":             func() { WithAppProbe(time.Second, time.Second, 0) },
+		"WithDrainDelay":    func() { WithDrainDelay(-1) },
+		"WithStopTimeout":   func() { WithStopTimeout(-1) },
+		"WithChecks":        func() { WithChecks(CheckSchedule{Timeout: -time.Second}) },
+		"WithServiceChecks": func() { WithServiceChecks(CheckSchedule{SuccessesBeforeUp: -1}) },
+		"WithObserver":      func() { WithObserver(nil) },
+		"WithCheck":         func() { WithCheck("x", nil) },
+		"WithAppProbe":      func() { WithAppProbe(time.Second, time.Second, 0) },
 	} {
 		if got := recoverMessage(do); !strings.Contains(got, name) {
 			t.Errorf("%s: panic = %q, want one naming the option", name, got)

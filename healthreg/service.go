@@ -3,7 +3,6 @@ package healthreg
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // Service is one registered health-check name, usually a gRPC service's full
@@ -78,23 +77,9 @@ func ExcludeFromReadiness() ServiceOption {
 	return func(s *Service) { s.excluded = true }
 }
 
-// WithServiceCheckInterval overrides WithCheckInterval for this service.
-func WithServiceCheckInterval(d time.Duration) ServiceOption {
-	mustBePositive("WithServiceCheckInterval", d)
-	return func(s *Service) { s.cfg.interval = d }
-}
-
-// WithServiceCheckTimeout overrides WithCheckTimeout for this service.
-func WithServiceCheckTimeout(d time.Duration) ServiceOption {
-	mustBePositive("WithServiceCheckTimeout", d)
-	return func(s *Service) { s.cfg.timeout = d }
-}
-
-// WithServiceThresholds overrides WithThresholds for this service.
-func WithServiceThresholds(failuresBeforeDown, successesBeforeUp int) ServiceOption {
-	mustBeThresholds("WithServiceThresholds", failuresBeforeDown, successesBeforeUp)
-	return func(s *Service) {
-		s.cfg.failuresBeforeDown = failuresBeforeDown
-		s.cfg.successesBeforeUp = successesBeforeUp
-	}
+// WithServiceChecks overrides WithChecks for this service: the fields it
+// sets (see CheckSchedule) replace the registry's.
+func WithServiceChecks(sched CheckSchedule) ServiceOption {
+	sched.mustBeValid("WithServiceChecks")
+	return func(s *Service) { sched.applyTo(&s.cfg) }
 }

@@ -128,7 +128,7 @@ func TestForcedStop(t *testing.T) {
 // Shutdown cancels a run in flight and waits for it when it honours its
 // context.
 func TestShutdownCancelsRunningCheck(t *testing.T) {
-	r := newTestRegistry(t, WithCheckTimeout(time.Hour))
+	r := newTestRegistry(t, WithChecks(CheckSchedule{Timeout: time.Hour}))
 	entered := make(chan struct{})
 	var got error
 	r.Register("a.A", WithCheck("waits", func(ctx context.Context) error {

@@ -32,7 +32,7 @@ func TestStress(t *testing.T) {
 	var transitionCount atomic.Int64
 	r := newTestRegistry(t,
 		WithLogger(slog.New(slog.DiscardHandler)),
-		WithCheckInterval(10*time.Millisecond), WithCheckTimeout(50*time.Millisecond),
+		WithChecks(CheckSchedule{Interval: 10 * time.Millisecond}), WithChecks(CheckSchedule{Timeout: 50 * time.Millisecond}),
 		WithObserver(func(Transition) { transitionCount.Add(1) }))
 	app := startApp(t, r)
 	r.SetLive(true)

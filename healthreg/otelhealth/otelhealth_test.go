@@ -125,8 +125,8 @@ func TestMetrics(t *testing.T) {
 	r := healthreg.New(append(opts,
 		healthreg.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))),
 		healthreg.WithDrainDelay(0),
-		healthreg.WithCheckInterval(10*time.Millisecond),
-		healthreg.WithCheckTimeout(50*time.Millisecond))...)
+		healthreg.WithChecks(healthreg.CheckSchedule{Interval: 10 * time.Millisecond}),
+		healthreg.WithChecks(healthreg.CheckSchedule{Timeout: 50 * time.Millisecond}))...)
 	r.Register("a.A", healthreg.WithCheck("db", func(ctx context.Context) error {
 		switch mode.Load() {
 		case fail:
