@@ -183,7 +183,7 @@ var (
 	// sProbeNames are the names the probes ask, overriding names= for
 	// each probe (contract.DeclaredNames), in HealthOptions' order.
 	sProbeNames = probeNameRows()
-	sGoRuntime = add(&setting[string]{
+	sGoRuntime  = add(&setting[string]{
 		name: "go_runtime", typ: goRuntimeType, def: goRuntimeHealthreg, scopes: inParam | inFileOption,
 		help: "the health server emit=go's code targets: healthreg, or grpc (grpc-go's own health.Server; the code imports nothing of ours)",
 	})

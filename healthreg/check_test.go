@@ -132,11 +132,12 @@ func TestThresholds(t *testing.T) {
 		{nil, "SERVING"}, // second success in a row
 	} {
 		s.feed(t, step.result)
-		if got := r.Status("a.A").String(); got != step.want {
+		got := r.Status("a.A")
+		if got.String() != step.want {
 			t.Fatalf("after result %d (%v): %s, want %s", i, step.result, got, step.want)
 		}
+		seen.last(t, "a.A", got)
 	}
-	seen.last(t, "a.A", SERVING)
 	if got := len(seen.of("a.A")); got != 4 { // appear, up, down, up
 		t.Errorf("%d transitions, want 4: %v", got, seen.of("a.A"))
 	}
