@@ -11,8 +11,13 @@
 // input.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/helmchart"
+)
 
 func main() {
+	helmchart.RunChild() // when this process renders a chart for another (--chart)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -66,7 +66,7 @@ func lines(s ...string) string {
 	return strings.Join(s, "\n") + "\n"
 }
 
-const usageText = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--server ADDR [-tls ...]] [--strict] [--format=text|json] PATH...\n"
+const usageText = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--server ADDR [-tls ...]] [--strict] [--format=text|json] [--chart DIR [--values FILE]... [--set K=V]...] [PATH...]\n"
 
 func TestRun(t *testing.T) {
 	desc := writeDescriptors(t, true)
@@ -332,7 +332,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name: "no paths", args: []string{"--descriptors", "$DESC"}, wantCode: 2,
-			wantStderr: "verify-probes: no manifests: give files, directories, or - for standard input\n" + usageText,
+			wantStderr: "verify-probes: no manifests: give files, directories, - for standard input, or --chart DIR\n" + usageText,
 		},
 		{
 			name: "bad format", args: []string{"--descriptors", "$DESC", "--format=xml", "-"}, wantCode: 2,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/helmchart"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/manifest"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/verify"
@@ -32,8 +33,11 @@ const (
 	serverFlagName        = "server"
 	serverTimeoutFlagName = "server-timeout"
 	versionFlagName       = "version"
+	chartFlagName         = "chart"
+	valuesFlagName        = "values"
+	setFlagName           = "set"
 
-	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--server ADDR [-tls ...]] [--strict] [--format=text|json] PATH...\n"
+	usageLine = "usage: verify-probes --descriptors FILE [--names=healthreg|services|overall] [--name NAME]... [--names-file FILE] [--require-probes] [--expect DIR]... [--server ADDR [-tls ...]] [--strict] [--format=text|json] [--chart DIR [--values FILE]... [--set K=V]...] [PATH...]\n"
 )
 
 // Exit codes.
@@ -58,6 +62,8 @@ type options struct {
 	expect        []string
 	server        verify.Server
 	version       bool
+	chart         string
+	chartOptions  helmchart.Options
 	paths         []string
 }
 
@@ -85,6 +91,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	flags.StringVar(&o.server.ServerName, "tls-server-name", "", "with -tls, the `NAME` the server's certificate must hold")
 	flags.BoolVar(&o.server.NoVerify, "tls-no-verify", false, "with -tls, do not verify the server's certificate")
 	flags.BoolVar(&o.version, versionFlagName, false, "print the version and exit")
+	flags.StringVar(&o.chart, chartFlagName, "", "a Helm chart `DIR` to render as helm template does (with Helm's own engine, the dependencies in its charts/) and check")
+	flags.Var((*stringsFlag)(&o.chartOptions.ValueFiles), valuesFlagName, "a values `FILE` for --chart, as helm template -f (may be repeated)")
+	flags.Var((*stringsFlag)(&o.chartOptions.Set), setFlagName, "a value for --chart, as helm template --set `K=V` (may be repeated)")
 	return flags
 }
 
@@ -118,8 +127,10 @@ func parseArgs(args []string) (*options, error) {
 		return nil, fmt.Errorf("--%s must be text or json, not %q", formatFlagName, o.format)
 	case namesErr != nil:
 		return nil, fmt.Errorf("--%s: %v", namesFlagName, namesErr)
-	case len(o.paths) == 0:
-		return nil, errors.New("no manifests: give files, directories, or - for standard input")
+	case len(o.paths) == 0 && o.chart == "":
+		return nil, errors.New("no manifests: give files, directories, - for standard input, or --chart DIR")
+	case o.chart == "" && len(o.chartOptions.ValueFiles)+len(o.chartOptions.Set) > 0:
+		return nil, fmt.Errorf("--%s and --%s need --%s", valuesFlagName, setFlagName, chartFlagName)
 	case o.server.Timeout <= 0:
 		return nil, fmt.Errorf("--%s must be positive", serverTimeoutFlagName)
 	}
@@ -138,7 +149,12 @@ health names of GKE HealthCheckPolicies, Envoy Gateway BackendTrafficPolicies
 and docker compose healthchecks that run grpc_health_probe are checked too.
 
   buf build -o image.binpb
+  verify-probes --descriptors image.binpb --chart ./chart --values prod.yaml
   helm template ./chart | verify-probes --descriptors image.binpb --require-probes -
+
+--chart renders the chart in-process, as helm template does, and reports
+each finding at the rendered template (mychart/templates/x.yaml, as helm
+template's "# Source:" names it) and its line in that template's output.
 
 With --server ADDR, the running server is asked for every health name the
 manifests ask; each name it does not register is an error.
@@ -252,9 +268,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	sources, skipped, err := manifest.Expand(o.paths)
-	if err != nil {
-		return fail(err)
+	var sources []manifest.Source
+	var skipped []string
+	if len(o.paths) > 0 {
+		if sources, skipped, err = manifest.Expand(o.paths); err != nil {
+			return fail(err)
+		}
+	}
+	var rendered []helmchart.Template
+	if o.chart != "" {
+		if rendered, err = helmchart.Render(o.chart, o.chartOptions); err != nil {
+			return fail(err)
+		}
 	}
 	for _, s := range skipped {
 		fmt.Fprintf(stderr, "%s: skipping %s\n", name, oneLine(s))
@@ -275,13 +300,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var builtNames []manifest.NameSite     // with --server
 	var inputErrs []error
 	found := false
-	for _, src := range sources {
-		data, err := manifest.Read(src, stdin)
-		if err != nil {
-			inputErrs = append(inputErrs, err)
-			continue
-		}
-		parsed, err := manifest.ParseFile(src.Name, data)
+	check := func(name string, data []byte) {
+		parsed, err := manifest.ParseFile(name, data)
 		if err != nil {
 			inputErrs = append(inputErrs, err)
 		}
@@ -298,6 +318,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if o.server.Addr != "" {
 			builtNames = append(builtNames, names...)
 		}
+	}
+	for _, src := range sources {
+		data, err := manifest.Read(src, stdin)
+		if err != nil {
+			inputErrs = append(inputErrs, err)
+			continue
+		}
+		check(src.Name, data)
+	}
+	for _, t := range rendered {
+		check(t.Name, []byte(t.Content))
 	}
 	noProbes := !found && len(inputErrs) == 0
 	if noProbes {

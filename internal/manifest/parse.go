@@ -173,7 +173,7 @@ func helmHint(err error, data []byte) error {
 		return err
 	}
 	line := 1 + bytes.Count(data[:i], []byte("\n"))
-	return fmt.Errorf("%w (line %d has {{: an unrendered Helm template? verify the output of helm template instead)", err, line)
+	return fmt.Errorf("%w (line %d has {{: an unrendered Helm template? give the chart with --chart DIR, or verify the output of helm template)", err, line)
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line ([0-9]+): `)
