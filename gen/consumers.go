@@ -3,6 +3,7 @@ package gen
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -61,7 +62,7 @@ func checkConsumerParams(p *Params, errs *errorList) {
 		errs.add(&Error{Option: paramOption(sK8sVersion.name, sK8sVersion.typ.text(minor)), Msg: "is only used with tls=true (it allows the kubelet's TLS grpc probes)"})
 	}
 	if tls && !p.EmitWorkloads() {
-		errs.add(&Error{Option: paramOption(sTLS.name, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose, alb)"})
+		errs.add(&Error{Option: paramOption(sTLS.name, "true"), Msg: "needs an emit= that writes probes or health checks (k8s, helm, gke, envoygateway, compose, alb)"})
 	}
 }
 
@@ -203,27 +204,28 @@ func (w *Workload) execCommand(p Probe) []string {
 	if connect == "" {
 		connect, rpc = execTimeouts(p.TimeoutSeconds)
 	}
-	cmd := []string{
-		w.ProbeBin,
-		fmt.Sprintf("-addr=:%d", w.ProbePort()),
-		"-service=" + p.Service,
-		"-connect-timeout=" + connect,
-		"-rpc-timeout=" + rpc,
-	}
+	head, tail := w.execArgs(p)
+	return slices.Concat(head, []string{"-connect-timeout=" + connect, "-rpc-timeout=" + rpc}, tail)
+}
+
+// execArgs is grpc_health_probe's argv for one probe around its two
+// timeouts: the program, address and service; then the TLS flags.
+func (w *Workload) execArgs(p Probe) (head, tail []string) {
+	head = []string{w.ProbeBin, fmt.Sprintf("-addr=:%d", w.ProbePort()), "-service=" + p.Service}
 	switch {
 	case w.TLS && w.TLSServerName != "":
 		// Verified against the server name (grpc_health_probe refuses a
 		// server name with -tls-no-verify), by the image's roots or the CA.
-		cmd = append(cmd, "-tls", "-tls-server-name="+w.TLSServerName)
+		tail = []string{"-tls", "-tls-server-name=" + w.TLSServerName}
 		if w.TLSCACert != "" {
-			cmd = append(cmd, "-tls-ca-cert="+w.TLSCACert)
+			tail = append(tail, "-tls-ca-cert="+w.TLSCACert)
 		}
 	case w.TLS:
 		// The probe checks health, not the certificate: a pod's certificate
 		// names the Service, not the localhost the probe dials.
-		cmd = append(cmd, "-tls", "-tls-no-verify")
+		tail = []string{"-tls", "-tls-no-verify"}
 	}
-	return cmd
+	return head, tail
 }
 
 // StartupBudgetSeconds is how long the startup probe lets the server start.

@@ -408,7 +408,7 @@ func TestConsumerErrors(t *testing.T) {
 		{"emit=k8s,probe=exec,tls=true,tls_ca_cert=/ca.pem", `parameter tls_ca_cert=/ca.pem: needs tls_server_name= (the name the certificate is verified against: a pod's certificate does not name localhost)`},
 		{"emit=k8s,k8s_version=1.37", `parameter k8s_version=1.37: is only used with tls=true (it allows the kubelet's TLS grpc probes)`},
 		{"emit=k8s,tls=true,k8s_version=2.0", `parameter k8s_version=2.0: must be a Kubernetes version 1.N, like 1.37`},
-		{"emit=go,tls=true", `parameter tls=true: needs an emit= that writes probes or health checks (k8s, gke, envoygateway, compose, alb)`},
+		{"emit=go,tls=true", `parameter tls=true: needs an emit= that writes probes or health checks (k8s, helm, gke, envoygateway, compose, alb)`},
 		{"emit=k8s,tls=true,k8s_version=1.36", greeter + `parameter tls=true: workload "helloworld-greeter": the kubelet's grpc probes are plaintext before Kubernetes 1.37 (KEP-4939, alpha: feature gate GRPCContainerProbeTLS); use probe=exec (grpc_health_probe -tls), serve health on a plaintext health_port, or set k8s_version=1.37 for a cluster with the gate on`},
 		{"emit=k8s,tls=true,k8s_version=1.37,tls_server_name=a.example", greeter + `parameter tls_server_name=a.example: workload "helloworld-greeter": the kubelet's grpc probe sends no server name; use probe=exec for a TLS server name`},
 		{"emit=gke,tls=true", greeter + `parameter tls=true: workload "helloworld-greeter": GKE's GRPC health check (HealthCheckPolicy) is plaintext; serve health on a plaintext health_port for emit=gke`},

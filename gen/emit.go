@@ -4,6 +4,7 @@ package gen
 const (
 	EmitGo           = "go"
 	EmitK8s          = "k8s"
+	EmitHelm         = "helm"
 	EmitGKE          = "gke"
 	EmitEnvoyGateway = "envoygateway"
 	EmitIstio        = "istio"
@@ -44,6 +45,8 @@ var emitKinds = []emitKind{
 			}
 			return componentFiles
 		}},
+	{name: EmitHelm, help: "a Helm library chart of the probes per workload, in its helm/ directory (with scaffold=true, also a chart that includes it)",
+		workloadFiles: helmFiles},
 	// The consumers of health other than the kubelet (consumers.go).
 	{name: EmitGKE, help: "GKE Gateway HealthCheckPolicy", kustomize: true,
 		workloadFiles: oneFile("healthcheckpolicy.yaml", "gke-healthcheckpolicy.yaml.tmpl")},

@@ -126,6 +126,11 @@ var goldenCases = []struct{ name, shows string }{
 	{"modules", "emit=node and emit=python: per-file modules setting exactly the probes' names, names=services and a file's names=overall; files without go_package"},
 	{"probe_names", "startup_service=, liveness_service=, readiness_service= as parameters, per-service parameters and options override names= per probe; the service config and compose ask the declared readiness name"},
 	{"service_params_skip", "service.<name>.skip=true: the service of a shared .proto gets no workload, probes or consumer files; its Go constants and functions stay"},
+	{"helm_default", "emit=helm beside emit=k8s: each workload's library chart names the Component's probes and port, timings overridable under grpcHealth"},
+	{"helm_exec_tls", "emit=helm alone with probe=exec and TLS: grpc_health_probe's timeouts follow an overridden timeoutSeconds"},
+	{"helm_names_modes", "emit=helm in every naming mode: the library charts ask the names the Components ask"},
+	{"helm_scaffold", "scaffold=true with emit=helm and a health port: a chart (Deployment, Service) that depends on the library chart, and a Dockerfile"},
+	{"helm_kind_error", "emit=helm with kind= and no emit=k8s: kind= names what the Component patches, which a chart does not need"},
 	{"hipstershop", "a nine-service demo in one proto mapped onto its existing Deployments with per-service parameters only"},
 }
 

@@ -237,13 +237,19 @@ func checkParams(p *Params, errs *errorList) {
 			errs.add(&Error{Option: paramOption(r.info().name, r.text(v)), Msg: msg})
 		}
 	}
-	if !p.EmitK8s() {
+	if !p.EmitK8s() && !p.emits(EmitHelm) {
 		if scaffold {
-			needs(sScaffold, "needs emit=k8s")
+			needs(sScaffold, "needs emit=k8s or emit=helm")
 		}
 		if image {
-			needs(sImage, "needs emit=k8s")
+			needs(sImage, "needs emit=k8s or emit=helm")
 		}
+	}
+	if p.emits(EmitHelm) && !p.EmitK8s() {
+		// The Component's patch targets a kind; the chart's templates go
+		// into whatever pod template includes them.
+		needs(sKind, "names the kind emit=k8s's Component patches; emit=helm's templates go into any pod template "+
+			"(a Deployment, StatefulSet or DaemonSet of your chart): drop kind=, or add emit=k8s")
 	}
 	if !scaffold {
 		// These shape only the scaffold; anywhere else they would do nothing.

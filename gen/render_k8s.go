@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"path"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/pluginpb"
@@ -23,8 +24,11 @@ type k8sView struct {
 	Workload     *Workload
 }
 
+// dockerfileTemplate writes a scaffold's Dockerfile.
+const dockerfileTemplate = "scaffold-Dockerfile.tmpl"
+
 // manifest is one output file of a workload: its name under <workload>/ and
-// its template.
+// its template: in templates.All, or "helm/<name>" in templates.Helm.
 type manifest struct{ name, tmpl string }
 
 var (
@@ -33,7 +37,7 @@ var (
 		{"probes.yaml", "component-patch.yaml.tmpl"},
 	}
 	scaffoldFiles = []manifest{
-		{"Dockerfile", "scaffold-Dockerfile.tmpl"},
+		{"Dockerfile", dockerfileTemplate},
 		{"deployment.yaml", "scaffold-deployment.yaml.tmpl"},
 		{"kustomization.yaml", "scaffold-kustomization.yaml.tmpl"},
 		{"service.yaml", "scaffold-service.yaml.tmpl"},
@@ -46,10 +50,18 @@ func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 	var buf bytes.Buffer
 	for _, w := range m.Workloads {
 		v := k8sView{Version: Version, ProbeVersion: ProbeVersion, Workload: w}
+		var hv *helmView
 		first := len(out)
 		for _, f := range w.Files {
 			buf.Reset()
-			if err := templates.All.ExecuteTemplate(&buf, f.tmpl, v); err != nil {
+			t, tmpl, view := templates.All, f.tmpl, any(v)
+			if name, ok := strings.CutPrefix(f.tmpl, helmTemplates); ok {
+				if hv == nil {
+					hv = newHelmView(v)
+				}
+				t, tmpl, view = templates.Helm, name, hv
+			}
+			if err := t.ExecuteTemplate(&buf, tmpl, view); err != nil {
 				return nil, err
 			}
 			out = append(out, &pluginpb.CodeGeneratorResponse_File{

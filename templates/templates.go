@@ -14,6 +14,9 @@ import (
 //go:embed *.tmpl
 var files embed.FS
 
+//go:embed helm/*.tmpl
+var helmFiles embed.FS
+
 // All is every template, by file name ("health.go.tmpl", "probes.yaml.tmpl",
 // ...). Execute them with ExecuteTemplate.
 var All = template.Must(template.New("").
@@ -24,6 +27,17 @@ var All = template.Must(template.New("").
 		"jsonString": yamlString, // a JavaScript, TypeScript and Python string literal too
 	}).
 	ParseFS(files, "*.tmpl"))
+
+// Helm is the templates of emit=helm's charts (helm/*.tmpl, by base name).
+// They write Helm templates, whose actions are {{ }}, so their own actions
+// are [[ ]]: neither needs escaping in the other.
+var Helm = template.Must(template.New("").
+	Delims("[[", "]]").
+	Option("missingkey=error").
+	Funcs(template.FuncMap{
+		"yamlString": yamlString,
+	}).
+	ParseFS(helmFiles, "helm/*.tmpl"))
 
 // yamlString quotes s as a JSON string, which YAML reads back unchanged: a
 // service named "on", "1.0" or "null" stays a string.

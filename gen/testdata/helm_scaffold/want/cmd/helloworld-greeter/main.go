@@ -1,0 +1,40 @@
+// Command helloworld-greeter serves these services with the health service, as
+// helloworld-greeter/deployment.yaml runs it (the flags below are its args):
+//
+//   - helloworld.Greeter
+//
+// protoc-gen-health v0.1.0 scaffolded this file (scaffold=true) from
+// helloworld/greeter.proto for you to edit: it is not regenerated.
+package main
+
+import (
+	context "context"
+	helloworld "example.com/helloworld"
+	flag "flag"
+	healthreg "github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	grpc "google.golang.org/grpc"
+	log "log"
+)
+
+// greeterServer implements helloworld.Greeter. Every method answers
+// Unimplemented until you write it.
+type greeterServer struct {
+	helloworld.UnimplementedGreeterServer
+}
+
+func main() {
+	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	flag.Parse()
+
+	reg := healthreg.New(cfg.Options()...)
+	srv := grpc.NewServer()
+	helloworld.RegisterGreeterServer(srv, &greeterServer{})
+	helloworld.RegisterGreeterHealth(reg)
+	reg.RegisterHealthService(srv)
+
+	// Listens, declares itself ready once serving, and on SIGTERM or SIGINT:
+	// NOT_SERVING at once, serves through the drain, GracefulStop, Stop.
+	if err := cfg.ListenAndServe(context.Background(), reg, srv); err != nil {
+		log.Fatal(err)
+	}
+}
