@@ -130,6 +130,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"helm_exec_tls", "emit=helm alone with probe=exec and TLS: grpc_health_probe's timeouts follow an overridden timeoutSeconds"},
 	{"helm_names_modes", "emit=helm in every naming mode: the library charts ask the names the Components ask"},
 	{"helm_scaffold", "scaffold=true with emit=helm and a health port: a chart (Deployment, Service) that depends on the library chart, and a Dockerfile"},
+	{"helm_probe_names", "emit=helm with per-probe names (startup_service=, liveness_service=, readiness_service=): the library charts ask the model's names, as the Components do"},
 	{"helm_kind_error", "emit=helm with kind= and no emit=k8s: kind= names what the Component patches, which a chart does not need"},
 	{"hipstershop", "a nine-service demo in one proto mapped onto its existing Deployments with per-service parameters only"},
 }

@@ -86,13 +86,15 @@ func renderUserChart(t testing.TB, generated map[string]string, w, container, va
 	return &d.Spec.Template.Spec.Containers[0]
 }
 
-// helmCases are k8sCases and the naming modes: the library charts must ask
-// what the Components ask in each.
+// helmCases are k8sCases, the naming modes and per-probe names: the
+// library charts must ask what the Components ask in each.
 func helmCases() []k8sCase {
 	cases := k8sCases()
 	for _, mode := range []contract.NamesMode{contract.NamesServices, contract.NamesOverall} {
 		cases = append(cases, k8sCase{name: "names " + string(mode), params: "names=" + string(mode), files: []testProto{shopProto}})
 	}
+	cases = append(cases, k8sCase{name: "per-probe names", files: []testProto{shopProto},
+		params: "names=overall,startup_service=liveness,liveness_service=liveness,service.shop.v1.Cart.readiness_service=shop.v1.Cart"})
 	return cases
 }
 
