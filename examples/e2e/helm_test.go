@@ -11,13 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/helmchart"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/helmchart/helmtest"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/probepatch"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
-	"github.com/protoc-gen-health/protoc-gen-health/internal/protoreq"
 )
 
 // helmParams are the examples' own manifest parameters (buf.gen.yaml),
@@ -162,21 +160,7 @@ func componentContainer(t *testing.T, name, content string) *corev1.Container {
 // returns the files by name.
 func generateExample(t *testing.T, ex example, param string) map[string]string {
 	t.Helper()
-	protoDir := filepath.Join(ex.dir(), "proto")
-	req, err := protoreq.Build([]string{protoDir, filepath.Join(root, "proto")}, filesUnder(t, protoDir, ".proto"), param)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := gen.Generate(req)
-	if resp.Error != nil {
-		t.Fatalf("generate %s: %s", param, resp.GetError())
-	}
-	files := map[string]string{}
-	for _, f := range resp.GetFile() {
-		if f.GetInsertionPoint() == "" {
-			files[f.GetName()] = f.GetContent()
-		}
-	}
+	files := generateFiles(t, ex, filesUnder(t, filepath.Join(ex.dir(), "proto"), ".proto"), param)
 	if len(files) == 0 {
 		t.Fatalf("generate %s: no files", param)
 	}
