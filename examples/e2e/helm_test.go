@@ -68,15 +68,7 @@ func TestHelmChartProbes(t *testing.T) {
 				t.Fatal("no workloads")
 			}
 
-			args := []string{"-addr=127.0.0.1:0"}
-			if ex.healthPort != 0 {
-				args = append(args, "-health-addr=127.0.0.1:0")
-			}
-			srv := startServer(t, ex, args...)
-			ports := map[int32]int32{ex.appPort: portOf(t, srv.Addr)}
-			if ex.healthPort != 0 {
-				ports[ex.healthPort] = portOf(t, srv.HealthAddr)
-			}
+			_, ports := serveForProbes(t, ex)
 			for _, ch := range charts {
 				c := ch.render(t)
 				probes := map[contract.Kind]*corev1.Probe{contract.Startup: c.StartupProbe, contract.Liveness: c.LivenessProbe, contract.Readiness: c.ReadinessProbe}

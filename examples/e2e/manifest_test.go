@@ -9,6 +9,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// serveForProbes starts ex's server on loopback (and its health port, when
+// it has one) with args, and returns it with the map kubeletProbe takes:
+// each port the manifests name to the port the server bound.
+func serveForProbes(t *testing.T, ex example, args ...string) (*server, map[int32]int32) {
+	t.Helper()
+	args = append([]string{"-addr=127.0.0.1:0"}, args...)
+	if ex.healthPort != 0 {
+		args = append(args, "-health-addr=127.0.0.1:0")
+	}
+	srv := startServer(t, ex, args...)
+	ports := map[int32]int32{ex.appPort: portOf(t, srv.Addr)}
+	if ex.healthPort != 0 {
+		ports[ex.healthPort] = portOf(t, srv.HealthAddr)
+	}
+	return srv, ports
+}
+
 // TestManifestProbes runs each example's generated probes as the kubelet
 // runs them against the example's server: all pass once it is ready; after
 // SIGTERM readiness fails within a second while liveness passes and the
@@ -19,15 +36,7 @@ func TestManifestProbes(t *testing.T) {
 		t.Run(ex.name, func(t *testing.T) {
 			t.Parallel()
 			deployments := loadProbes(t, ex)
-			args := []string{"-addr=127.0.0.1:0", fmt.Sprintf("-drain=%v", manifestDrain)}
-			if ex.healthPort != 0 {
-				args = append(args, "-health-addr=127.0.0.1:0")
-			}
-			srv := startServer(t, ex, args...)
-			ports := map[int32]int32{ex.appPort: portOf(t, srv.Addr)}
-			if ex.healthPort != 0 {
-				ports[ex.healthPort] = portOf(t, srv.HealthAddr)
-			}
+			srv, ports := serveForProbes(t, ex, fmt.Sprintf("-drain=%v", manifestDrain))
 
 			for _, d := range deployments {
 				eventually(t, startTimeout, d.path+": readiness probe passes", func() (bool, string) {
