@@ -14,7 +14,7 @@ import (
 // generated code (SupportPackageIsVersion1, Registry.Register, the
 // scaffold's Flags) and the adapters (connecthealth, otelhealth) need.
 // Each addition is a promise to keep: it must be listed here, with the
-// package documentation and the README's runtime section saying what it
+// package documentation and docs/runtime.md saying what it
 // is for. Counted as grpc-go's health package counts its 8: top-level
 // names and the methods of exported types (interface methods included).
 var exported = []string{

@@ -28,10 +28,10 @@ import (
 // python3 may be another one without them.
 const pythonBin = "/usr/bin/python3"
 
-// readmeNames is what the README's "Servers without healthreg" section tells
+// readmeNames is what docs/polyglot.md's "Servers without healthreg" tells
 // a server to register in each naming mode, for a workload of services.
 // It is written out here, not computed with internal/contract, so that the
-// test holds the generator's probes to the README's word.
+// test holds the generator's probes to the docs' word.
 func readmeNames(mode contract.NamesMode, services []string) []string {
 	switch mode {
 	case contract.NamesHealthreg:
@@ -54,7 +54,7 @@ type plainServer struct {
 // TestPlainServersPassGeneratedProbes: for every naming mode and probe
 // style, each probe the generator writes passes against a server that does
 // not run healthreg (grpc-go's own health server as the tutorials write it,
-// and Python's HealthServicer) registering exactly the names the README
+// and Python's HealthServicer) registering exactly the names docs/polyglot.md
 // lists for the mode, run as the kubelet runs it; and the same probe asking
 // a name one letter off fails with NOT_FOUND, so the pass is the name's doing.
 func TestPlainServersPassGeneratedProbes(t *testing.T) {

@@ -292,7 +292,7 @@ type HealthOptions struct {
 	// and name, in any namespace.
 	Kind *WorkloadKind `protobuf:"varint,13,opt,name=kind,proto3,enum=health.options.v1.WorkloadKind,oneof" json:"kind,omitempty"`
 	// Which health names the server registers, and so which names the probes
-	// ask for (default HEALTH_NAMES_HEALTHREG). The README lists, per mode,
+	// ask for (default HEALTH_NAMES_HEALTHREG). docs/polyglot.md lists, per mode,
 	// the names a server must set.
 	Names *HealthNames `protobuf:"varint,14,opt,name=names,proto3,enum=health.options.v1.HealthNames,oneof" json:"names,omitempty"`
 	// The health name each probe asks, overriding names for that probe: for a
