@@ -92,7 +92,7 @@ func TestPlainServersPassGeneratedProbes(t *testing.T) {
 							where := style + " " + kind
 							asked := targetOf(t, p).Service
 							if !containsName(names, asked) {
-								t.Errorf("%s: asks %q, which the README does not tell a %s server to register (%q)", where, asked, mode, names)
+								t.Errorf("%s: asks %q, which docs/polyglot.md does not tell a %s server to register (%q)", where, asked, mode, names)
 							}
 							if r := kubeletProbe(t, p, ports); !r.ok {
 								t.Errorf("%s: failed against a server registering %q: %v", where, names, r)
