@@ -2,7 +2,6 @@ package gen
 
 import (
 	"bytes"
-	"fmt"
 	"path"
 	"strings"
 
@@ -38,8 +37,11 @@ func renderModules(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 			break
 		}
 		if f.Workload == nil {
-			// attachWorkloads reports a file of several workloads.
-			return nil, fmt.Errorf("%s: no workload for its module", f.Source)
+			// No service of the file is in a workload: each is skipped
+			// (service.<name>.skip=true or the skip option), so, as for
+			// the manifests, there are no names to set and no module.
+			// attachWorkloads has reported a file of several workloads.
+			continue
 		}
 		prefix := strings.TrimSuffix(f.Source, ".proto")
 		v := moduleView{Version: Version, Source: f.Source, Base: path.Base(prefix), Deprecated: f.Deprecated, Services: f.Services, Workload: f.Workload}

@@ -32,3 +32,32 @@ func sortedValues(m map[string]string) []string {
 	}
 	return out
 }
+
+// A file whose every service is skipped has no workload, so emit=node and
+// emit=python write no module for it (as emit=k8s writes no probes), while
+// the other files of the run keep theirs. It was an error ("no workload for
+// its module"), which broke the shared .proto that skip is for.
+func TestServiceParamSkipWholeFileModules(t *testing.T) {
+	const shared = `syntax = "proto3";
+package shared;
+option go_package = "example.com/shared;shared";
+service Admin {}
+`
+	const shop = `syntax = "proto3";
+package shop;
+option go_package = "example.com/shop;shop";
+service Cart {}
+`
+	files := runPlugin(t, requestFor(t, "emit=node,emit=python,emit=k8s,service.shared.Admin.skip=true",
+		testProto{"shared/shared.proto", shared}, testProto{"shop/shop.proto", shop}))
+	for name := range files {
+		if strings.HasPrefix(name, "shared/") {
+			t.Errorf("the skipped file's module %s was written", name)
+		}
+	}
+	for _, name := range []string{"shop/shop_health.js", "shop/shop_health.py"} {
+		if !strings.Contains(files[name], `"shop.Cart"`) {
+			t.Errorf("%s should set shop.Cart's name; the run wrote %v", name, sortedKeys(files))
+		}
+	}
+}
