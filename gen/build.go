@@ -77,6 +77,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			for _, g := range groups {
 				w := g.workload(p)
 				checkConsumers(g, w, p, &errs)
+				checkProbeAuth(g, w, p, &errs)
 				checkProbeNameLengths(g, w, &errs)
 				m.Workloads = append(m.Workloads, w)
 			}
@@ -185,6 +186,10 @@ func (g *group) workload(p *Params) *Workload {
 		w.TLSServerName = paramOf(p, sTLSServerName)
 		w.TLSCACert = paramOf(p, sTLSCACert)
 		w.GRPCProbeTLS = !w.Exec() && paramOf(p, sK8sVersion) >= grpcProbeTLSMinor
+	}
+	w.Auth = ProbeAuth{
+		ClientCert: valueOf(s, sTLSClientCert), ClientKey: valueOf(s, sTLSClientKey),
+		Headers: valueOf(s, sRPCHeader), SPIFFE: valueOf(s, sSPIFFE), ALTS: valueOf(s, sALTS),
 	}
 	if p.emits(EmitALB) {
 		w.ALB = albHealthCheck(w, tls)

@@ -47,7 +47,7 @@ func checkServiceParams(p *Params, services []*service, errs *errorList) {
 			if !ok {
 				continue
 			}
-			if ov, ok := so.get(r); ok && ov != pv {
+			if ov, ok := so.get(r); ok && !r.equal(ov, pv) {
 				errs.add(so.errorAt(r, fmt.Sprintf("%s sets it to %s for the same service; "+
 					"remove one of the two", paramOption(pl.paramPrefix+r.info().name, r.text(pv)), r.optionText(pv))))
 			}

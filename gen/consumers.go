@@ -190,12 +190,45 @@ func ServiceConfig(readinessName string) string {
 // written, as it does in the Kubernetes manifests, instead of the compose
 // user's home. Escaping keeps the value the user wrote; refusing "$" would
 // refuse a path the kubelet's probes take as it is.
+//
+// An -rpc-header's $(VAR), which the kubelet expands from the container's
+// env, becomes ${VAR:?...}: compose runs the test without a shell, so
+// nothing would expand it in the container; compose interpolates it from
+// the environment of `docker compose up` (or .env) and refuses to start
+// when it is unset, so the file holds no secret and a missing one is loud.
 func (w *Workload) ComposeTest() []string {
 	cmd := w.execCommand(w.Readiness)
 	for i, a := range cmd {
+		if h, ok := strings.CutPrefix(a, "-rpc-header="); ok {
+			cmd[i] = "-rpc-header=" + composeHeader(h)
+			continue
+		}
 		cmd[i] = strings.ReplaceAll(a, "$", "$$")
 	}
 	return cmd
+}
+
+// composeHeader writes a header value of the kubelet's syntax ("$$" a
+// dollar, $(VAR) a variable) in compose's.
+func composeHeader(h string) string {
+	var b strings.Builder
+	for i := 0; i < len(h); i++ {
+		switch {
+		case h[i] != '$':
+			b.WriteByte(h[i])
+		case strings.HasPrefix(h[i:], "$$"):
+			b.WriteString("$$")
+			i++
+		case strings.HasPrefix(h[i:], "$(") && strings.IndexByte(h[i:], ')') > 0:
+			end := strings.IndexByte(h[i:], ')')
+			name := h[i+2 : i+end]
+			fmt.Fprintf(&b, "${%s:?%s is the probe's rpc_header; set it for docker compose}", name, name)
+			i += end
+		default:
+			b.WriteString("$$")
+		}
+	}
+	return b.String()
 }
 
 // execCommand is grpc_health_probe's argv for one probe.
@@ -209,7 +242,8 @@ func (w *Workload) execCommand(p Probe) []string {
 }
 
 // execArgs is grpc_health_probe's argv for one probe around its two
-// timeouts: the program, address and service; then the TLS flags.
+// timeouts: the program, address and service; then the TLS and client
+// authentication flags.
 func (w *Workload) execArgs(p Probe) (head, tail []string) {
 	head = []string{w.ProbeBin, fmt.Sprintf("-addr=:%d", w.ProbePort()), "-service=" + p.Service}
 	switch {
@@ -225,7 +259,7 @@ func (w *Workload) execArgs(p Probe) (head, tail []string) {
 		// names the Service, not the localhost the probe dials.
 		tail = []string{"-tls", "-tls-no-verify"}
 	}
-	return head, tail
+	return head, append(tail, w.Auth.flags()...)
 }
 
 // StartupBudgetSeconds is how long the startup probe lets the server start.

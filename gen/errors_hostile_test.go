@@ -79,13 +79,13 @@ service foo_bar {}
 
 func TestErrorRepeatedParameter(t *testing.T) {
 	for _, c := range []struct{ params, want string }{
-		{"emit=k8s,workload=a,workload=b", "parameter workload=b: workload= is already given (workload=a); give each parameter once (only emit= may repeat)"},
-		{"emit=k8s,port=1,port=2", "parameter port=2: port= is already given (port=1); give each parameter once (only emit= may repeat)"},
-		{"emit=k8s,port=1,port=1", "parameter port=1: port= is already given (port=1); give each parameter once (only emit= may repeat)"},
-		{"paths=import,emit=go,paths=source_relative", "parameter paths=source_relative: paths= is already given (paths=import); give each parameter once (only emit= may repeat)"},
-		{"emit=k8s,scaffold=true,image=a,scaffold=false", "parameter scaffold=false: scaffold= is already given (scaffold=true); give each parameter once (only emit= may repeat)"},
+		{"emit=k8s,workload=a,workload=b", "parameter workload=b: workload= is already given (workload=a); give each parameter once (only emit= or rpc_header= may repeat)"},
+		{"emit=k8s,port=1,port=2", "parameter port=2: port= is already given (port=1); give each parameter once (only emit= or rpc_header= may repeat)"},
+		{"emit=k8s,port=1,port=1", "parameter port=1: port= is already given (port=1); give each parameter once (only emit= or rpc_header= may repeat)"},
+		{"paths=import,emit=go,paths=source_relative", "parameter paths=source_relative: paths= is already given (paths=import); give each parameter once (only emit= or rpc_header= may repeat)"},
+		{"emit=k8s,scaffold=true,image=a,scaffold=false", "parameter scaffold=false: scaffold= is already given (scaffold=true); give each parameter once (only emit= or rpc_header= may repeat)"},
 		{"emit=k8s,service.helloworld.Greeter.port=1,service.helloworld.Greeter.port=2",
-			"parameter service.helloworld.Greeter.port=2: service.helloworld.Greeter.port= is already given (service.helloworld.Greeter.port=1); give each parameter once (only emit= may repeat)"},
+			"parameter service.helloworld.Greeter.port=2: service.helloworld.Greeter.port= is already given (service.helloworld.Greeter.port=1); give each parameter once (only emit= or rpc_header= may repeat)"},
 	} {
 		t.Run(c.params, func(t *testing.T) { checkError(t, c.params, greeter, c.want) })
 	}

@@ -69,6 +69,7 @@ type Workload struct {
 	TLSServerName string
 	TLSCACert     string
 	GRPCProbeTLS  bool
+	Auth          ProbeAuth // the exec probes' client authentication
 	// Files are the workload's files, of every emit= kind of the run, in
 	// emitKinds order; Resources those a kustomization lists.
 	Files     []manifest

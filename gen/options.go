@@ -166,6 +166,9 @@ func lineOf(f *protogen.File, path []int32) int {
 
 func formatValue(f field, v protoreflect.Value) string {
 	fd := f.path[len(f.path)-1]
+	if fd.IsList() {
+		return headerType.optionText(headerType.fromOption(v))
+	}
 	switch fd.Kind() {
 	case protoreflect.StringKind:
 		return quoteValue(v.String())

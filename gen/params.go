@@ -291,7 +291,11 @@ func repeatedParam(parameter string) error {
 	seen := map[string]string{}
 	for _, kv := range strings.Split(parameter, ",") {
 		key, value, _ := strings.Cut(kv, "=")
-		if key == "" || slices.Contains(repeatable, key+"=") || strings.HasPrefix(key, "M") || strings.HasPrefix(key, "apilevelM") {
+		field := key
+		if strings.HasPrefix(key, servicePrefix) {
+			field = key[strings.LastIndexByte(key, '.')+1:]
+		}
+		if key == "" || slices.Contains(repeatable, field+"=") || strings.HasPrefix(key, "M") || strings.HasPrefix(key, "apilevelM") {
 			continue
 		}
 		if first, ok := seen[key]; ok {

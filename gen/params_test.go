@@ -60,7 +60,7 @@ func TestParseParams(t *testing.T) {
 		{param: "kind=Job", wantErr: `parameter kind=Job: must be "Deployment", "StatefulSet" or "DaemonSet"`},
 		{param: "service.shop.v1.Cart.kind=deployment", wantErr: `parameter service.shop.v1.Cart.kind=deployment: must be "Deployment", "StatefulSet" or "DaemonSet"`},
 		{param: "service.shop.v1.Cart.port=x", wantErr: "parameter service.shop.v1.Cart.port=x: not a whole number"},
-		{param: "service.shop.v1.Cart.port=1,service.shop.v1.Cart.port=1", wantErr: "parameter service.shop.v1.Cart.port=1: service.shop.v1.Cart.port= is already given (service.shop.v1.Cart.port=1); give each parameter once (only emit= may repeat)"},
+		{param: "service.shop.v1.Cart.port=1,service.shop.v1.Cart.port=1", wantErr: "parameter service.shop.v1.Cart.port=1: service.shop.v1.Cart.port= is already given (service.shop.v1.Cart.port=1); give each parameter once (only emit= or rpc_header= may repeat)"},
 		{param: "service.Cart=x", wantErr: "parameter service.Cart=x: " + serviceParamSyntax},
 		{param: "service.shop.v1.Cart.emit=k8s", wantErr: "parameter service.shop.v1.Cart.emit=k8s: " + serviceParamSyntax},
 		{param: "service.shop..Cart.port=1", wantErr: "parameter service.shop..Cart.port=1: " + serviceParamSyntax},

@@ -58,7 +58,7 @@ func valueOf[T any](s *service, st *setting[T]) T {
 func (s *setting[T]) sameFor(a, b *service) bool {
 	va, _ := resolvedAt(a, s)
 	vb, _ := resolvedAt(b, s)
-	return any(va) == any(vb)
+	return s.eq(va, vb)
 }
 
 // resolvedAt returns the resolved value of a setting for s and the layer

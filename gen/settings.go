@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,24 @@ var (
 		{goRuntimeHealthreg, protoreflect.EnumNumber(optionsv1.GoRuntime_GO_RUNTIME_HEALTHREG)},
 		{goRuntimeGRPC, protoreflect.EnumNumber(optionsv1.GoRuntime_GO_RUNTIME_GRPC)},
 	})
+	// headerType is a list of grpc_health_probe -rpc-header values: a
+	// repeated parameter appends, an option is a repeated string.
+	headerType = &valueType[[]string]{
+		name:  "name: value",
+		parse: func(v string) ([]string, error) { return []string{v}, nil },
+		fromOption: func(v protoreflect.Value) []string {
+			l := v.List()
+			out := make([]string, l.Len())
+			for i := range out {
+				out[i] = l.Get(i).String()
+			}
+			return out
+		},
+		text:       func(h []string) string { return strings.Join(shownHeaders(h), ", ") },
+		optionText: func(h []string) string { return "[" + strings.Join(quoteAll(shownHeaders(h)), ", ") + "]" },
+		merge:      func(old, new []string) []string { return append(slices.Clip(old), new...) },
+		equal:      slices.Equal[[]string],
+	}
 	// k8sVersionType is a Kubernetes version 1.N, held as its minor N.
 	k8sVersionType = &valueType[int]{
 		name: "1.N",
@@ -216,6 +235,28 @@ var (
 		name: "tls_ca_cert", typ: stringType, unset: "unset (the image's roots)", scopes: inParam,
 		help: "path in the image of the CA certificate that verifies the server's", rule: printableWord("must be a path in the image: printable characters, no spaces"),
 	})
+	// Client authentication of the exec probes and compose healthchecks
+	// (probe_auth.go); workload settings like probe_bin.
+	sTLSClientCert = add(&setting[string]{
+		name: "tls_client_cert", typ: stringType, unset: "unset", scopes: everywhere,
+		help: "path in the image of the client certificate exec probes present (-tls-client-cert; with tls=true and tls_client_key)", rule: certPathRule,
+	})
+	sTLSClientKey = add(&setting[string]{
+		name: "tls_client_key", typ: stringType, unset: "unset", scopes: everywhere,
+		help: "path in the image of the client certificate's key (-tls-client-key)", rule: certPathRule,
+	})
+	sRPCHeader = add(&setting[[]string]{
+		name: "rpc_header", typ: headerType, unset: "none", scopes: everywhere, repeatable: true,
+		help: "gRPC metadata \"name: value\" exec probes send (-rpc-header); repeat for several; a secret as $(VAR) from the container's env", rule: headersRule,
+	})
+	sSPIFFE = add(&setting[bool]{
+		name: "spiffe", typ: boolType, def: false, scopes: everywhere,
+		help: "exec probes dial with SPIFFE mTLS from the Workload API (-spiffe), instead of tls=true",
+	})
+	sALTS = add(&setting[bool]{
+		name: "alts", typ: boolType, def: false, scopes: everywhere,
+		help: "exec probes dial with ALTS (-alts), instead of tls=true",
+	})
 	sK8sVersion = add(&setting[int]{
 		name: "k8s_version", typ: k8sVersionType, unset: "unset", scopes: inParam,
 		help: "with tls=true, the oldest Kubernetes version the manifests target: from 1.37 native grpc probes get mode: TLS (KEP-4939, alpha)",
@@ -293,6 +334,7 @@ type valueType[T any] struct {
 	// (an enum number with no word), "" when it is.
 	optionCheck func(protoreflect.Value) string
 	merge       func(old, new T) T // for repeatable parameters
+	equal       func(a, b T) bool  // for a T that == cannot compare
 }
 
 // row is a setting of any type, as the parser, the layers and the
@@ -309,6 +351,7 @@ type row interface {
 	defaultValue() any
 	typeName() string
 	optionValues() string
+	equal(a, b any) bool
 	// sameFor reports whether the setting resolves to the same value for
 	// two services.
 	sameFor(a, b *service) bool
@@ -322,6 +365,13 @@ type rowInfo struct {
 	field             field
 }
 
+func (s *setting[T]) eq(a, b T) bool {
+	if s.typ.equal != nil {
+		return s.typ.equal(a, b)
+	}
+	return any(a) == any(b)
+}
+func (s *setting[T]) equal(a, b any) bool                 { return s.eq(a.(T), b.(T)) }
 func (s *setting[T]) info() *rowInfo                      { return &s.row }
 func (s *setting[T]) parse(v string) (any, error)         { return s.typ.parse(v) }
 func (s *setting[T]) merge(old, new any) any              { return s.typ.merge(old.(T), new.(T)) }

@@ -178,7 +178,7 @@ func TestSettingGivenTwice(t *testing.T) {
 		}
 		for _, key := range keys {
 			_, err := parseParams(key + "=" + text + "," + key + "=" + text)
-			want := fmt.Sprintf("parameter %s=%s: %s= is already given (%s=%s); give each parameter once (only emit= may repeat)", key, text, key, key, text)
+			want := fmt.Sprintf("parameter %s=%s: %s= is already given (%s=%s); give each parameter once (only emit= or rpc_header= may repeat)", key, text, key, key, text)
 			if err == nil || err.Error() != want {
 				t.Errorf("%s twice: %v, want %q", key, err, want)
 			}

@@ -96,7 +96,8 @@ func (s *service) declPath() []int32 {
 // sharedSettings are the settings every service of a workload must agree
 // on: they describe the one container and its probes.
 var sharedSettings = func() []row {
-	rs := []row{sPort, sHealthPort, sProbe, sProbeBin, sContainer, sStartupSeconds, sKind, sNames}
+	rs := []row{sPort, sHealthPort, sProbe, sProbeBin, sContainer, sStartupSeconds, sKind, sNames,
+		sTLSClientCert, sTLSClientKey, sRPCHeader, sSPIFFE, sALTS}
 	for k := range numProbeKinds {
 		for _, t := range sTimings[k] {
 			rs = append(rs, t)

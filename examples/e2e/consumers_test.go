@@ -68,7 +68,9 @@ func loadCompose(t *testing.T, generated string) composetypes.ServiceConfig {
 		}
 		// Variables compose would substitute for an unescaped $HOME or
 		// $USER in the file (TestComposeKeepsDollars).
-		details.Environment = composetypes.Mapping{"HOME": "/home/compose", "USER": "compose"}
+		// PROBE_TOKEN: the secret an rpc_header takes from the environment
+		// of docker compose up (TestTokenExecProbesWithGRPCHealthProbe).
+		details.Environment = composetypes.Mapping{"HOME": "/home/compose", "USER": "compose", "PROBE_TOKEN": probeToken}
 		project, err := loader.LoadWithContext(ctx, *details, func(o *loader.Options) { o.SetProjectName("e2e", true) })
 		if err != nil {
 			t.Fatalf("compose-go rejects %s: %v", files, err)
@@ -284,8 +286,15 @@ func probedContainer(t *testing.T, files map[string]string) corev1.Container {
 // until the test ends, and returns its address.
 func serveTLS(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
+	return serveGreeter(t, grpc.Creds(credentials.NewTLS(cfg)))
+}
+
+// serveGreeter serves helloworld's generated registration with opts on
+// loopback until the test ends, and returns its address.
+func serveGreeter(t *testing.T, opts ...grpc.ServerOption) string {
+	t.Helper()
 	reg := healthreg.New(healthreg.WithDrainDelay(0), healthreg.WithLogger(slog.New(slog.DiscardHandler)))
-	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(cfg)))
+	srv := grpc.NewServer(opts...)
 	helloworld.RegisterGreeterServer(srv, greeter{})
 	helloworld.RegisterGreeterHealth(reg)
 	reg.RegisterHealthService(srv)

@@ -306,7 +306,22 @@ type HealthOptions struct {
 	ReadinessService *string `protobuf:"bytes,17,opt,name=readiness_service,json=readinessService,proto3,oneof" json:"readiness_service,omitempty"`
 	// The health server a file's generated Go (<name>.health.go) targets
 	// (default GO_RUNTIME_HEALTHREG); a file option only.
-	GoRuntime     *GoRuntime `protobuf:"varint,18,opt,name=go_runtime,json=goRuntime,proto3,enum=health.options.v1.GoRuntime,oneof" json:"go_runtime,omitempty"`
+	GoRuntime *GoRuntime `protobuf:"varint,18,opt,name=go_runtime,json=goRuntime,proto3,enum=health.options.v1.GoRuntime,oneof" json:"go_runtime,omitempty"`
+	// Client authentication of exec probes and compose healthchecks
+	// (grpc_health_probe's flags; the kubelet's grpc probes can send none of
+	// it: a plaintext health_port needs none of it). A client certificate and
+	// its key, absolute paths in the image, with tls=true.
+	TlsClientCert *string `protobuf:"bytes,19,opt,name=tls_client_cert,json=tlsClientCert,proto3,oneof" json:"tls_client_cert,omitempty"`
+	TlsClientKey  *string `protobuf:"bytes,20,opt,name=tls_client_key,json=tlsClientKey,proto3,oneof" json:"tls_client_key,omitempty"`
+	// gRPC metadata each probe sends, "name: value" (-rpc-header). A secret
+	// comes from the container's environment as the kubelet expands it:
+	// "authorization: Bearer $(PROBE_TOKEN)"; a literal credential is refused.
+	// The list of the highest layer that has one wins (lists do not merge).
+	RpcHeader []string `protobuf:"bytes,21,rep,name=rpc_header,json=rpcHeader,proto3" json:"rpc_header,omitempty"`
+	// The probe's transport is SPIFFE mTLS from the Workload API (-spiffe), or
+	// ALTS (-alts): each instead of tls=true, not both.
+	Spiffe        *bool `protobuf:"varint,22,opt,name=spiffe,proto3,oneof" json:"spiffe,omitempty"`
+	Alts          *bool `protobuf:"varint,23,opt,name=alts,proto3,oneof" json:"alts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -467,6 +482,41 @@ func (x *HealthOptions) GetGoRuntime() GoRuntime {
 	return GoRuntime_GO_RUNTIME_UNSPECIFIED
 }
 
+func (x *HealthOptions) GetTlsClientCert() string {
+	if x != nil && x.TlsClientCert != nil {
+		return *x.TlsClientCert
+	}
+	return ""
+}
+
+func (x *HealthOptions) GetTlsClientKey() string {
+	if x != nil && x.TlsClientKey != nil {
+		return *x.TlsClientKey
+	}
+	return ""
+}
+
+func (x *HealthOptions) GetRpcHeader() []string {
+	if x != nil {
+		return x.RpcHeader
+	}
+	return nil
+}
+
+func (x *HealthOptions) GetSpiffe() bool {
+	if x != nil && x.Spiffe != nil {
+		return *x.Spiffe
+	}
+	return false
+}
+
+func (x *HealthOptions) GetAlts() bool {
+	if x != nil && x.Alts != nil {
+		return *x.Alts
+	}
+	return false
+}
+
 // ProbeTiming holds the fields of a Kubernetes probe that are not its handler.
 type ProbeTiming struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -583,7 +633,8 @@ var File_health_options_v1_options_proto protoreflect.FileDescriptor
 
 const file_health_options_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\xd3\b\n" +
+	"\x1fhealth/options/v1/options.proto\x12\x11health.options.v1\x1a google/protobuf/descriptor.proto\"\xbb\n" +
+	"\n" +
 	"\rHealthOptions\x12\x17\n" +
 	"\x04skip\x18\x01 \x01(\bH\x00R\x04skip\x88\x01\x01\x12\x1f\n" +
 	"\bworkload\x18\x02 \x01(\tH\x01R\bworkload\x88\x01\x01\x12\x17\n" +
@@ -606,7 +657,13 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\x10liveness_service\x18\x10 \x01(\tH\fR\x0flivenessService\x88\x01\x01\x120\n" +
 	"\x11readiness_service\x18\x11 \x01(\tH\rR\x10readinessService\x88\x01\x01\x12@\n" +
 	"\n" +
-	"go_runtime\x18\x12 \x01(\x0e2\x1c.health.options.v1.GoRuntimeH\x0eR\tgoRuntime\x88\x01\x01B\a\n" +
+	"go_runtime\x18\x12 \x01(\x0e2\x1c.health.options.v1.GoRuntimeH\x0eR\tgoRuntime\x88\x01\x01\x12+\n" +
+	"\x0ftls_client_cert\x18\x13 \x01(\tH\x0fR\rtlsClientCert\x88\x01\x01\x12)\n" +
+	"\x0etls_client_key\x18\x14 \x01(\tH\x10R\ftlsClientKey\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"rpc_header\x18\x15 \x03(\tR\trpcHeader\x12\x1b\n" +
+	"\x06spiffe\x18\x16 \x01(\bH\x11R\x06spiffe\x88\x01\x01\x12\x17\n" +
+	"\x04alts\x18\x17 \x01(\bH\x12R\x04alts\x88\x01\x01B\a\n" +
 	"\x05_skipB\v\n" +
 	"\t_workloadB\a\n" +
 	"\x05_portB\x0e\n" +
@@ -623,7 +680,11 @@ const file_health_options_v1_options_proto_rawDesc = "" +
 	"\x10_startup_serviceB\x13\n" +
 	"\x11_liveness_serviceB\x14\n" +
 	"\x12_readiness_serviceB\r\n" +
-	"\v_go_runtime\"\xf1\x02\n" +
+	"\v_go_runtimeB\x12\n" +
+	"\x10_tls_client_certB\x11\n" +
+	"\x0f_tls_client_keyB\t\n" +
+	"\a_spiffeB\a\n" +
+	"\x05_alts\"\xf1\x02\n" +
 	"\vProbeTiming\x127\n" +
 	"\x15initial_delay_seconds\x18\x01 \x01(\x05H\x00R\x13initialDelaySeconds\x88\x01\x01\x12*\n" +
 	"\x0eperiod_seconds\x18\x02 \x01(\x05H\x01R\rperiodSeconds\x88\x01\x01\x12,\n" +
