@@ -335,6 +335,12 @@ func TestRun(t *testing.T) {
 			wantStderr: "verify-probes: no manifests: give files, directories, - for standard input, or --chart DIR\n" + usageText,
 		},
 		{
+			// Without --server nothing reads them: the manifests would be
+			// checked while the user believes a TLS server was asked.
+			name: "server flags without --server", args: []string{"--descriptors", "$DESC", "-tls", "--tls-ca-cert", "ca.pem", "--server-timeout=3s", m + "good"}, wantCode: 2,
+			wantStderr: "verify-probes: -server-timeout, -tls, -tls-ca-cert: only used with --server (the running server to ask)\n" + usageText,
+		},
+		{
 			name: "bad format", args: []string{"--descriptors", "$DESC", "--format=xml", "-"}, wantCode: 2,
 			wantStderr: "verify-probes: --format must be text or json, not \"xml\"\n" + usageText,
 		},

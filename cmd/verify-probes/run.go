@@ -97,6 +97,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	return flags
 }
 
+// serverOnlyFlags are the flags only --server reads: without it they would
+// do nothing, so giving one is a usage error.
+var serverOnlyFlags = []string{serverTimeoutFlagName, "tls", "tls-ca-cert", "tls-server-name", "tls-no-verify"}
+
 // parseArgs reads flags and paths; flags may follow paths.
 func parseArgs(args []string) (*options, error) {
 	o := &options{}
@@ -120,6 +124,12 @@ func parseArgs(args []string) (*options, error) {
 		return o, nil
 	}
 	_, namesErr := contract.ParseNamesMode(o.names)
+	var serverOnly []string // flags given that only --server reads
+	flags.Visit(func(f *flag.Flag) {
+		if slices.Contains(serverOnlyFlags, f.Name) {
+			serverOnly = append(serverOnly, "-"+f.Name)
+		}
+	})
 	switch {
 	case len(o.descriptors) == 0:
 		return nil, fmt.Errorf("--%s is required", descriptorsFlagName)
@@ -131,6 +141,8 @@ func parseArgs(args []string) (*options, error) {
 		return nil, errors.New("no manifests: give files, directories, - for standard input, or --chart DIR")
 	case o.chart == "" && len(o.chartOptions.ValueFiles)+len(o.chartOptions.Set) > 0:
 		return nil, fmt.Errorf("--%s and --%s need --%s", valuesFlagName, setFlagName, chartFlagName)
+	case o.server.Addr == "" && len(serverOnly) > 0:
+		return nil, fmt.Errorf("%s: only used with --%s (the running server to ask)", strings.Join(serverOnly, ", "), serverFlagName)
 	case o.server.Timeout <= 0:
 		return nil, fmt.Errorf("--%s must be positive", serverTimeoutFlagName)
 	}
