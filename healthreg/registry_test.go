@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -97,6 +98,12 @@ func TestReadinessFollowsLiveness(t *testing.T) {
 
 	r.SetReady() // ready, but no server is serving
 	wantStatuses(t, r, probes, all(NOT_SERVING))
+	// Observers are told on the registry's delivery goroutine, after the
+	// statuses change: wait for each name's first transition to have been
+	// delivered before counting from there.
+	for name := range all(NOT_SERVING) {
+		seen.last(t, name, NOT_SERVING)
+	}
 	n = len(seen.snapshot())
 	for _, step := range []struct {
 		live bool
@@ -106,12 +113,17 @@ func TestReadinessFollowsLiveness(t *testing.T) {
 		{false, []string{ReadinessName, OverallName, "a.A", "b.B", LivenessName}},
 		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, OverallName}},
 	} {
-		r.SetLive(step.live) // delivers its transitions before it returns
+		r.SetLive(step.live)
 		want := NOT_SERVING
 		if step.live {
 			want = SERVING
 		}
 		wantStatuses(t, r, probes, all(want))
+		// The step's transitions are delivered asynchronously: wait for as
+		// many as it should cause (one more, or another order, still fails).
+		waitFor(t, fmt.Sprintf("the observer to see SetLive(%v)'s %d transitions", step.live, len(step.want)), func() bool {
+			return len(seen.snapshot()) >= n+len(step.want)
+		})
 		if got := order(); !slices.Equal(got, step.want) {
 			t.Errorf("SetLive(%v): transitions %q, want %q", step.live, got, step.want)
 		}
