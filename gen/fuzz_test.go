@@ -201,12 +201,17 @@ func FuzzGenerate(f *testing.F) {
 		}
 		// Whatever the request, the manifests are valid: a file name that
 		// could break out of a header comment is refused.
-		if p, err := parseParams(req.GetParameter()); err == nil && kubernetesOnly(p) {
+		p, err := parseParams(req.GetParameter())
+		if err == nil && kubernetesOnly(p) {
 			decodeManifests(t, files)
 		}
+		scaffold := err == nil && paramOf(p, sScaffold)
 		for name, content := range files {
-			if _, scaffolded := scaffoldMainWorkload(name); scaffolded {
-				continue // the user's to edit, with no generated header; checkScaffoldMain
+			if userOwned(scaffold, name) {
+				if generatedMarker.MatchString(content) {
+					t.Errorf("%s is the user's to edit but marked generated:\n%s", name, content)
+				}
+				continue
 			}
 			if !strings.HasPrefix(content, generatedGoHeader) && !strings.HasPrefix(content, generatedYAMLHeader) {
 				t.Errorf("%s does not start with the generated header:\n%s", name, content)

@@ -7,7 +7,9 @@ import (
 	goparser "go/parser"
 	"go/token"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,5 +371,44 @@ func TestCheckDockerfileCatches(t *testing.T) {
 	checkDockerfile(r, w.name, w.dockerfile, pod, &pod.Containers[0])
 	if len(r.errs) > 0 {
 		t.Errorf("the generated Dockerfile: %q", r.errs)
+	}
+}
+
+// TestGeneratedMarker checks every golden output (TestGolden holds them to
+// the plugin's): the files scaffold=true writes once for the user to edit
+// carry no generated marker, which Go's tooling and linters read as "skip,
+// regenerated", and name where they came from; every other file, which
+// each run rewrites, carries one.
+func TestGeneratedMarker(t *testing.T) {
+	owned, regenerated := 0, 0
+	for _, tc := range goldenCases {
+		dir := filepath.Join("testdata", tc.name)
+		param, err := os.ReadFile(filepath.Join(dir, "params.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		scaffold := strings.Contains(string(param), "scaffold=true")
+		for name, content := range readGolden(t, filepath.Join(dir, "want")) {
+			marked := generatedMarker.MatchString(content)
+			switch {
+			case name == errorFile:
+			case !userOwned(scaffold, name):
+				regenerated++
+				if !marked {
+					t.Errorf("%s: %s is regenerated every run but carries no generated marker:\n%s", tc.name, name, content)
+				}
+			case marked:
+				t.Errorf("%s: %s is the user's to edit but marked generated:\n%s", tc.name, name, content)
+			case !strings.Contains(content, "scaffold=true") || !strings.Contains(content, "to edit"):
+				t.Errorf("%s: %s does not say it was scaffolded for the user to edit:\n%s", tc.name, name, content)
+			default:
+				owned++
+			}
+		}
+	}
+	// 4 scaffold cases of 5 files each, and helm_scaffold's main, Dockerfile and
+	// chart's 4 files; the rest are the other cases' files.
+	if owned != 26 || regenerated < 100 {
+		t.Errorf("%d files the user owns, %d regenerated: want 26 and at least 100 (golden cases lost?)", owned, regenerated)
 	}
 }
