@@ -187,6 +187,11 @@ func TestHelmValuesCannotAddAHandler(t *testing.T) {
 		"grpcHealth.livenessProbe.periodSeconds=0":          "grpcHealth.livenessProbe.periodSeconds: must be a whole number from 1",
 		"grpcHealth.livenessProbe.periodSeconds=1.5":        "grpcHealth.livenessProbe.periodSeconds: must be a whole number",
 		"grpcHealth=3": "grpcHealth: must be a map of probes",
+		// The API server refuses a liveness or startup probe's other than 1.
+		"grpcHealth.livenessProbe.successThreshold=2":  "grpcHealth.livenessProbe.successThreshold: must be 1",
+		"grpcHealth.startupProbe.successThreshold=3":   "grpcHealth.startupProbe.successThreshold: must be 1",
+		"grpcHealth.livenessProbe.successThreshold=1":  "",
+		"grpcHealth.readinessProbe.successThreshold=2": "",
 	} {
 		_, err := helmchart.RenderInProcess(context.Background(), dir, helmchart.Options{Set: []string{set}})
 		switch {

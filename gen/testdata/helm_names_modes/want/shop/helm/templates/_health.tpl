@@ -113,6 +113,9 @@ failureThreshold: {{ dig "failureThreshold" 3 $t | int64 }}
 {{- if or (ne (float64 $v) (float64 (int64 $v))) (lt (float64 $v) $min) (gt (float64 $v) 2147483647.0) -}}
 {{- fail (printf "grpcHealth.%s.%s: must be a whole number from %v to 2147483647, not %v" $probe $k $min $v) -}}
 {{- end -}}
+{{- if and (eq $k "successThreshold") (ne $probe "readinessProbe") (ne (int64 $v) 1) -}}
+{{- fail (printf "grpcHealth.%s.successThreshold: must be 1, as the API server requires of liveness and startup probes, not %v" $probe $v) -}}
+{{- end -}}
 {{- $_ := set $out $k (int64 $v) -}}
 {{- end -}}
 {{- toJson $out -}}
