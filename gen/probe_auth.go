@@ -91,8 +91,12 @@ func headerProblem(h string) string {
 		}
 	}
 	if len(refs) == 0 && contract.IsCredentialHeader(name) {
-		return fmt.Sprintf("has a literal value, which would be written into the manifest; take the secret from the container's environment "+
-			"with the kubelet's $(VAR) form, such as %q, with PROBE_TOKEN set from a Secret (env: valueFrom: secretKeyRef)", suggestedHeader(name, value))
+		// The kubelet expands a probe's $(VAR) only from env entries with a
+		// value (ExpandContainerCommandOnlyStatic), not valueFrom: a Secret
+		// does not reach it, which verify-probes reports.
+		return fmt.Sprintf("has a literal value, which would be written into the manifest; take it from the container's env "+
+			"with the kubelet's $(VAR) form, such as %q (the kubelet expands only env entries with a value, not valueFrom: "+
+			"for a token from a Secret, probe healthreg's plaintext health_port, which needs none)", suggestedHeader(name, value))
 	}
 	return ""
 }

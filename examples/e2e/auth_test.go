@@ -92,7 +92,8 @@ func TestMTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 // TestTokenExecProbesWithGRPCHealthProbe: a server whose interceptor
 // requires "authorization: Bearer <token>" on every RPC, health included,
 // passes every generated probe (rpc_header= with $(PROBE_TOKEN)) with the
-// token from the container's env, expanded as the kubelet does; the
+// token from the container's env (an entry with a value: the kubelet
+// expands no valueFrom entry in a probe), expanded as the kubelet does; the
 // manifests never hold the token; a wrong token, or none, fails.
 func TestTokenExecProbesWithGRPCHealthProbe(t *testing.T) {
 	t.Parallel()

@@ -14,6 +14,10 @@ type Args struct {
 	// ConnectTimeout and RPCTimeout are -connect-timeout and -rpc-timeout,
 	// 1s each by default.
 	ConnectTimeout, RPCTimeout time.Duration
+	// Headers are the -rpc-header values; Files the paths of -tls-ca-cert,
+	// -tls-client-cert and -tls-client-key, by flag name.
+	Headers []string
+	Files   map[string]string
 }
 
 // ArgProblem is something wrong with grpc_health_probe's arguments.
@@ -91,6 +95,13 @@ func ParseArgs(argv []string) (Args, []ArgProblem) {
 				a.Addr = value
 			case "service":
 				a.Service = value
+			case "rpc-header":
+				a.Headers = append(a.Headers, value)
+			case "tls-ca-cert", "tls-client-cert", "tls-client-key":
+				if a.Files == nil {
+					a.Files = map[string]string{}
+				}
+				a.Files[name] = value
 			case "connect-timeout", "rpc-timeout":
 				d, err := time.ParseDuration(value)
 				if err != nil {

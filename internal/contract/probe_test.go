@@ -95,10 +95,12 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"p", "---x"}, Args{ConnectTimeout: time.Second, RPCTimeout: time.Second}, []ArgProblem{{Message: "bad flag syntax: ---x"}}},
 		{[]string{"p", "-new"}, Args{ConnectTimeout: time.Second, RPCTimeout: time.Second}, []ArgProblem{{UnknownFlag: true, Message: "flag -new is unknown to grpc_health_probe v0.4"}}},
 		{[]string{"p", "-rpc-timeout=x"}, Args{ConnectTimeout: time.Second}, []ArgProblem{{Message: `invalid value "x" for -rpc-timeout: a duration such as 1s or 500ms`}}},
+		{[]string{"p", "-rpc-header=a: 1", "-rpc-header", "b: 2", "-tls-client-cert=/c", "--tls-client-key", "/k"},
+			Args{ConnectTimeout: time.Second, RPCTimeout: time.Second, Headers: []string{"a: 1", "b: 2"}, Files: map[string]string{"tls-client-cert": "/c", "tls-client-key": "/k"}}, nil},
 	}
 	for _, tt := range tests {
 		got, problems := ParseArgs(tt.argv)
-		if got != tt.want || !reflect.DeepEqual(problems, tt.problems) {
+		if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(problems, tt.problems) {
 			t.Errorf("ParseArgs(%q) = %+v, %+v; want %+v, %+v", tt.argv, got, problems, tt.want, tt.problems)
 		}
 	}

@@ -217,6 +217,7 @@ func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.Nam
 	case t.addrErr != nil:
 		c.add(Error, field, "-addr %q: %v", t.Addr, t.addrErr)
 	}
+	c.auth(t, o.Env)
 	if t.ConnectTimeout <= 0 {
 		c.add(Error, field, "-connect-timeout must be greater than zero, not %s", t.ConnectTimeout)
 	}

@@ -31,6 +31,10 @@ type Target struct {
 	// each by default); zero for a grpc: probe, which the kubelet bounds by
 	// timeoutSeconds alone.
 	ConnectTimeout, RPCTimeout time.Duration
+	// Headers are grpc_health_probe's -rpc-header values and Files its
+	// certificate paths by flag name, expanded.
+	Headers []string
+	Files   map[string]string
 
 	addr     contract.Addr
 	addrErr  error
@@ -69,6 +73,7 @@ func TargetIn(p *corev1.Probe, env []corev1.EnvVar) (Target, bool) {
 			Exec: true, Command: p.Exec.Command, Argv: argv, Shell: shell,
 			Addr: args.Addr, Service: args.Service,
 			ConnectTimeout: args.ConnectTimeout, RPCTimeout: args.RPCTimeout,
+			Headers: args.Headers, Files: args.Files,
 			problems: problems,
 		}
 		if t.Addr != "" && len(contract.Unexpanded(t.Addr)) == 0 {
