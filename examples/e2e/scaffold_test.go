@@ -49,7 +49,10 @@ const goTimeout = 15 * time.Minute
 // alone: protoc with the plugins in bin/ writes the Go and, in the scaffold's
 // one-shot run, cmd/shop/main.go, the Deployment and the Dockerfile into a
 // fresh module (healthreg replaced by the local copy). The Dockerfile's
-// `RUN go build` line builds the main; the binary runs with exactly the
+// `RUN go build` line builds the main, and its build stage's RUN lines build
+// it again from vendor/ with neither the replace's directory, a module
+// cache, nor the network, as `go mod vendor` before `docker build` does
+// until healthreg is published; the binary runs with exactly the
 // Deployment's args and env; every probe of the Deployment passes as the
 // kubelet runs it; SIGTERM fails readiness at once and the process exits 0
 // within terminationGracePeriodSeconds.
@@ -64,6 +67,12 @@ func TestScaffold(t *testing.T) {
 		t.Fatalf("protoc is not on PATH: run `make protoc` (%v)", err)
 	}
 	mod := t.TempDir()
+	// The replace's target is a link the test removes before building from
+	// vendor/, as the Docker build context holds no clone of healthreg.
+	clone := filepath.Join(t.TempDir(), "healthreg")
+	if err := os.Symlink(filepath.Join(root, "healthreg"), clone); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(mod, "proto/shop/v1/shop.proto"), scaffoldProto)
 	writeFile(t, filepath.Join(mod, "go.mod"), fmt.Sprintf(`module example.com/shop
 
@@ -72,7 +81,7 @@ go 1.26.8
 require github.com/protoc-gen-health/protoc-gen-health/healthreg v0.0.0-00010101000000-000000000000
 
 replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
-`, filepath.Join(root, "healthreg")))
+`, clone))
 
 	if err := os.Mkdir(filepath.Join(mod, "gen"), 0o755); err != nil { // protoc writes only into directories that exist
 		t.Fatal(err)
@@ -104,6 +113,8 @@ replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
 	if r := runCmd(goTimeout, mod, goEnv, "sh", "-c", build); r.code != 0 {
 		t.Fatalf("%s: exit %d\n%s", build, r.code, r.out)
 	}
+
+	dockerfileBuildsFromVendor(t, mod, filepath.Join(mod, "shop/Dockerfile"), clone)
 
 	d := readDeployment(t, filepath.Join(mod, "shop/deployment.yaml"))
 	c := d.Spec.Template.Spec.Containers[0]
@@ -164,9 +175,58 @@ replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
 	t.Logf("exited %v after SIGTERM; terminationGracePeriodSeconds %v", time.Since(sent).Round(time.Millisecond), grace)
 }
 
-// dockerfileGoBuild parses a Dockerfile with BuildKit's parser and returns
-// the shell command of the build stage's RUN that runs go build.
+// dockerfileBuildsFromVendor runs `go mod vendor` in mod, removes clone
+// (the directory go.mod's replace names, which a Docker build context does
+// not hold), and runs the RUN lines of the Dockerfile's build stage in mod as
+// the stage runs them after COPY . ., with GOPROXY=off and an empty module
+// cache, so that only vendor/ can supply the modules. GOFLAGS is empty, as
+// in the image: the go command must pick vendor/ itself (GOFLAGS=-mod=vendor
+// would also hide a `go mod download` that fails in the image). The grpc-health-probe install of exec probes needs the
+// network and is left out.
+func dockerfileBuildsFromVendor(t *testing.T, mod, dockerfile, clone string) {
+	t.Helper()
+	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	if r := runCmd(goTimeout, mod, env, "go", "mod", "vendor"); r.code != 0 {
+		t.Fatalf("go mod vendor: exit %d\n%s", r.code, r.out)
+	}
+	if err := os.Remove(clone); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOPROXY=off", "GOMODCACHE="+t.TempDir())
+	for _, run := range dockerfileBuildRuns(t, dockerfile) {
+		if strings.Contains(run, "go install") {
+			continue
+		}
+		run = strings.ReplaceAll(run, "/out/", out+"/")
+		if r := runCmd(goTimeout, mod, env, "sh", "-c", run); r.code != 0 {
+			t.Fatalf("from vendor/: %s: exit %d\n%s", run, r.code, r.out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "server")); err != nil {
+		t.Fatalf("the build stage built no server from vendor/: %v", err)
+	}
+}
+
+// dockerfileGoBuild returns the shell command of the build stage's RUN that
+// runs go build.
 func dockerfileGoBuild(t testing.TB, path string) string {
+	t.Helper()
+	var builds []string
+	for _, run := range dockerfileBuildRuns(t, path) {
+		if strings.Contains(run, "go build") {
+			builds = append(builds, run)
+		}
+	}
+	if len(builds) != 1 {
+		t.Fatalf("%s: %d RUN lines with go build, want 1: %q", path, len(builds), builds)
+	}
+	return builds[0]
+}
+
+// dockerfileBuildRuns parses a Dockerfile with BuildKit's parser and returns
+// the shell commands of its first (build) stage's RUN lines, in order.
+func dockerfileBuildRuns(t testing.TB, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -181,18 +241,16 @@ func dockerfileGoBuild(t testing.TB, path string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var builds []string
-	for _, st := range stages {
-		for _, c := range st.Commands {
-			if run, ok := c.(*instructions.RunCommand); ok && run.PrependShell && strings.Contains(strings.Join(run.CmdLine, " "), "go build") {
-				builds = append(builds, strings.Join(run.CmdLine, " "))
-			}
+	if len(stages) == 0 {
+		t.Fatalf("%s: no stage", path)
+	}
+	var runs []string
+	for _, c := range stages[0].Commands {
+		if run, ok := c.(*instructions.RunCommand); ok && run.PrependShell {
+			runs = append(runs, strings.Join(run.CmdLine, " "))
 		}
 	}
-	if len(builds) != 1 {
-		t.Fatalf("%s: %d RUN lines with go build, want 1: %q", path, len(builds), builds)
-	}
-	return builds[0]
+	return runs
 }
 
 // readDeployment decodes a deployment.yaml strictly.
