@@ -72,7 +72,15 @@ func TestErrorProbeNameWorkload(t *testing.T) {
 		`parameter service.shop.Cart.liveness_service=alive: workload "shop": service shop.Catalog has no liveness_service; every service of a workload must agree on liveness_service`)
 	checkError(t, "emit=k8s,scaffold=true,liveness_service=alive", greeter,
 		`parameter liveness_service=alive: workload "helloworld-greeter": scaffold=true writes a healthreg server, which registers "liveness", "readiness", "" and the workload's services; leave liveness_service unset, or drop scaffold=true`)
-	if resp := Generate(requestFor(t, "emit=k8s,scaffold=true,liveness_service=readiness,readiness_service=helloworld.Greeter", testProto{"helloworld/greeter.proto", greeter["in/helloworld/greeter.proto"]})); resp.Error != nil {
-		t.Errorf("healthreg's own names with scaffold=true: %s", resp.GetError())
+	// Names healthreg registers, but which break what the probe is for: a
+	// liveness probe of readiness (or a service, or "") restarts the pod on
+	// a dependency's failure and during the drain; a readiness probe of
+	// liveness never fails at shutdown.
+	checkError(t, "emit=k8s,scaffold=true,liveness_service=readiness", greeter,
+		`parameter liveness_service=readiness: workload "helloworld-greeter": scaffold=true writes a healthreg server, whose "readiness" goes NOT_SERVING when a dependency fails and when shutdown begins, so a liveness probe asking it restarts the pod; its liveness name is "liveness"; leave liveness_service unset, or drop scaffold=true`)
+	checkError(t, "emit=k8s,scaffold=true,readiness_service=liveness", greeter,
+		`parameter readiness_service=liveness: workload "helloworld-greeter": scaffold=true writes a healthreg server, whose "liveness" stays SERVING while shutdown drains and when a dependency fails, so a readiness probe asking it never takes the pod out of rotation; leave readiness_service unset, or drop scaffold=true`)
+	if resp := Generate(requestFor(t, "emit=k8s,scaffold=true,startup_service=readiness,liveness_service=liveness,readiness_service=helloworld.Greeter", testProto{"helloworld/greeter.proto", greeter["in/helloworld/greeter.proto"]})); resp.Error != nil {
+		t.Errorf("healthreg's own names, each fit for its probe, with scaffold=true: %s", resp.GetError())
 	}
 }

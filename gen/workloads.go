@@ -242,12 +242,27 @@ func checkScaffoldNames(g *group, errs *errorList) {
 	for _, m := range g.members {
 		members[m.fullName] = true
 	}
-	for _, st := range sProbeNames {
+	for k, st := range sProbeNames {
 		name, at := resolvedAt(g.members[0], st)
-		if at == nil || contract.NamesHealthreg.Registers(name, members[name]) {
+		if at == nil {
 			continue
 		}
-		errs.add(at.errorAt(st, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server, which registers %q, %q, \"\" and the workload's services; "+
-			"leave %s unset, or drop scaffold=true", quoteValue(g.name), contract.LivenessName, contract.ReadinessName, st.name)))
+		var why string
+		switch kind := probeKind(k); {
+		case !contract.NamesHealthreg.Registers(name, members[name]):
+			why = fmt.Sprintf("which registers %q, %q, \"\" and the workload's services", contract.LivenessName, contract.ReadinessName)
+		case kind == liveness && name != contract.LivenessName:
+			// Every other name of healthreg's follows the services and
+			// shutdown: the kubelet would restart the pod when a
+			// dependency fails, or during the drain.
+			why = fmt.Sprintf("whose %q goes NOT_SERVING when a dependency fails and when shutdown begins, so a liveness probe asking it restarts the pod; its liveness name is %q", name, contract.LivenessName)
+		case kind == readiness && name == contract.LivenessName:
+			// liveness stays SERVING through the drain.
+			why = fmt.Sprintf("whose %q stays SERVING while shutdown drains and when a dependency fails, so a readiness probe asking it never takes the pod out of rotation", name)
+		default:
+			continue
+		}
+		errs.add(at.errorAt(st, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server, %s; leave %s unset, or drop scaffold=true",
+			quoteValue(g.name), why, st.name)))
 	}
 }
