@@ -29,10 +29,10 @@ import (
 // the probes from the container's env, compose from its own environment.
 const probeToken = "t0ken-from-a-secret"
 
-// authProbes generates helloworld with parameter and returns its
+// execProbes generates helloworld with parameter and returns its
 // startup, liveness and readiness probes and its compose healthcheck as an
 // exec probe (compose's interpolation done, by compose-go).
-func authProbes(t *testing.T, parameter string) (map[string]*corev1.Probe, map[string]string) {
+func execProbes(t *testing.T, parameter string) (map[string]*corev1.Probe, map[string]string) {
 	t.Helper()
 	files := generateHelloworld(t, parameter)
 	c := probedContainer(t, files)
@@ -69,7 +69,7 @@ func TestMTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool,
 	})
 	ports := map[int32]int32{50051: portOf(t, addr)}
-	probes, _ := authProbes(t, "emit=k8s,emit=compose,probe=exec,tls=true,tls_server_name="+serverName+
+	probes, _ := execProbes(t, "emit=k8s,emit=compose,probe=exec,tls=true,tls_server_name="+serverName+
 		",tls_ca_cert="+caFile+",tls_client_cert="+certFile+",tls_client_key="+keyFile)
 	for _, what := range probeOrder {
 		p := probes[what]
@@ -121,7 +121,7 @@ func TestTokenExecProbesWithGRPCHealthProbe(t *testing.T) {
 			return h(srv, ss)
 		}))
 	ports := map[int32]int32{50051: portOf(t, addr)}
-	probes, files := authProbes(t, "emit=k8s,emit=compose,probe=exec,rpc_header=authorization: Bearer $(PROBE_TOKEN),rpc_header=x-tenant: probes")
+	probes, files := execProbes(t, "emit=k8s,emit=compose,probe=exec,rpc_header=authorization: Bearer $(PROBE_TOKEN),rpc_header=x-tenant: probes")
 	for name, content := range files {
 		if strings.Contains(content, probeToken) {
 			t.Errorf("%s holds the token", name)

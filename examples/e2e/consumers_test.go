@@ -236,15 +236,8 @@ func TestTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 			mu.Lock()
 			sniSeen = nil
 			mu.Unlock()
-			files := generateHelloworld(t, "emit=k8s,emit=compose,probe=exec,"+tc.params)
-			c := probedContainer(t, files)
-			composeFile := filepath.Join(t.TempDir(), "compose.yaml")
-			if err := os.WriteFile(composeFile, []byte(files[helloworldWorkload+"/compose.yaml"]), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			hc := loadCompose(t, composeFile).HealthCheck
-			probes := map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "compose": composeProbe(t, hc)}
-			for _, what := range []string{"startup", "liveness", "readiness", "compose"} {
+			probes, _ := execProbes(t, "emit=k8s,emit=compose,probe=exec,"+tc.params)
+			for _, what := range probeOrder {
 				p := probes[what]
 				eventually(t, startTimeout, what+" probe over TLS to pass", func() (bool, string) {
 					res := kubeletProbe(t, p, ports)
