@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,14 +49,16 @@ const goTimeout = 15 * time.Minute
 // TestScaffold goes from a .proto to a running server with the scaffold
 // alone: protoc with the plugins in bin/ writes the Go and, in the scaffold's
 // one-shot run, cmd/shop/main.go, the Deployment and the Dockerfile into a
-// fresh module (healthreg replaced by the local copy). The Dockerfile's
-// `RUN go build` line builds the main, and its build stage's RUN lines build
-// it again from vendor/ with neither the replace's directory, a module
-// cache, nor the network, as `go mod vendor` before `docker build` does
-// until healthreg is published; the binary runs with exactly the
-// Deployment's args and env; every probe of the Deployment passes as the
-// kubelet runs it; SIGTERM fails readiness at once and the process exits 0
-// within terminationGracePeriodSeconds.
+// fresh module whose go.mod replaces healthreg with a clone, as the README's
+// quickstart does before the runtime is published. The image is built as
+// the README says, after go mod vendor, with the clone gone (it is outside
+// the build context): dockerBuild copies the context as the Dockerfile's
+// COPY lines say and runs its build stage's RUN lines there, with no module
+// cache and no proxy; without vendor/ the same build fails on the replace
+// path. The binary runs with exactly the Deployment's args and env; every
+// probe of the Deployment passes as the kubelet runs it; SIGTERM fails
+// readiness at once and the process exits 0 within
+// terminationGracePeriodSeconds.
 //
 // The Deployment's args name fixed ports, so the test takes two free
 // loopback ports from the kernel and passes them as port= and health_port=
@@ -66,11 +69,8 @@ func TestScaffold(t *testing.T) {
 	if err != nil {
 		t.Fatalf("protoc is not on PATH: run `make protoc` (%v)", err)
 	}
-	mod := t.TempDir()
-	// The replace's target is a link the test removes before building from
-	// vendor/, as the Docker build context holds no clone of healthreg.
-	clone := filepath.Join(t.TempDir(), "healthreg")
-	if err := os.Symlink(filepath.Join(root, "healthreg"), clone); err != nil {
+	mod, clone := t.TempDir(), filepath.Join(t.TempDir(), "healthreg")
+	if err := os.CopyFS(clone, os.DirFS(filepath.Join(root, "healthreg"))); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(mod, "proto/shop/v1/shop.proto"), scaffoldProto)
@@ -101,27 +101,31 @@ replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
 		t.Fatalf("go mod tidy: exit %d\n%s", r.code, r.out)
 	}
 
-	// The Dockerfile's go build, run in the module as the build stage runs
-	// it from the context's root (WORKDIR /src, COPY . .), with /out moved
-	// into the test's directory.
-	out := t.TempDir()
-	build := dockerfileGoBuild(t, filepath.Join(mod, "shop/Dockerfile"))
-	if !strings.Contains(build, " ./cmd/shop") {
-		t.Errorf("the Dockerfile builds %q, want ./cmd/shop", build)
+	// The README's way to build the image before the runtime is published.
+	if r := runCmd(goTimeout, mod, append(os.Environ(), "GOWORK=off", "GOFLAGS="), "go", "mod", "vendor"); r.code != 0 {
+		t.Fatalf("go mod vendor: exit %d\n%s", r.code, r.out)
 	}
-	build = strings.ReplaceAll(build, "/out/", out+"/")
-	if r := runCmd(goTimeout, mod, goEnv, "sh", "-c", build); r.code != 0 {
-		t.Fatalf("%s: exit %d\n%s", build, r.code, r.out)
+	if err := os.RemoveAll(clone); err != nil { // the image never sees it
+		t.Fatal(err)
 	}
-
-	dockerfileBuildsFromVendor(t, mod, filepath.Join(mod, "shop/Dockerfile"), clone)
+	dockerfile := filepath.Join(mod, "shop/Dockerfile")
+	image, r := dockerBuild(t, dockerfile, mod, "GOPROXY=off", "GOMODCACHE="+t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("the Dockerfile's build stage with vendor/: exit %d\n%s", r.code, r.out)
+	}
+	if err := os.RemoveAll(filepath.Join(mod, "vendor")); err != nil {
+		t.Fatal(err)
+	}
+	if _, r := dockerBuild(t, dockerfile, mod); r.code == 0 || !strings.Contains(r.out, clone+"/go.mod: no such file") {
+		t.Errorf("the build stage without vendor/: exit %d, want a failure on the replace path %s:\n%s", r.code, clone, r.out)
+	}
 
 	d := readDeployment(t, filepath.Join(mod, "shop/deployment.yaml"))
 	c := d.Spec.Template.Spec.Containers[0]
 	if len(c.Command) != 0 {
 		t.Fatalf("the container overrides the image's entrypoint: %q", c.Command)
 	}
-	cmd := exec.Command(filepath.Join(out, "server"), c.Args...)
+	cmd := exec.Command(filepath.Join(image, "out/server"), c.Args...)
 	cmd.Env = []string{} // exactly the container's env, nothing of the test's
 	for _, e := range c.Env {
 		if e.ValueFrom != nil {
@@ -175,82 +179,85 @@ replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
 	t.Logf("exited %v after SIGTERM; terminationGracePeriodSeconds %v", time.Since(sent).Round(time.Millisecond), grace)
 }
 
-// dockerfileBuildsFromVendor runs `go mod vendor` in mod, removes clone
-// (the directory go.mod's replace names, which a Docker build context does
-// not hold), and runs the RUN lines of the Dockerfile's build stage in mod as
-// the stage runs them after COPY . ., with GOPROXY=off and an empty module
-// cache, so that only vendor/ can supply the modules. GOFLAGS is empty, as
-// in the image: the go command must pick vendor/ itself (GOFLAGS=-mod=vendor
-// would also hide a `go mod download` that fails in the image). The grpc-health-probe install of exec probes needs the
-// network and is left out.
-func dockerfileBuildsFromVendor(t *testing.T, mod, dockerfile, clone string) {
+// dockerBuild emulates docker build of the build stage of dockerfile (the
+// first, parsed with BuildKit's parser) with context as its build context:
+// it copies the context into a directory standing for the image's root as
+// the stage's COPY lines say, and runs its RUN lines there in their
+// WORKDIR, with absolute paths under that root and env added to the
+// environment (no GOFLAGS: the image sets none). It returns the root and
+// the first failing RUN's result, or the last's.
+func dockerBuild(t testing.TB, dockerfile, context string, env ...string) (string, cmdResult) {
 	t.Helper()
-	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-	if r := runCmd(goTimeout, mod, env, "go", "mod", "vendor"); r.code != 0 {
-		t.Fatalf("go mod vendor: exit %d\n%s", r.code, r.out)
-	}
-	if err := os.Remove(clone); err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOPROXY=off", "GOMODCACHE="+t.TempDir())
-	for _, run := range dockerfileBuildRuns(t, dockerfile) {
-		if strings.Contains(run, "go install") {
-			continue
-		}
-		run = strings.ReplaceAll(run, "/out/", out+"/")
-		if r := runCmd(goTimeout, mod, env, "sh", "-c", run); r.code != 0 {
-			t.Fatalf("from vendor/: %s: exit %d\n%s", run, r.code, r.out)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(out, "server")); err != nil {
-		t.Fatalf("the build stage built no server from vendor/: %v", err)
-	}
-}
-
-// dockerfileGoBuild returns the shell command of the build stage's RUN that
-// runs go build.
-func dockerfileGoBuild(t testing.TB, path string) string {
-	t.Helper()
-	var builds []string
-	for _, run := range dockerfileBuildRuns(t, path) {
-		if strings.Contains(run, "go build") {
-			builds = append(builds, run)
-		}
-	}
-	if len(builds) != 1 {
-		t.Fatalf("%s: %d RUN lines with go build, want 1: %q", path, len(builds), builds)
-	}
-	return builds[0]
-}
-
-// dockerfileBuildRuns parses a Dockerfile with BuildKit's parser and returns
-// the shell commands of its first (build) stage's RUN lines, in order.
-func dockerfileBuildRuns(t testing.TB, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
+	f, err := os.Open(dockerfile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	res, err := parser.Parse(f)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatalf("%s: %v", dockerfile, err)
 	}
 	stages, _, err := instructions.Parse(res.AST, nil)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+	if err != nil || len(stages) == 0 {
+		t.Fatalf("%s: %d stages, %v", dockerfile, len(stages), err)
 	}
-	if len(stages) == 0 {
-		t.Fatalf("%s: no stage", path)
-	}
-	var runs []string
+	image, workdir := t.TempDir(), "/"
+	env = append(os.Environ(), append([]string{"GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local"}, env...)...)
+	var r cmdResult
 	for _, c := range stages[0].Commands {
-		if run, ok := c.(*instructions.RunCommand); ok && run.PrependShell {
-			runs = append(runs, strings.Join(run.CmdLine, " "))
+		switch c := c.(type) {
+		case *instructions.WorkdirCommand:
+			workdir = path.Join(workdir, c.Path)
+		case *instructions.CopyCommand:
+			if c.From != "" {
+				t.Fatalf("%s: COPY --from=%s in the build stage", dockerfile, c.From)
+			}
+			dest := path.Join(workdir, c.DestPath)
+			for _, src := range c.SourcePaths {
+				copyContext(t, filepath.Join(context, src), filepath.Join(image, dest), len(c.SourcePaths) > 1 || strings.HasSuffix(c.DestPath, "/"))
+			}
+		case *instructions.RunCommand:
+			if !c.PrependShell {
+				t.Fatalf("%s: RUN in exec form: %q", dockerfile, c.CmdLine)
+			}
+			dir := filepath.Join(image, workdir)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			line := strings.Join(c.CmdLine, " ")
+			line = strings.ReplaceAll(line, " /out/", " "+image+"/out/")
+			if r = runCmd(goTimeout, dir, env, "sh", "-c", line); r.code != 0 {
+				r.out = line + "\n" + r.out
+				return image, r
+			}
 		}
 	}
-	return runs
+	return image, r
+}
+
+// copyContext copies src of the build context to dest in the image as COPY
+// does: a directory's contents into dest, a file to dest, or into it when
+// dest is a directory.
+func copyContext(t testing.TB, src, dest string, intoDir bool) {
+	t.Helper()
+	st, err := os.Stat(src)
+	if err != nil {
+		t.Fatalf("COPY %s: %v", src, err)
+	}
+	if st.IsDir() {
+		if err := os.CopyFS(dest, os.DirFS(src)); err != nil {
+			t.Fatalf("COPY %s: %v", src, err)
+		}
+		return
+	}
+	if intoDir {
+		dest = filepath.Join(dest, filepath.Base(src))
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dest, string(b))
 }
 
 // readDeployment decodes a deployment.yaml strictly.
