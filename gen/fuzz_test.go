@@ -207,6 +207,9 @@ func FuzzGenerate(f *testing.F) {
 		}
 		scaffold := err == nil && paramOf(p, sScaffold)
 		for name, content := range files {
+			if strings.HasSuffix(name, ".go") {
+				checkGofmt(t, name, content) // written formatted, never through gofmt
+			}
 			if userOwned(scaffold, name) {
 				if generatedMarker.MatchString(content) {
 					t.Errorf("%s is the user's to edit but marked generated:\n%s", name, content)

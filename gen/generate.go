@@ -104,14 +104,14 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	}
 	// Manifests bypass protogen: they belong at the root of the output
 	// directory whatever paths= or module= do to Go file names. They need
-	// only the model, so they render on another core while protogen
-	// formats the Go files; they are still appended after them.
+	// only the model, so they render on another core while the Go files
+	// render; they are still appended after them.
 	k8s := make(chan k8sFiles, 1)
 	go func() {
 		files, err := renderK8s(model)
 		k8s <- k8sFiles{files, err}
 	}()
-	goTails, err := renderGo(plugin, model)
+	goFiles, err := renderGo(plugin, model)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if resp.Error != nil {
 		return resp, nil
 	}
-	appendTails(resp, goTails)
+	resp.File = append(resp.File, goFiles...)
 	manifests := <-k8s
 	if manifests.err != nil {
 		return nil, manifests.err

@@ -317,7 +317,8 @@ func checkFeatures(t *testing.T, resp *pluginpb.CodeGeneratorResponse) {
 	}
 }
 
-func checkGofmt(t *testing.T, name, content string) {
+// checkGofmt fails the test unless gofmt leaves content unchanged.
+func checkGofmt(t testing.TB, name, content string) {
 	t.Helper()
 	formatted, err := format.Source([]byte(content))
 	if err != nil {

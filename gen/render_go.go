@@ -2,9 +2,6 @@ package gen
 
 import (
 	"bytes"
-	"fmt"
-	"go/format"
-	"strings"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
@@ -27,8 +24,8 @@ const (
 const supportPackageVersion = "SupportPackageIsVersion1"
 
 // goFileView is what health.go.tmpl sees of one file. Runtime identifiers are
-// qualified through protogen before the template runs, so protogen writes the
-// import block and picks a non-clashing name.
+// qualified through protogen before the template runs, so protogen picks a
+// non-clashing name, and goImports writes the import block.
 type goFileView struct {
 	Version        string
 	Source         string
@@ -46,6 +43,9 @@ type goFileView struct {
 	// the workloads whose functions the file declares.
 	HealthServer, ServingStatus string
 	Workloads                   []*FileWorkload
+	// Imports is the import block (goImports), written by the template
+	// after the package clause.
+	Imports string
 }
 
 // goServiceView copies GoService's fields rather than embedding it:
@@ -62,35 +62,27 @@ type goServiceView struct {
 	ServiceConfig         string
 }
 
-// goChunk is how many services of a file protogen formats (with the
-// file's header and imports): protogen parses and prints a file whole, which
-// held 15 times the file's size (1.8 GB for 100,000 services). The rest of
-// the file's services are formatted goChunk at a time (formatServices) and
-// appended to protogen's output (appendTails), byte for byte what formatting
-// the whole file gives: gofmt formats each declaration on its own.
-var goChunk = 512
-
-// tails maps a generated file's name to what appendTails adds to it: each
-// chunk as format.Source returned it, so that no buffer grows by doubling.
-type tails map[string][][]byte
-
 // renderGo writes one <name>.health.go for every file of the model, for
-// healthreg or (go_runtime=grpc) for grpc-go's own health server; it
-// returns the formatted services that protogen does not hold (see goChunk).
-func renderGo(plugin *protogen.Plugin, m *Model) (tails, error) {
+// healthreg or (go_runtime=grpc) for grpc-go's own health server. The files
+// bypass protogen's response, which would parse and print each one
+// (gofile.go): they are written formatted, under the names protogen would
+// give them. With annotate_code, protogen writes them and their .meta files.
+func renderGo(plugin *protogen.Plugin, m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 	if !m.EmitGo {
 		return nil, nil
 	}
-	rest := tails{}
+	module, annotate := protogenParams(plugin.Request.GetParameter())
+	var out []*pluginpb.CodeGeneratorResponse_File
 	var buf bytes.Buffer
 	for _, f := range m.Files {
 		tmpl := "health.go.tmpl"
 		if f.Plain {
 			tmpl = "health-grpc.go.tmpl"
 		}
-		name := f.proto.GeneratedFilenamePrefix + ".health.go"
-		g := plugin.NewGeneratedFile(name, f.proto.GoImportPath)
-		ident := func(name string) string { return g.QualifiedGoIdent(runtimePackage.Ident(name)) }
+		filename := f.proto.GeneratedFilenamePrefix + ".health.go"
+		g := plugin.NewGeneratedFile(filename, f.proto.GoImportPath)
+		im := newGoImports(g, f.proto.GoImportPath)
+		ident := func(name string) string { return im.ident(runtimePackage.Ident(name)) }
 		v := goFileView{
 			Version:    Version,
 			Source:     f.Source,
@@ -100,8 +92,8 @@ func renderGo(plugin *protogen.Plugin, m *Model) (tails, error) {
 		if f.Plain {
 			v.Workloads = f.GoWorkloads
 			if len(v.Workloads) > 0 {
-				v.HealthServer = g.QualifiedGoIdent(grpcHealthPackage.Ident("Server"))
-				v.ServingStatus = g.QualifiedGoIdent(grpcHealthV1Package.Ident("HealthCheckResponse_ServingStatus"))
+				v.HealthServer = im.ident(grpcHealthPackage.Ident("Server"))
+				v.ServingStatus = im.ident(grpcHealthV1Package.Ident("HealthCheckResponse_ServingStatus"))
 			}
 		} else {
 			v.SupportPackage = ident(supportPackageVersion)
@@ -124,66 +116,30 @@ func renderGo(plugin *protogen.Plugin, m *Model) (tails, error) {
 				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")
 			}
 		}
-		if !f.Plain && len(v.Services) > goChunk {
-			tail, err := formatServices(v, v.Services[goChunk:])
-			if err != nil {
-				return nil, err
-			}
-			rest[name] = tail
-			v.Services = v.Services[:goChunk]
+		if !annotate {
+			v.Imports = im.block() // protogen writes them otherwise
 		}
 		buf.Reset()
 		if err := templates.All.ExecuteTemplate(&buf, tmpl, v); err != nil {
 			return nil, err
 		}
-		g.Write(buf.Bytes())
-	}
-	return rest, nil
-}
-
-// formatServices renders services, goChunk at a time, as the file v would
-// declare them, and formats each chunk as gofmt does.
-func formatServices(v goFileView, services []goServiceView) ([][]byte, error) {
-	var out [][]byte
-	var src bytes.Buffer
-	clause := "package " + v.GoPackage + "\n"
-	for len(services) > 0 {
-		n := min(goChunk, len(services))
-		v.Services = services[:n]
-		services = services[n:]
-		src.Reset()
-		src.WriteString(clause)
-		if err := templates.All.ExecuteTemplate(&src, "health-services", v); err != nil {
-			return nil, err
-		}
-		formatted, err := format.Source(src.Bytes())
-		if err != nil {
-			return nil, fmt.Errorf("formatting the generated services: %v", err)
-		}
-		out = append(out, bytes.TrimPrefix(formatted, []byte(clause)))
-	}
-	return out, nil
-}
-
-// appendTails adds to each file of resp what renderGo formatted apart, in
-// one allocation of the file's final size.
-func appendTails(resp *pluginpb.CodeGeneratorResponse, rest tails) {
-	for _, f := range resp.File {
-		chunks := rest[f.GetName()]
-		if chunks == nil || f.GetInsertionPoint() != "" {
+		if annotate {
+			g.Write(buf.Bytes())
 			continue
 		}
-		size := len(f.GetContent())
-		for _, c := range chunks {
-			size += len(c)
+		g.Skip()
+		content, err := gofmtComments(filename, buf.Bytes())
+		if err != nil {
+			return nil, err
 		}
-		var b strings.Builder
-		b.Grow(size)
-		b.WriteString(f.GetContent())
-		for i, c := range chunks {
-			b.Write(c)
-			chunks[i] = nil // let it be collected
+		name, err := goFileName(filename, module)
+		if err != nil {
+			return nil, err
 		}
-		f.Content = proto.String(b.String())
+		out = append(out, &pluginpb.CodeGeneratorResponse_File{
+			Name:    proto.String(name),
+			Content: proto.String(string(content)),
+		})
 	}
+	return out, nil
 }

@@ -2,28 +2,41 @@ package gen
 
 import (
 	"fmt"
+	"go/format"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestGoChunksSameAsWhole: a file's services formatted goChunk at a time
-// and appended to protogen's output are byte for byte protogen's formatting
-// of the whole file, with comments gofmt rewrites (indented lines, lists,
-// tabs), deprecated services and services outside readiness among them.
-func TestGoChunksSameAsWhole(t *testing.T) {
+// TestGoWrittenFormatted: the Go files, written without protogen's
+// formatting pass, are byte for byte what protogen writes when it formats
+// them (as it still does with annotate_code), run through gofmt until it
+// changes nothing (protogen's single pass leaves some comments that a
+// second gofmt changes again), and gofmt leaves them
+// unchanged, with proto comments gofmt rewrites among them: indented lines,
+// lists, tabs, headings, directives, trailing spaces, links, and a carriage
+// return (which takes the parse-and-print path).
+func TestGoWrittenFormatted(t *testing.T) {
+	comments := []string{
+		"// Service %d serves.\n//   indented: a code block to gofmt\n// - a list item\n//\tand a tab\n",
+		"// Deprecated: gone.\n",
+		"//go:generate echo %d\n// Heading Without Punctuation\n//\n// Text after a heading.  \n",
+		"//no space %d\n// # Heading\n// [Link]: https://example.com\n//  1. one\n//  2. two\n",
+		"// ends in a code block %d\n//\n//     code\n",
+		"// a carriage return %d\r\n",
+		"",
+	}
 	var b strings.Builder
 	b.WriteString("syntax = \"proto3\";\npackage many;\noption go_package = \"example.com/many\";\nimport \"health/options/v1/options.proto\";\n")
-	for i := range 40 {
-		switch i % 4 {
-		case 0:
-			fmt.Fprintf(&b, "// Service %d serves.\n//   indented: a code block to gofmt\n// - a list item\n//\tand a tab\n", i)
-		case 1:
-			b.WriteString("// Deprecated: gone.\n")
+	for i := range 3 * len(comments) {
+		c := comments[i%len(comments)]
+		if strings.Contains(c, "%d") {
+			c = fmt.Sprintf(c, i)
 		}
+		b.WriteString(c)
 		fmt.Fprintf(&b, "service S%d {", i)
-		switch i % 4 {
+		switch i % 3 {
 		case 1:
 			b.WriteString(" option deprecated = true;")
 		case 2:
@@ -31,13 +44,41 @@ func TestGoChunksSameAsWhole(t *testing.T) {
 		}
 		b.WriteString(" }\n")
 	}
-	req := requestFor(t, "emit=go", testProto{"many/many.proto", b.String()})
-	whole := runPlugin(t, req)
-	defer func(n int) { goChunk = n }(goChunk)
-	for _, n := range []int{1, 3, 39} {
-		goChunk = n
-		if diff := cmp.Diff(whole, runPlugin(t, req)); diff != "" {
-			t.Errorf("goChunk %d (-whole +chunked):\n%s", n, diff)
-		}
+	for _, params := range []string{"emit=go", "emit=go,go_runtime=grpc,workload=many,emit=k8s", "emit=go,module=example.com"} {
+		t.Run(params, func(t *testing.T) {
+			ours := runPlugin(t, requestFor(t, params, testProto{"many/many.proto", b.String()}))
+			protogens := runPlugin(t, requestFor(t, params+",annotate_code", testProto{"many/many.proto", b.String()}))
+			n := 0
+			for name, content := range ours {
+				if !strings.HasSuffix(name, ".go") {
+					continue
+				}
+				n++
+				if diff := cmp.Diff(gofmtFixedPoint(t, protogens[name]), content); diff != "" {
+					t.Errorf("%s (-protogen's, gofmt'd until it stays the same +ours):\n%s", name, diff)
+				}
+				checkGofmt(t, name, content)
+			}
+			if n == 0 {
+				t.Fatal("no Go file written")
+			}
+		})
 	}
+}
+
+// gofmtFixedPoint runs gofmt on content until it changes nothing.
+func gofmtFixedPoint(t testing.TB, content string) string {
+	t.Helper()
+	for range 8 {
+		formatted, err := format.Source([]byte(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(formatted) == content {
+			return content
+		}
+		content = string(formatted)
+	}
+	t.Fatal("gofmt did not settle in 8 runs")
+	return ""
 }
