@@ -64,7 +64,8 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	}
 	m := &Model{EmitGo: p.EmitGo(), Modules: p.moduleFiles()}
 	var groups []*group
-	if p.EmitWorkloads() || len(m.Modules) > 0 || p.EmitGo() && anyGoPlain(services) {
+	register := paramOf(p, sScaffold) || p.emits(EmitRegister)
+	if p.EmitWorkloads() || len(m.Modules) > 0 || register || p.EmitGo() && anyGoPlain(services) {
 		// Every file that holds the probes' names needs the workloads.
 		groups = groupWorkloads(services, &errs)
 		for _, g := range groups {
@@ -74,12 +75,22 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 			checkScaffoldGo(groups, &errs)
 		}
 		if len(errs) == 0 {
-			for _, g := range groups {
+			var registers []*WorkloadRegister
+			if register {
+				registers = workloadRegisters(plugin, groups, p.emits(EmitRegister), &errs)
+			}
+			for i, g := range groups {
 				w := g.workload(p)
 				checkConsumers(g, w, p, &errs)
 				checkProbeAuth(g, w, p, &errs)
 				checkProbeNameLengths(g, w, &errs)
+				if registers != nil {
+					w.Register = registers[i]
+				}
 				m.Workloads = append(m.Workloads, w)
+			}
+			if p.emits(EmitRegister) {
+				m.Registers = registers
 			}
 		}
 	} else if p.EmitGo() {
@@ -178,7 +189,6 @@ func (g *group) workload(p *Params) *Workload {
 	}
 	if paramOf(p, sScaffold) {
 		w.Scaffold = p.scaffold(g.name)
-		w.Scaffold.Servers = scaffoldServers(g.members)
 	}
 	tls := paramOf(p, sTLS)
 	w.TLS = tls && w.HealthPort == 0 // the health port is plaintext
@@ -319,26 +329,17 @@ func execTimeouts(timeoutSeconds int32) (connect, rpc string) {
 	return d.String(), d.String()
 }
 
-// scaffoldServers names the services a workload's main.go registers, and the
-// type that implements each: its Go name, lowercased, with "Server", and a
-// number when two packages have services of one name.
-func scaffoldServers(members []*service) []ScaffoldServer {
-	used := map[string]bool{}
-	var out []ScaffoldServer
-	for _, m := range members {
-		base := strings.ToLower(m.svc.GoName[:1]) + m.svc.GoName[1:] + "Server"
-		name := base
-		for i := 2; used[name]; i++ {
-			name = fmt.Sprintf("%s%d", base, i)
-		}
-		used[name] = true
-		out = append(out, ScaffoldServer{
+// registerServers are the services a workload's registration function
+// registers, in request order.
+func registerServers(members []*service) []RegisterServer {
+	out := make([]RegisterServer, len(members))
+	for i, m := range members {
+		out[i] = RegisterServer{
 			FullName:     m.fullName,
 			GoImportPath: string(m.file.GoImportPath),
 			GoName:       m.svc.GoName,
 			RegisterFunc: goRegisterFunc(m),
-			TypeName:     name,
-		})
+		}
 	}
 	return out
 }

@@ -12,6 +12,7 @@ const (
 	EmitALB          = "alb"
 	EmitNode         = "node"
 	EmitPython       = "python"
+	EmitRegister     = "register"
 )
 
 // emitKind is one row of the emit= table: a kind of output, its help, and
@@ -63,6 +64,8 @@ var emitKinds = []emitKind{
 		moduleFiles: []moduleFile{{"_health.js", "node-health.js.tmpl"}, {"_health.d.ts", "node-health.d.ts.tmpl"}}},
 	{name: EmitPython, help: "a module per .proto file (x_health.py for x.proto) for grpcio servers using grpcio-health-checking",
 		moduleFiles: []moduleFile{{"_health.py", "python-health.py.tmpl"}}},
+	// Go too, but per workload (register.go); it needs emit=go's run.
+	{name: EmitRegister, help: "per workload, Register<Workload>Workload(server, registry, impl) in the Go package of its first service (<name>.register.health.go): impl implements every service of the workload, each registered with its health; needs emit=go"},
 }
 
 // oneFile is a kind's workloadFiles when it writes one file.

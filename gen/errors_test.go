@@ -64,12 +64,12 @@ func TestErrorUnknownParameter(t *testing.T) {
 
 func TestErrorUnknownEmit(t *testing.T) {
 	checkError(t, "emit=yaml", greeter,
-		`parameter emit=yaml: must be one of go, k8s, helm, gke, envoygateway, istio, compose, alb, node, python (repeat emit= for several: plugin parameters are split on commas)`)
+		`parameter emit=yaml: must be one of go, k8s, helm, gke, envoygateway, istio, compose, alb, node, python, register (repeat emit= for several: plugin parameters are split on commas)`)
 }
 
 func TestErrorEmptyEmit(t *testing.T) {
 	checkError(t, "emit=", greeter,
-		`parameter emit=: must be one of go, k8s, helm, gke, envoygateway, istio, compose, alb, node, python (repeat emit= for several: plugin parameters are split on commas)`)
+		`parameter emit=: must be one of go, k8s, helm, gke, envoygateway, istio, compose, alb, node, python, register (repeat emit= for several: plugin parameters are split on commas)`)
 }
 
 func TestErrorBadProbe(t *testing.T) {

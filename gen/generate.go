@@ -115,6 +115,9 @@ func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorRespon
 	if err != nil {
 		return nil, err
 	}
+	if err := renderRegisters(plugin, model); err != nil {
+		return nil, err
+	}
 	mains, err := renderMains(plugin, model)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,9 @@ type Model struct {
 	// emitKinds order.
 	Modules []moduleFile
 	EmitGo  bool // write <name>.health.go
+	// Registers are the workloads' registration functions of
+	// emit=register, in Workloads order.
+	Registers []*WorkloadRegister
 }
 
 // GoFile is one .proto file's health code: its <name>.health.go, and its
@@ -63,6 +66,9 @@ type Workload struct {
 	Readiness  Probe
 	Startup    Probe
 	Scaffold   *Scaffold // nil unless scaffold=true
+	// Register is the registration function the scaffold's main.go calls;
+	// nil unless scaffold=true or emit=register.
+	Register *WorkloadRegister
 	// TLS: the probes dial a TLS port (tls=true and no plaintext health
 	// port); GRPCProbeTLS: the kubelet's grpc probes use mode: TLS.
 	TLS           bool
@@ -110,18 +116,17 @@ type Scaffold struct {
 	DrainSeconds                  int32
 	StopSeconds                   int32
 	RunAsUser                     int64
-	MainPackage                   string           // ./cmd/<workload>: what the Dockerfile builds, from the module root
-	MainFile                      string           // cmd/<workload>/main.go, relative to out
-	Servers                       []ScaffoldServer // the workload's services, in request order
+	MainPackage                   string // ./cmd/<workload>: what the Dockerfile builds, from the module root
+	MainFile                      string // cmd/<workload>/main.go, relative to out
 }
 
-// ScaffoldServer is one service as the scaffold's main.go registers it.
-type ScaffoldServer struct {
+// RegisterServer is one service as a workload's registration function
+// registers it.
+type RegisterServer struct {
 	FullName     string
 	GoImportPath string // the Go package of its .pb.go, _grpc.pb.go and .health.go
-	GoName       string // Greeter: RegisterGreeterServer, UnimplementedGreeterServer
+	GoName       string // Greeter: GreeterServer, RegisterGreeterServer, UnimplementedGreeterServer
 	RegisterFunc string // RegisterGreeterHealth: the .health.go's (GoService.RegisterFunc)
-	TypeName     string // greeterServer: main's implementation of it, unique in the file
 }
 
 // ProbeView is one probe as the templates lay it out.

@@ -251,6 +251,10 @@ func checkParams(p *Params, errs *errorList) {
 		needs(sKind, "names the kind emit=k8s's Component patches; emit=helm's templates go into any pod template "+
 			"(a Deployment, StatefulSet or DaemonSet of your chart): drop kind=, or add emit=k8s")
 	}
+	if p.emits(EmitRegister) && !p.EmitGo() {
+		errs.add(&Error{Option: paramOption(sEmit.name, EmitRegister),
+			Msg: "needs emit=go in the same run: the registration function is declared beside the .health.go, whose Register<Name>Health it calls, at the Go paths that run's paths= and module= give"})
+	}
 	if !scaffold {
 		// These shape only the scaffold; anywhere else they would do nothing.
 		if image {

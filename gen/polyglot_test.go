@@ -11,7 +11,7 @@ func TestErrorPolyglotParams(t *testing.T) {
 		{"emit=python,go_runtime=healthreg", "parameter go_runtime=healthreg: is only used with emit=go (it chooses the health server the Go code targets)"},
 		{"emit=go,emit=k8s,go_runtime=grpc,scaffold=true", "parameter go_runtime=grpc: cannot be used with scaffold=true, whose main.go runs healthreg"},
 		{"emit=python,emit=node,tls=true", "parameter tls=true: needs an emit= that writes probes or health checks (k8s, helm, gke, envoygateway, compose, alb)"},
-		{"emit=nodejs", `parameter emit=nodejs: must be one of go, k8s, helm, gke, envoygateway, istio, compose, alb, node, python (repeat emit= for several: plugin parameters are split on commas)`},
+		{"emit=nodejs", `parameter emit=nodejs: must be one of go, k8s, helm, gke, envoygateway, istio, compose, alb, node, python, register (repeat emit= for several: plugin parameters are split on commas)`},
 	} {
 		t.Run(c.param, func(t *testing.T) { checkError(t, c.param, greeter, c.want) })
 	}

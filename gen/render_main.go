@@ -26,16 +26,15 @@ type mainView struct {
 	Workload string
 	Sources  string // the .proto files, comma-separated
 	Servers  []mainServerView
+	// RegisterWorkload is emit=register's function of the workload.
+	RegisterWorkload string
 
 	Flags, CommandLine, Parse, New, NewServer, Background, Fatal string
 }
 
 type mainServerView struct {
-	FullName       string
-	TypeName       string
-	Unimplemented  string // helloworld.UnimplementedGreeterServer
-	RegisterServer string // helloworld.RegisterGreeterServer (protoc-gen-go-grpc)
-	RegisterHealth string // helloworld.RegisterGreeterHealth (ours)
+	FullName      string
+	Unimplemented string // helloworld.UnimplementedGreeterServer
 }
 
 // renderMains writes each scaffolded workload's cmd/<workload>/main.go.
@@ -67,16 +66,14 @@ func renderMains(plugin *protogen.Plugin, m *Model) ([]*pluginpb.CodeGeneratorRe
 			Background:  q(contextPackage, "Background"),
 			Fatal:       q(logPackage, "Fatal"),
 		}
-		for _, srv := range s.Servers {
+		for _, srv := range w.Register.Servers {
 			pkg := protogen.GoImportPath(srv.GoImportPath)
 			v.Servers = append(v.Servers, mainServerView{
-				FullName:       srv.FullName,
-				TypeName:       srv.TypeName,
-				Unimplemented:  q(pkg, "Unimplemented"+srv.GoName+"Server"),
-				RegisterServer: q(pkg, "Register"+srv.GoName+"Server"),
-				RegisterHealth: q(pkg, srv.RegisterFunc),
+				FullName:      srv.FullName,
+				Unimplemented: q(pkg, "Unimplemented"+srv.GoName+"Server"),
 			})
 		}
+		v.RegisterWorkload = q(w.Register.host.GoImportPath, w.Register.FuncName)
 		buf.Reset()
 		if err := templates.All.ExecuteTemplate(&buf, "scaffold-main.go.tmpl", v); err != nil {
 			return nil, err

@@ -6,7 +6,6 @@ import (
 	"go/format"
 	goparser "go/parser"
 	"go/token"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -128,8 +127,9 @@ func checkScaffoldMain(t testing.TB, w *workloadOut) {
 	if want := "RUN CGO_ENABLED=0 go build -trimpath -o /out/server ./cmd/" + w.name + "\n"; !strings.Contains(w.dockerfile, want) {
 		t.Errorf("%s/Dockerfile does not build ./cmd/%s:\n%s", w.name, w.name, w.dockerfile)
 	}
-	// Every server registered has its health registered, and back.
-	servers, health := map[string]bool{}, map[string]bool{}
+	// One type embeds every service's Unimplemented server, and main passes
+	// it to the workload's registration function, once.
+	embedded := map[string]bool{}
 	names := map[string]int{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
@@ -137,14 +137,8 @@ func checkScaffoldMain(t testing.TB, w *workloadOut) {
 			return true
 		}
 		names[sel.Sel.Name]++
-		pkg, _ := sel.X.(*ast.Ident)
-		if x, ok := strings.CutPrefix(sel.Sel.Name, "Register"); ok && pkg != nil {
-			if svc, ok := strings.CutSuffix(x, "Server"); ok {
-				servers[pkg.Name+"."+svc] = true
-			}
-			if svc, ok := strings.CutSuffix(x, "Health"); ok {
-				health[pkg.Name+"."+svc] = true
-			}
+		if svc, ok := strings.CutPrefix(sel.Sel.Name, "Unimplemented"); ok {
+			embedded[strings.TrimSuffix(svc, "Server")] = true
 		}
 		return true
 	})
@@ -153,8 +147,8 @@ func checkScaffoldMain(t testing.TB, w *workloadOut) {
 			t.Errorf("cmd/%s/main.go uses %s %d times, want once:\n%s", w.name, fn, names[fn], w.main)
 		}
 	}
-	if len(servers) == 0 || !maps.Equal(servers, health) {
-		t.Errorf("cmd/%s/main.go registers servers %v and health %v, want the same services:\n%s", w.name, servers, health, w.main)
+	if register := registerFuncName(w.name); len(embedded) == 0 || names[register] != 1 {
+		t.Errorf("cmd/%s/main.go embeds %v and calls %s %d times, want the services' Unimplemented servers and one call:\n%s", w.name, embedded, register, names[register], w.main)
 	}
 }
 

@@ -28,8 +28,9 @@ import (
 //     conflict even in a file without services), and our file option, the
 //     deprecated flag and features are read;
 //   - every service, in order, with its name and whole options, and no
-//     methods: nothing reads them, and their input and output types would
-//     need the messages' fields;
+//     methods, except with emit=register (whose workload's services must
+//     not share a method name) each method's name and input and output
+//     types, which resolve among the messages emit=go keeps;
 //   - with emit=go, every message and enum, for the Go names protoc-gen-go
 //     declares (checkGoNames): a message's name, nested messages and enums, oneofs
 //     and their fields, each reduced to a bool (slimMessage); an enum whole;
@@ -73,11 +74,15 @@ func slimRequest(in []byte) (*pluginpb.CodeGeneratorRequest, error) {
 	// parameter that does not parse fails later, whatever is decoded).
 	p, err := parseParams(req.GetParameter())
 	types := err != nil || p.EmitGo()
+	// Methods' names only matter to emit=register (a workload's services
+	// must not share one), which needs emit=go: their input and output
+	// types resolve among the messages types keeps.
+	methods := err == nil && p.EmitGo() && p.emits(EmitRegister)
 	for i, keep := range modelled(files, req.FileToGenerate) {
 		if !keep {
 			continue
 		}
-		fd, err := slimFile(files[i].b, types)
+		fd, err := slimFile(files[i].b, types, methods)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +163,10 @@ const (
 	fileSyntaxField            = 12
 	fileEditionField           = 14
 	serviceNameField           = 1
+	serviceMethodField         = 2
+	methodNameField            = 1
+	methodInputField           = 2
+	methodOutputField          = 3
 	fileMessageField           = 4
 	fileEnumField              = 5
 	messageNameField           = 1
@@ -179,8 +188,9 @@ const (
 var mergeOptions = proto.UnmarshalOptions{Merge: true}
 
 // slimFile decodes the stub of one file (see slimRequest), with its
-// messages and enums when types is set.
-func slimFile(b []byte, types bool) (*descriptorpb.FileDescriptorProto, error) {
+// messages and enums when types is set, its services' methods when methods
+// is.
+func slimFile(b []byte, types, methods bool) (*descriptorpb.FileDescriptorProto, error) {
 	fd := &descriptorpb.FileDescriptorProto{}
 	var path []int32 // scratch for locations' paths
 	r := wireReader{b: b}
@@ -211,7 +221,7 @@ func slimFile(b []byte, types bool) (*descriptorpb.FileDescriptorProto, error) {
 			fd.EnumType = append(fd.EnumType, e)
 		case f.is(fileServiceField, protowire.BytesType):
 			var s *descriptorpb.ServiceDescriptorProto
-			s, err = slimService(f.bytes)
+			s, err = slimService(f.bytes, methods)
 			fd.Service = append(fd.Service, s)
 		case f.is(fileOptionsField, protowire.BytesType):
 			if fd.Options == nil {
@@ -316,14 +326,33 @@ func slimOneofField(b []byte) (*descriptorpb.FieldDescriptorProto, error) {
 	return fd, nil
 }
 
-// slimService decodes a service's name and options, and skips its methods.
-func slimService(b []byte) (*descriptorpb.ServiceDescriptorProto, error) {
+// slimService decodes a service's name and options, and skips its methods
+// unless methods is set: then it keeps each method's name, input and output
+// type (which protodesc resolves).
+func slimService(b []byte, methods bool) (*descriptorpb.ServiceDescriptorProto, error) {
 	s := &descriptorpb.ServiceDescriptorProto{}
 	r := wireReader{b: b}
 	for r.next() {
 		switch f := r.f; {
 		case f.is(serviceNameField, protowire.BytesType):
 			s.Name = proto.String(string(f.bytes))
+		case methods && f.is(serviceMethodField, protowire.BytesType):
+			m := &descriptorpb.MethodDescriptorProto{}
+			rm := wireReader{b: f.bytes}
+			for rm.next() {
+				switch g := rm.f; {
+				case g.is(methodNameField, protowire.BytesType):
+					m.Name = proto.String(string(g.bytes))
+				case g.is(methodInputField, protowire.BytesType):
+					m.InputType = proto.String(string(g.bytes))
+				case g.is(methodOutputField, protowire.BytesType):
+					m.OutputType = proto.String(string(g.bytes))
+				}
+			}
+			if rm.err != nil {
+				return nil, rm.err
+			}
+			s.Method = append(s.Method, m)
 		case f.is(serviceOptionsField, protowire.BytesType):
 			if s.Options == nil {
 				s.Options = &descriptorpb.ServiceOptions{}

@@ -47,7 +47,8 @@ message GetItemResponse {}
 const goTimeout = 15 * time.Minute
 
 // TestScaffold goes from a .proto to a running server with the scaffold
-// alone: protoc with the plugins in bin/ writes the Go and, in the scaffold's
+// alone: protoc with the plugins in bin/ writes the Go (with the workload's
+// registration function, emit=register) and, in the scaffold's
 // one-shot run, cmd/shop/main.go, the Deployment and the Dockerfile into a
 // fresh module whose go.mod replaces healthreg with a clone, as the README's
 // quickstart does before the runtime is published. The image is built as
@@ -90,7 +91,7 @@ replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
 	mustRun(t, mod, protoc, "-I", "proto",
 		"--go_out=gen", "--go_opt=paths=source_relative",
 		"--go-grpc_out=gen", "--go-grpc_opt=paths=source_relative",
-		"--health_out=gen", "--health_opt=paths=source_relative",
+		"--health_out=gen", "--health_opt=paths=source_relative,emit=go,emit=register,workload=shop",
 		"shop/v1/shop.proto")
 	// The scaffold, once, into the module root.
 	mustRun(t, mod, protoc, "-I", "proto", "--health_out=.",
@@ -177,6 +178,28 @@ replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
 		t.Errorf("exit code %d after SIGTERM, want 0 (a graceful stop)", code)
 	}
 	t.Logf("exited %v after SIGTERM; terminationGracePeriodSeconds %v", time.Since(sent).Round(time.Millisecond), grace)
+}
+
+// newScaffoldModule writes a fresh module example.com/shop with proto as
+// proto/shop/v1/shop.proto, healthreg replaced by the local copy, and an
+// empty gen/ for protoc.
+func newScaffoldModule(t testing.TB, proto string) string {
+	t.Helper()
+	mod := t.TempDir()
+	writeFile(t, filepath.Join(mod, "proto/shop/v1/shop.proto"), proto)
+	writeFile(t, filepath.Join(mod, "go.mod"), fmt.Sprintf(`module example.com/shop
+
+go 1.26.8
+
+require github.com/protoc-gen-health/protoc-gen-health/healthreg v0.0.0-00010101000000-000000000000
+
+replace github.com/protoc-gen-health/protoc-gen-health/healthreg => %s
+`, filepath.Join(root, "healthreg")))
+
+	if err := os.Mkdir(filepath.Join(mod, "gen"), 0o755); err != nil { // protoc writes only into directories that exist
+		t.Fatal(err)
+	}
+	return mod
 }
 
 // dockerBuild emulates docker build of the build stage of dockerfile (the

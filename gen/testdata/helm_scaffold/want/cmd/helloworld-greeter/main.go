@@ -16,9 +16,12 @@ import (
 	log "log"
 )
 
-// greeterServer implements helloworld.Greeter. Every method answers
-// Unimplemented until you write it.
-type greeterServer struct {
+// server implements every service of workload helloworld-greeter: each method
+// answers Unimplemented until you write it. The workload's registration
+// function (emit=register) takes one value that implements all of them, so
+// a service added to the workload fails this build until server implements
+// it.
+type server struct {
 	helloworld.UnimplementedGreeterServer
 }
 
@@ -28,8 +31,7 @@ func main() {
 
 	reg := healthreg.New(cfg.Options()...)
 	srv := grpc.NewServer()
-	helloworld.RegisterGreeterServer(srv, &greeterServer{})
-	helloworld.RegisterGreeterHealth(reg)
+	helloworld.RegisterHelloworldGreeterWorkload(srv, reg, &server{})
 	reg.RegisterHealthService(srv)
 
 	// Listens, declares itself ready once serving, and on SIGTERM or SIGINT:

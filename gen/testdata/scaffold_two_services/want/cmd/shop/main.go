@@ -19,21 +19,14 @@ import (
 	log "log"
 )
 
-// cartServiceServer implements shop.v1.CartService. Every method answers
-// Unimplemented until you write it.
-type cartServiceServer struct {
+// server implements every service of workload shop: each method
+// answers Unimplemented until you write it. The workload's registration
+// function (emit=register) takes one value that implements all of them, so
+// a service added to the workload fails this build until server implements
+// it.
+type server struct {
 	v1.UnimplementedCartServiceServer
-}
-
-// catalogServiceServer implements shop.v1.CatalogService. Every method answers
-// Unimplemented until you write it.
-type catalogServiceServer struct {
 	v1.UnimplementedCatalogServiceServer
-}
-
-// cartServiceServer2 implements shop.v2.CartService. Every method answers
-// Unimplemented until you write it.
-type cartServiceServer2 struct {
 	v2.UnimplementedCartServiceServer
 }
 
@@ -43,12 +36,7 @@ func main() {
 
 	reg := healthreg.New(cfg.Options()...)
 	srv := grpc.NewServer()
-	v1.RegisterCartServiceServer(srv, &cartServiceServer{})
-	v1.RegisterCartServiceHealth(reg)
-	v1.RegisterCatalogServiceServer(srv, &catalogServiceServer{})
-	v1.RegisterCatalogServiceHealth(reg)
-	v2.RegisterCartServiceServer(srv, &cartServiceServer2{})
-	v2.RegisterCartServiceHealth(reg)
+	v1.RegisterShopWorkload(srv, reg, &server{})
 	reg.RegisterHealthService(srv)
 
 	// Listens, declares itself ready once serving, and on SIGTERM or SIGINT:
