@@ -73,10 +73,7 @@ func TestMTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 		",tls_ca_cert="+caFile+",tls_client_cert="+certFile+",tls_client_key="+keyFile)
 	for _, what := range probeOrder {
 		p := probes[what]
-		eventually(t, startTimeout, what+" probe with a client certificate to pass", func() (bool, string) {
-			res := kubeletProbe(t, p, ports)
-			return res.ok, res.String()
-		})
+		probePasses(t, what+" probe with a client certificate to pass", p, ports)
 		noCert := withoutArgs(p, func(a string) bool { return strings.HasPrefix(a, "-tls-client-") })
 		if res := kubeletProbe(t, noCert, ports); res.ok {
 			t.Errorf("%s probe without a client certificate passed against a server that requires one: %v", what, res)
@@ -143,10 +140,7 @@ func TestTokenExecProbesWithGRPCHealthProbe(t *testing.T) {
 	for _, what := range probeOrder {
 		p := probes[what]
 		good := expanded(p, map[string]string{"PROBE_TOKEN": probeToken})
-		eventually(t, startTimeout, what+" probe with the token to pass", func() (bool, string) {
-			res := kubeletProbe(t, good, ports)
-			return res.ok, res.String()
-		})
+		probePasses(t, what+" probe with the token to pass", good, ports)
 		if what == "compose" {
 			if !strings.Contains(strings.Join(p.Exec.Command, " "), "Bearer "+probeToken) {
 				t.Errorf("compose's healthcheck %q does not carry the token from compose's environment", p.Exec.Command)

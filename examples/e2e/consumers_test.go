@@ -157,10 +157,7 @@ func TestComposeHealthcheckWithGRPCHealthProbe(t *testing.T) {
 
 	srv := startServer(t, ex, "-addr=127.0.0.1:0", "-drain="+drain.String())
 	ports := map[int32]int32{ex.appPort: portOf(t, srv.Addr)}
-	eventually(t, startTimeout, "the compose healthcheck to pass", func() (bool, string) {
-		res := kubeletProbe(t, probe, ports)
-		return res.ok, res.String()
-	})
+	probePasses(t, "the compose healthcheck to pass", probe, ports)
 	srv.sigterm()
 	eventually(t, notReadyDeadline+rpcTimeout, "the compose healthcheck to fail while draining", func() (bool, string) {
 		res := kubeletProbe(t, probe, ports)
@@ -239,10 +236,7 @@ func TestTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 			probes, _ := execProbes(t, "emit=k8s,emit=compose,probe=exec,"+tc.params)
 			for _, what := range probeOrder {
 				p := probes[what]
-				eventually(t, startTimeout, what+" probe over TLS to pass", func() (bool, string) {
-					res := kubeletProbe(t, p, ports)
-					return res.ok, res.String()
-				})
+				probePasses(t, what+" probe over TLS to pass", p, ports)
 				plaintext := withoutArgs(p, func(a string) bool { return strings.HasPrefix(a, "-tls") })
 				if res := kubeletProbe(t, plaintext, ports); res.ok {
 					t.Errorf("%s probe without -tls passed against a TLS port: %v", what, res)

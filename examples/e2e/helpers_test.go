@@ -364,6 +364,16 @@ func (r probeResult) String() string {
 	return fmt.Sprintf("grpc: ok=%v code=%v status=%v: %s", r.ok, r.code, r.status, r.detail)
 }
 
+// probePasses waits, up to startTimeout, for p to pass as the kubelet runs
+// it (a server just started may not answer yet); what says what is waited for.
+func probePasses(t testing.TB, what string, p *corev1.Probe, ports map[int32]int32) {
+	t.Helper()
+	eventually(t, startTimeout, what, func() (bool, string) {
+		res := kubeletProbe(t, p, ports)
+		return res.ok, res.String()
+	})
+}
+
 // kubeletProbe runs p once as the kubelet would, against the test server:
 // ports maps each port the manifest names to the port the server bound on
 // 127.0.0.1. An exec probe runs its exact argv with the pinned
