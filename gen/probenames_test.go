@@ -83,4 +83,19 @@ func TestErrorProbeNameWorkload(t *testing.T) {
 	if resp := Generate(requestFor(t, "emit=k8s,scaffold=true,startup_service=readiness,liveness_service=liveness,readiness_service=helloworld.Greeter", testProto{"helloworld/greeter.proto", greeter["in/helloworld/greeter.proto"]})); resp.Error != nil {
 		t.Errorf("healthreg's own names, each fit for its probe, with scaffold=true: %s", resp.GetError())
 	}
+	// Without scaffold=true, names=healthreg (the default) still says the
+	// server runs healthreg: the same swaps are refused, a name healthreg
+	// never registers is the user's server's business.
+	checkError(t, "emit=k8s,liveness_service=helloworld.Greeter", greeter,
+		`parameter liveness_service=helloworld.Greeter: workload "helloworld-greeter": names is healthreg (the default), which says the server runs healthreg, whose "helloworld.Greeter" goes NOT_SERVING when a dependency fails and when shutdown begins, so a liveness probe asking it restarts the pod; its liveness name is "liveness"; leave liveness_service unset, or set names= to what the server registers (services or overall) if it does not run healthreg`)
+	checkError(t, "emit=k8s,names=healthreg,readiness_service=liveness", greeter,
+		`parameter readiness_service=liveness: workload "helloworld-greeter": names is healthreg (the default), which says the server runs healthreg, whose "liveness" stays SERVING while shutdown drains and when a dependency fails, so a readiness probe asking it never takes the pod out of rotation; leave readiness_service unset, or set names= to what the server registers (services or overall) if it does not run healthreg`)
+	for _, params := range []string{
+		"emit=k8s,liveness_service=alive,readiness_service=ready",
+		"emit=k8s,names=services,readiness_service=liveness,liveness_service=helloworld.Greeter",
+	} {
+		if resp := Generate(requestFor(t, params, testProto{"helloworld/greeter.proto", greeter["in/helloworld/greeter.proto"]})); resp.Error != nil {
+			t.Errorf("%s: %s", params, resp.GetError())
+		}
+	}
 }

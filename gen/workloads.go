@@ -165,9 +165,7 @@ func checkGroup(g *group, scaffold, alb bool, errs *errorList) {
 			quoteValue(g.name), ALBHealthCheckPath)))
 	}
 	checkReadinessName(g, errs)
-	if scaffold {
-		checkScaffoldNames(g, errs)
-	}
+	checkHealthregNames(g, scaffold, errs)
 	port := valueOf(first, sPort)
 	if hp, at := resolvedAt(first, sHealthPort); at != nil && hp == port {
 		errs.add(at.errorAt(sHealthPort, fmt.Sprintf("must differ from port (%d): leave health_port unset to serve health on the application's port", port)))
@@ -234,10 +232,17 @@ func checkReadinessName(g *group, errs *errorList) {
 		quoteValue(g.name), len(g.members), strings.Join(names, ", "))))
 }
 
-// checkScaffoldNames refuses a per-probe name that the scaffold's healthreg
-// server never registers: its probe would fail against the scaffold's own
-// server.
-func checkScaffoldNames(g *group, errs *errorList) {
+// checkHealthregNames refuses a per-probe name that breaks healthreg's
+// contract: a liveness probe asking a name that follows the services and
+// shutdown, or a readiness probe asking "liveness". names=healthreg (the
+// default) says the server runs healthreg, so these hold with or without
+// scaffold=true. A name healthreg never registers is refused only with
+// scaffold=true, whose server is ours: a server of the user's may register
+// it.
+func checkHealthregNames(g *group, scaffold bool, errs *errorList) {
+	if n := valueOf(g.members[0], sNames); n != contract.NamesHealthreg && n != "" {
+		return
+	}
 	members := map[string]bool{}
 	for _, m := range g.members {
 		members[m.fullName] = true
@@ -247,11 +252,12 @@ func checkScaffoldNames(g *group, errs *errorList) {
 		if at == nil {
 			continue
 		}
+		registered := contract.NamesHealthreg.Registers(name, members[name])
 		var why string
 		switch kind := probeKind(k); {
-		case !contract.NamesHealthreg.Registers(name, members[name]):
+		case !registered && scaffold:
 			why = fmt.Sprintf("which registers %q, %q, \"\" and the workload's services", contract.LivenessName, contract.ReadinessName)
-		case kind == liveness && name != contract.LivenessName:
+		case registered && kind == liveness && name != contract.LivenessName:
 			// Every other name of healthreg's follows the services and
 			// shutdown: the kubelet would restart the pod when a
 			// dependency fails, or during the drain.
@@ -262,7 +268,13 @@ func checkScaffoldNames(g *group, errs *errorList) {
 		default:
 			continue
 		}
-		errs.add(at.errorAt(st, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server, %s; leave %s unset, or drop scaffold=true",
+		if scaffold {
+			errs.add(at.errorAt(st, fmt.Sprintf("workload %s: scaffold=true writes a healthreg server, %s; leave %s unset, or drop scaffold=true",
+				quoteValue(g.name), why, st.name)))
+			continue
+		}
+		errs.add(at.errorAt(st, fmt.Sprintf("workload %s: names is healthreg (the default), which says the server runs healthreg, %s; leave %s unset, "+
+			"or set names= to what the server registers (services or overall) if it does not run healthreg",
 			quoteValue(g.name), why, st.name)))
 	}
 }
