@@ -176,7 +176,10 @@ func checkNameLength(name string) error {
 
 // watchBudget counts the open Watch streams of one endpoint (see
 // defaultMaxWatches).
-type watchBudget struct{ open atomic.Int64 }
+type watchBudget struct {
+	open atomic.Int64
+	side *atomic.Int64 // the open streams of all its side's endpoints, or nil
+}
 
 // acquire takes one of the endpoint's max Watch slots, or says why not. The
 // caller calls release when the stream ends.
@@ -187,7 +190,15 @@ func (b *watchBudget) acquire(max int) error {
 			fmt.Sprintf("healthreg: %d Watch streams are open, the most this server allows", max),
 			errTooManyWatches}
 	}
+	if b.side != nil {
+		b.side.Add(1)
+	}
 	return nil
 }
 
-func (b *watchBudget) release() { b.open.Add(-1) }
+func (b *watchBudget) release() {
+	b.open.Add(-1)
+	if b.side != nil {
+		b.side.Add(-1)
+	}
+}

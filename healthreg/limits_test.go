@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"weak"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -343,5 +344,28 @@ func TestWatcherBounds(t *testing.T) {
 		if err := <-ch; !errors.Is(err, context.Canceled) {
 			t.Errorf("a Watch = %v", err)
 		}
+	}
+}
+
+// A Watcher's budget belongs to the Watcher: a handler that builds one per
+// request leaves nothing behind in the registry once it is dropped.
+func TestWatcherBudgetNotRetained(t *testing.T) {
+	r := newTestRegistry(t)
+	shutdownAtEnd(t, r)
+	b := r.newAppBudget()
+	if err := b.acquire(1); err != nil {
+		t.Fatal(err)
+	}
+	b.release()
+	held := weak.Make(b)
+	b = nil
+	for i := 0; i < 5 && held.Value() != nil; i++ {
+		runtime.GC()
+	}
+	if held.Value() != nil {
+		t.Error("the registry still holds a dropped endpoint's Watch budget")
+	}
+	if n := appWatchesOpen(r); n != 0 {
+		t.Errorf("open Watch streams after release: %d", n)
 	}
 }

@@ -297,15 +297,7 @@ func (ts *transitions) snapshot() []Transition {
 
 // appWatchesOpen is how many Watch streams are open on the application
 // side, all its endpoints together.
-func appWatchesOpen(r *Registry) int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var n int64
-	for _, b := range r.appBudgets {
-		n += b.open.Load()
-	}
-	return n
-}
+func appWatchesOpen(r *Registry) int64 { return r.appWatches.Load() }
 
 // settle waits until r's observers have been told of every transition so
 // far: delivery is asynchronous, and changes queued meanwhile coalesce.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -56,9 +57,11 @@ type Registry struct {
 	delivered     chan struct{} // closed when that goroutine is done
 	panicLog      logLimit      // panics of observers and checks logged with their stacks
 	// Open Watch streams, each budget bounded by cfg.maxWatches: one per
-	// server RegisterHealthService registered on and per Watcher
-	// (appBudgets, guarded by mu), one for the health port.
-	appBudgets  []*watchBudget
+	// server RegisterHealthService registered on and per Watcher (each
+	// counting into appWatches too), one for the health port. Nothing
+	// holds the application side's budgets but their endpoints, so a
+	// Watcher built per request is collected with it.
+	appWatches  atomic.Int64
 	portWatches watchBudget
 
 	// stopping is done once Shutdown begins: it stops the checks and the
@@ -209,11 +212,7 @@ func (r *Registry) Status(name string) healthpb.HealthCheckResponse_ServingStatu
 // newAppBudget returns a Watch budget for one more endpoint of the
 // application side.
 func (r *Registry) newAppBudget() *watchBudget {
-	b := new(watchBudget)
-	r.mu.Lock()
-	r.appBudgets = append(r.appBudgets, b)
-	r.mu.Unlock()
-	return b
+	return &watchBudget{side: &r.appWatches}
 }
 
 // logger returns the configured logger, or the default one as it is now.
