@@ -7,8 +7,9 @@ package gen
 // NOT_SERVING. It calls healthreg's readiness RPC instead, which fails
 // (UNAVAILABLE) while the process is not ready.
 
-// ALBHealthCheckPath is the method the ALB calls: healthreg's
-// ReadinessCheckMethod (proto/health/status/v1/status.proto). The examples
+// ALBHealthCheckPath is the method the ALB calls: healthreg's readiness RPC
+// (proto/health/status/v1/status.proto; statuspb's
+// ReadinessService_Check_FullMethodName). The examples
 // module asserts the two agree, since the root module cannot import
 // healthreg.
 const ALBHealthCheckPath = "/health.status.v1.ReadinessService/Check"

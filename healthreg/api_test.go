@@ -19,18 +19,17 @@ import (
 // names and the methods of exported types (interface methods included).
 var exported = []string{
 	"CheckResult", "CheckSchedule", "DefaultDrainDelay", "DefaultStopTimeout",
-	"ErrNotLive", "ErrNotReady", "ErrShuttingDown",
-	"ExcludeFromReadiness", "Flags", "LivenessName", "MaxNameLength", "New",
-	"Option", "OverallName", "ReadinessCheckMethod", "ReadinessName",
+	"ErrShuttingDown", "ExcludeFromReadiness", "Flags", "LivenessName",
+	"MaxNameLength", "New", "Option", "ReadinessName",
 	"Registry", "Registry.Register", "Registry.RegisterHealthService",
 	"Registry.Serve", "Registry.ServeHealth", "Registry.SetLive",
 	"Registry.SetReady", "Registry.Shutdown", "Registry.Status",
 	"Registry.Watcher", "ServerConfig", "ServerConfig.ListenAndServe",
-	"ServerConfig.Options", "Service", "Service.Name", "Service.SetServing",
+	"ServerConfig.Options", "Service", "Service.SetServing",
 	"ServiceOption", "Stopper", "Stopper.GracefulStop", "Stopper.Stop",
-	"SupportPackageIsVersion1", "Transition", "WithAppProbe", "WithCheck", "WithChecks", "WithServiceChecks",
-	"WithCheckObserver", "WithDrainDelay", "WithHealthServerOptions", "WithLogger",
-	"WithMaxWatches", "WithObserver", "WithStopTimeout",
+	"SupportPackageIsVersion1", "Transition", "WithAppProbe", "WithCheck",
+	"WithChecks", "WithServiceChecks", "WithCheckObserver", "WithDrainDelay",
+	"WithLogger", "WithMaxWatches", "WithObserver", "WithStopTimeout",
 }
 
 func TestExportedSurface(t *testing.T) {

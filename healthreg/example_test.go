@@ -49,10 +49,11 @@ func Example() {
 // runs its server itself rather than with Serve.
 func Example_lifecycle() {
 	reg := healthreg.New(healthreg.WithDrainDelay(0), healthreg.WithLogger(slog.New(slog.DiscardHandler)))
-	greeter := reg.Register("helloworld.Greeter")
+	const greeterName = "helloworld.Greeter" // generated: helloworld.Greeter_HealthName
+	greeter := reg.Register(greeterName)
 	show := func(when string) {
 		fmt.Printf("%-12s liveness=%v readiness=%v greeter=%v\n", when,
-			reg.Status(healthreg.LivenessName), reg.Status(healthreg.ReadinessName), reg.Status(greeter.Name()))
+			reg.Status(healthreg.LivenessName), reg.Status(healthreg.ReadinessName), reg.Status(greeterName))
 	}
 	show("registered")
 	reg.SetLive(true) // the server's Serve is running

@@ -24,7 +24,7 @@ func TestProbesOverLifecycle(t *testing.T) {
 	c := app.client
 
 	watches := map[string]*watcher{}
-	for _, name := range []string{LivenessName, ReadinessName, OverallName, "a.A", "b.B"} {
+	for _, name := range []string{LivenessName, ReadinessName, overallName, "a.A", "b.B"} {
 		watches[name] = watch(t, c, name)
 	}
 	wantEverywhere := func(phase string, want statuses) {
@@ -45,13 +45,13 @@ func TestProbesOverLifecycle(t *testing.T) {
 	// Serving, not ready: only the server is up.
 	r.SetLive(true)
 	wantEverywhere("before ready", statuses{
-		LivenessName: SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		LivenessName: SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 		"a.A": NOT_SERVING, "b.B": NOT_SERVING,
 	})
 
 	r.SetReady()
 	wantEverywhere("ready", statuses{
-		LivenessName: SERVING, ReadinessName: SERVING, OverallName: SERVING,
+		LivenessName: SERVING, ReadinessName: SERVING, overallName: SERVING,
 		"a.A": SERVING, "b.B": SERVING,
 	})
 
@@ -62,7 +62,7 @@ func TestProbesOverLifecycle(t *testing.T) {
 	waitFor(t, "Shutdown to begin", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
 	// The server still answers during the drain; liveness stays SERVING.
 	wantEverywhere("draining", statuses{
-		LivenessName: SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		LivenessName: SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 		"a.A": NOT_SERVING, "b.B": NOT_SERVING,
 	})
 	// Checks and reports no longer change anything.
@@ -75,7 +75,7 @@ func TestProbesOverLifecycle(t *testing.T) {
 		t.Fatalf("Shutdown = %v", err)
 	}
 	wantStatuses(t, r, nil, statuses{
-		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 		"a.A": NOT_SERVING, "b.B": NOT_SERVING,
 	})
 	// Each Watch stream ended on its latest status, then UNAVAILABLE.

@@ -18,24 +18,24 @@ import (
 // *grpc.Server, before it serves). Its Watch streams are ended by Shutdown
 // just before it stops the application server; each server registered on
 // has a Watch budget of its own (WithMaxWatches). It also registers the
-// readiness RPC for status-code-only checkers (ReadinessCheckMethod).
+// readiness RPC for status-code-only checkers
+// (statuspb.ReadinessService_Check_FullMethodName).
 func (r *Registry) RegisterHealthService(s grpc.ServiceRegistrar) {
 	healthgrpc.RegisterHealthServer(s, &healthServer{Server: r.hs, r: r, end: r.appWatch, budget: r.newAppBudget()})
 	r.registerReadinessService(s)
 }
 
-// ServeHealth serves only the health service (and the readiness RPC,
-// ReadinessCheckMethod), in plaintext and without the
-// application's interceptors, on lis: a separate health port that probes can
-// reach even when the application port needs TLS or authentication. It
+// ServeHealth serves only the health service (and the readiness RPC), in
+// plaintext and without the application's interceptors, on lis: a separate
+// health port that probes can reach even when the application port needs
+// TLS or authentication. It
 // blocks like grpc.Server.Serve and returns nil once Shutdown has stopped it
 // (after the application server), or ErrShuttingDown if Shutdown already
 // had. Several listeners may be served at once.
 //
 // Anyone who reaches the port can call it, so its server is built with
 // bounds (small requests, few streams per connection, fixed flow-control
-// windows, keepalive enforcement; see the package documentation, "Bounds")
-// followed by WithHealthServerOptions.
+// windows, keepalive enforcement; see the package documentation, "Bounds").
 //
 // The health port keeps answering while the application server is down;
 // liveness, which every other name requires, is what tells the truth then
@@ -50,7 +50,7 @@ func (r *Registry) ServeHealth(lis net.Listener) error {
 	}
 	if r.portSrv == nil {
 		r.portBounds = newPortBounds(&r.cfg)
-		r.portSrv = grpc.NewServer(healthServerOptions(r.portBounds, r.cfg.healthServerOpts)...)
+		r.portSrv = grpc.NewServer(healthServerOptions(r.portBounds)...)
 		healthgrpc.RegisterHealthServer(r.portSrv, &healthServer{Server: r.hs, r: r, end: r.portWatch, budget: &r.portWatches})
 		r.registerReadinessService(r.portSrv)
 	}

@@ -41,8 +41,7 @@ const (
 	defaultMaxWatches = 1000
 )
 
-// The health port's server options (ServeHealth); WithHealthServerOptions
-// adds to them and can override them. Kubelet probes and grpc_health_probe
+// The health port's server options (ServeHealth). Kubelet probes and grpc_health_probe
 // open one connection per probe and send one small request.
 const (
 	// healthMaxRecvMsgSize bounds one request: a name of MaxNameLength bytes
@@ -87,9 +86,8 @@ const (
 	healthMaxWaiting = 128
 )
 
-// healthServerOptions returns the health port's defaults followed by the
-// caller's options, which therefore override them.
-func healthServerOptions(bounds *portBounds, extra []grpc.ServerOption) []grpc.ServerOption {
+// healthServerOptions returns the health port's server options.
+func healthServerOptions(bounds *portBounds) []grpc.ServerOption {
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(healthMaxRecvMsgSize),
 		grpc.MaxConcurrentStreams(healthMaxConcurrentStreams),
@@ -115,17 +113,7 @@ func healthServerOptions(bounds *portBounds, extra []grpc.ServerOption) []grpc.S
 			Timeout:           10 * time.Second,
 		}),
 	}
-	opts = append(opts, bounds.serverOptions()...)
-	return append(opts, extra...)
-}
-
-// WithHealthServerOptions adds opts to the options ServeHealth builds the
-// health port's grpc.Server with. They come after the defaults (see the
-// package documentation, "Bounds"), so they override them, for example
-// grpc.MaxConcurrentStreams or grpc.Creds. grpc.InTapHandle is taken (the
-// bounds on connections and calls use it): passing it panics.
-func WithHealthServerOptions(opts ...grpc.ServerOption) Option {
-	return func(c *config) { c.healthServerOpts = append(c.healthServerOpts, opts...) }
+	return append(opts, bounds.serverOptions()...)
 }
 
 // WithMaxWatches sets how many Watch streams may be open at once on each

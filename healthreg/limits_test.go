@@ -139,24 +139,6 @@ func TestWatchBound(t *testing.T) {
 	})
 }
 
-// The caller's server options come after the defaults: here a larger
-// receive limit lets a 5 KB name through to the name bound.
-func TestHealthServerOptions(t *testing.T) {
-	name := strings.Repeat("n", 5<<10)
-	for _, tc := range []struct {
-		opts []Option
-		want codes.Code
-	}{
-		{nil, codes.ResourceExhausted},
-		{[]Option{WithHealthServerOptions(grpc.MaxRecvMsgSize(1 << 20))}, codes.InvalidArgument},
-	} {
-		r := newTestRegistry(t, tc.opts...)
-		if _, code := probe(t, dial(t, serveHealthPort(t, r)), name); code != tc.want {
-			t.Errorf("%d options: Check of a 5 KB name: %v, want %v", len(tc.opts), code, tc.want)
-		}
-	}
-}
-
 // rawCodec sends bytes marshalled once, so the attacker's own 4 MB requests
 // do not count against the server's heap in the load test.
 type rawCodec struct{}

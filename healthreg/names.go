@@ -10,7 +10,9 @@ const SupportPackageIsVersion1 = true
 
 // The reserved health-check names. Manifests (Kubernetes gRPC probes set
 // `grpc.service` to one of these) and the drift checker depend on the exact
-// strings, so they are part of the package's contract.
+// strings, so they are part of the package's contract. The third, "", has
+// no exported constant: it is the protocol's own default name, which every
+// health client already writes as "".
 const (
 	// LivenessName is SERVING while the application's gRPC server is serving
 	// (and, with WithAppProbe, answering). Checks never affect it: a failing
@@ -23,17 +25,17 @@ const (
 	// every registered service that counts toward readiness is SERVING.
 	ReadinessName = "readiness"
 
-	// OverallName is the empty name that gRPC health clients ask about when
+	// overallName is the empty name that gRPC health clients ask about when
 	// they name no service (the Kubernetes probe default, grpc_health_probe's
 	// default). It follows ReadinessName exactly.
-	OverallName = ""
+	overallName = ""
 )
 
 // isReservedName reports whether name is one of LivenessName, ReadinessName
-// and OverallName, which Register refuses.
+// and "", which Register refuses.
 func isReservedName(name string) bool {
 	switch name {
-	case LivenessName, ReadinessName, OverallName:
+	case LivenessName, ReadinessName, overallName:
 		return true
 	}
 	return false

@@ -14,7 +14,7 @@ import (
 // observers (WithObserver).
 type Transition struct {
 	// Name is the health-check name: a service's, LivenessName,
-	// ReadinessName or OverallName ("").
+	// ReadinessName or "" (what clients ask when they name no service).
 	Name string
 
 	// From is the previous status; SERVICE_UNKNOWN when the name first
@@ -24,10 +24,11 @@ type Transition struct {
 	// To is the new status.
 	To healthpb.HealthCheckResponse_ServingStatus
 
-	// Err says why To is not SERVING; nil when it is. It wraps ErrNotReady,
-	// ErrShuttingDown or ErrNotLive for the registry's own states, the reason
-	// given to SetServing, or a check's failure (a panic, a timeout, or the
-	// check's error), wrapped with the check's and service's names.
+	// Err says why To is not SERVING; nil when it is: the registry's own
+	// state (not ready yet, ErrShuttingDown, the application server not
+	// serving or not answering), the reason given to SetServing, or a
+	// check's failure (a panic, a timeout, or the check's error), wrapped
+	// with the check's and service's names.
 	Err error
 }
 

@@ -188,7 +188,7 @@ func TestObserverQueueBounded(t *testing.T) {
 	close(block)
 	<-ready
 	settle(t, r)
-	for _, name := range []string{LivenessName, ReadinessName, OverallName, "a.A"} {
+	for _, name := range []string{LivenessName, ReadinessName, overallName, "a.A"} {
 		chain := seen.of(name)
 		for i := 1; i < len(chain); i++ {
 			if chain[i].From != chain[i-1].To || chain[i].From == chain[i].To {

@@ -45,8 +45,7 @@ type config struct {
 
 	checkObservers []func(CheckResult) // WithCheckObserver
 
-	healthServerOpts []grpc.ServerOption // after ServeHealth's defaults
-	maxWatches       int                 // open Watch streams, on each side
+	maxWatches int // open Watch streams, on each endpoint
 
 	// The health port's bounds (see portBounds); fixed but for tests.
 	healthMaxConns       int

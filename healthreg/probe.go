@@ -100,7 +100,7 @@ func (r *Registry) runAppProbe(p *appProbe, addr net.Addr) {
 		case !down && failed >= p.failures:
 			down = true
 			r.setProbeErr(fmt.Errorf("%w: application port %s: no answer to %d calls in a row, the last: %w",
-				ErrNotLive, addr, failed, err))
+				errNotLive, addr, failed, err))
 		case down && failed == 0:
 			down = false
 			r.setProbeErr(nil)

@@ -59,7 +59,7 @@ func probedServe(t *testing.T, seen *transitions, app *grpc.Server, lis net.List
 
 // everything is the same status for liveness, readiness, "" and a.A.
 func everything(st healthpb.HealthCheckResponse_ServingStatus) statuses {
-	return statuses{LivenessName: st, ReadinessName: st, OverallName: st, "a.A": st}
+	return statuses{LivenessName: st, ReadinessName: st, overallName: st, "a.A": st}
 }
 
 // waitHealthPort waits until the health port reports liveness st, and
@@ -143,9 +143,9 @@ func TestAppProbe(t *testing.T) {
 	waitHealthPort(t, probes, NOT_SERVING)
 	wantStatuses(t, r, probes, everything(NOT_SERVING))
 	err := seen.last(t, LivenessName, NOT_SERVING).Err
-	if !errors.Is(err, ErrNotLive) || status.Code(err) != codes.DeadlineExceeded ||
+	if !errors.Is(err, errNotLive) || status.Code(err) != codes.DeadlineExceeded ||
 		!strings.Contains(err.Error(), "no answer to 2 calls in a row") {
-		t.Errorf("liveness Err = %v, want ErrNotLive after 2 DeadlineExceeded", err)
+		t.Errorf("liveness Err = %v, want errNotLive after 2 DeadlineExceeded", err)
 	}
 
 	app.unwedge()
@@ -251,7 +251,7 @@ func TestAppProbeStuckPort(t *testing.T) {
 	lis.setStuck(true)
 	waitHealthPort(t, probes, NOT_SERVING)
 	wantStatuses(t, r, probes, everything(NOT_SERVING))
-	if err := seen.last(t, LivenessName, NOT_SERVING).Err; !errors.Is(err, ErrNotLive) {
+	if err := seen.last(t, LivenessName, NOT_SERVING).Err; !errors.Is(err, errNotLive) {
 		t.Errorf("liveness Err = %v", err)
 	}
 

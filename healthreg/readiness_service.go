@@ -10,15 +10,6 @@ import (
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg/statuspb"
 )
 
-// ReadinessCheckMethod is the full method of the readiness RPC
-// (health.status.v1.ReadinessService/Check), the path to give health
-// checkers that judge a call by its status code alone, such as AWS
-// Application Load Balancers (alb.ingress.kubernetes.io/healthcheck-path,
-// success code 0). Such a checker sends an empty request; against
-// grpc.health.v1.Health/Check that asks about "" and passes on NOT_SERVING,
-// because the call itself succeeds.
-const ReadinessCheckMethod = statuspb.ReadinessService_Check_FullMethodName
-
 // readinessServer answers the readiness RPC from the registry's statuses;
 // RegisterHealthService and ServeHealth register it beside
 // grpc.health.v1.Health.
@@ -50,7 +41,7 @@ func (r *Registry) readinessErr() error {
 	if err := r.readinessErrLocked(); err != nil {
 		return err
 	}
-	return ErrNotReady // unreachable: the status and its reason agree under r.mu
+	return errNotReady // unreachable: the status and its reason agree under r.mu
 }
 
 // registerReadinessService puts the readiness RPC on s.

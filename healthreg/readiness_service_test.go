@@ -23,7 +23,7 @@ func albCheck(t testing.TB, conn *grpc.ClientConn) (codes.Code, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	err := conn.Invoke(ctx, ReadinessCheckMethod, &emptypb.Empty{}, &emptypb.Empty{})
+	err := conn.Invoke(ctx, statuspb.ReadinessService_Check_FullMethodName, &emptypb.Empty{}, &emptypb.Empty{})
 	return status.Code(err), status.Convert(err).Message()
 }
 
@@ -73,9 +73,9 @@ func TestReadinessRPCOverLifecycle(t *testing.T) {
 		}
 	}
 
-	want("before the server serves", codes.Unavailable, ErrNotReady)
+	want("before the server serves", codes.Unavailable, errNotReady)
 	r.SetLive(true)
-	want("serving, not ready", codes.Unavailable, ErrNotReady)
+	want("serving, not ready", codes.Unavailable, errNotReady)
 	r.SetReady()
 	want("ready", codes.OK, nil)
 
@@ -93,7 +93,7 @@ func TestReadinessRPCOverLifecycle(t *testing.T) {
 	waitFor(t, "Shutdown to begin", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
 	want("draining", codes.Unavailable, ErrShuttingDown)
 	// What a status-code-only checker sees from the standard health service.
-	if st, code := probe(t, healthpb.NewHealthClient(conns["app port"]), OverallName); code != codes.OK || st != NOT_SERVING {
+	if st, code := probe(t, healthpb.NewHealthClient(conns["app port"]), overallName); code != codes.OK || st != NOT_SERVING {
 		t.Errorf("draining: grpc.health.v1 Check(\"\") = %v, %v; want NOT_SERVING, OK", st, code)
 	}
 
@@ -110,12 +110,8 @@ func TestReadinessRPCOverLifecycle(t *testing.T) {
 	want("stopped", codes.Unavailable, nil)
 }
 
-// A client generated from the proto reaches the same RPC, and the method
-// path given to load balancers is the generated one.
+// A client generated from the proto reaches the same RPC.
 func TestReadinessRPCGeneratedClient(t *testing.T) {
-	if ReadinessCheckMethod != "/health.status.v1.ReadinessService/Check" {
-		t.Fatalf("ReadinessCheckMethod = %q", ReadinessCheckMethod)
-	}
 	r := newTestRegistry(t)
 	shutdownAtEnd(t, r)
 	lis := listen(t)

@@ -112,7 +112,7 @@ func New(opts ...Option) *Registry {
 //
 // Register panics, like grpc.Server.RegisterService, on programming errors: a
 // name already registered, a reserved name (LivenessName, ReadinessName,
-// OverallName), a name
+// ""), a name
 // longer than MaxNameLength bytes, or a call after Shutdown has begun.
 func (r *Registry) Register(name string, opts ...ServiceOption) *Service {
 	if isReservedName(name) {

@@ -30,7 +30,7 @@ func TestNewStartsNotServing(t *testing.T) {
 	r := newTestRegistry(t)
 	shutdownAtEnd(t, r)
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
-		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 		"unknown.Service": SERVICE_UNKNOWN,
 	})
 }
@@ -41,7 +41,7 @@ func TestReadinessFollowsServices(t *testing.T) {
 	a := r.Register("a.A")
 	b := r.Register("b.B")
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
-		"a.A": NOT_SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		"a.A": NOT_SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 	})
 
 	// A report made before SetReady holds afterwards.
@@ -49,21 +49,18 @@ func TestReadinessFollowsServices(t *testing.T) {
 	r.SetLive(true)
 	r.SetReady()
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
-		"a.A": SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		"a.A": SERVING, "b.B": NOT_SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 	})
 
 	b.SetServing(true, nil)
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
-		"a.A": SERVING, "b.B": SERVING, ReadinessName: SERVING, OverallName: SERVING,
+		"a.A": SERVING, "b.B": SERVING, ReadinessName: SERVING, overallName: SERVING,
 	})
 
 	a.SetServing(false, nil)
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
-		"a.A": NOT_SERVING, "b.B": SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING,
+		"a.A": NOT_SERVING, "b.B": SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING,
 	})
-	if a.Name() != "a.A" {
-		t.Errorf("Name() = %q", a.Name())
-	}
 }
 
 // Every name requires liveness: a program that reports its application
@@ -80,7 +77,7 @@ func TestReadinessFollowsLiveness(t *testing.T) {
 	go func() { portDone <- r.ServeHealth(healthLis) }()
 	probes := dial(t, healthLis.Addr().String())
 	all := func(st healthpb.HealthCheckResponse_ServingStatus) statuses {
-		return statuses{LivenessName: st, ReadinessName: st, OverallName: st, "a.A": st, "b.B": st}
+		return statuses{LivenessName: st, ReadinessName: st, overallName: st, "a.A": st, "b.B": st}
 	}
 	// order returns the names of the transitions seen since the last call.
 	var n int
@@ -88,8 +85,8 @@ func TestReadinessFollowsLiveness(t *testing.T) {
 		var names []string
 		for _, tr := range seen.snapshot()[n:] {
 			names = append(names, tr.Name)
-			if tr.To == NOT_SERVING && !errors.Is(tr.Err, ErrNotLive) {
-				t.Errorf("%q went down with %v, want ErrNotLive", tr.Name, tr.Err)
+			if tr.To == NOT_SERVING && !errors.Is(tr.Err, errNotLive) {
+				t.Errorf("%q went down with %v, want errNotLive", tr.Name, tr.Err)
 			}
 		}
 		n += len(names)
@@ -109,9 +106,9 @@ func TestReadinessFollowsLiveness(t *testing.T) {
 		live bool
 		want []string
 	}{
-		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, OverallName}},
-		{false, []string{ReadinessName, OverallName, "a.A", "b.B", LivenessName}},
-		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, OverallName}},
+		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, overallName}},
+		{false, []string{ReadinessName, overallName, "a.A", "b.B", LivenessName}},
+		{true, []string{LivenessName, "a.A", "b.B", ReadinessName, overallName}},
 	} {
 		r.SetLive(step.live)
 		want := NOT_SERVING
@@ -146,7 +143,7 @@ func TestExcludeFromReadiness(t *testing.T) {
 	r.SetReady()
 	admin.SetServing(false, nil)
 	wantStatuses(t, r, nil, map[string]healthpb.HealthCheckResponse_ServingStatus{
-		"main.Main": SERVING, "admin.Admin": NOT_SERVING, ReadinessName: SERVING, OverallName: SERVING,
+		"main.Main": SERVING, "admin.Admin": NOT_SERVING, ReadinessName: SERVING, overallName: SERVING,
 	})
 }
 
@@ -190,7 +187,7 @@ func TestRegisterPanics(t *testing.T) {
 		{"duplicate", func() { r.Register("a.A") }, `Register("a.A"): already registered`},
 		{"liveness", func() { r.Register(LivenessName) }, `Register("liveness"): the name is reserved`},
 		{"readiness", func() { r.Register(ReadinessName) }, `Register("readiness"): the name is reserved`},
-		{"overall", func() { r.Register(OverallName) }, `Register(""): the name is reserved`},
+		{"overall", func() { r.Register(overallName) }, `Register(""): the name is reserved`},
 		{"duplicate check", func() {
 			ok := func(context.Context) error { return nil }
 			r.Register("b.B", WithCheck("db", ok), WithCheck("db", ok))
@@ -264,28 +261,28 @@ func TestObserverSeesEveryTransitionInOrder(t *testing.T) {
 	}
 	want := []step{
 		// New: the reserved names appear.
-		{ReadinessName, SERVICE_UNKNOWN, NOT_SERVING, ErrNotReady},
-		{OverallName, SERVICE_UNKNOWN, NOT_SERVING, ErrNotReady},
-		{LivenessName, SERVICE_UNKNOWN, NOT_SERVING, ErrNotLive},
+		{ReadinessName, SERVICE_UNKNOWN, NOT_SERVING, errNotReady},
+		{overallName, SERVICE_UNKNOWN, NOT_SERVING, errNotReady},
+		{LivenessName, SERVICE_UNKNOWN, NOT_SERVING, errNotLive},
 		// Register.
-		{"a.A", SERVICE_UNKNOWN, NOT_SERVING, ErrNotReady},
+		{"a.A", SERVICE_UNKNOWN, NOT_SERVING, errNotReady},
 		// SetLive, SetReady: services before readiness.
 		{LivenessName, NOT_SERVING, SERVING, nil},
 		{"a.A", NOT_SERVING, SERVING, nil},
 		{ReadinessName, NOT_SERVING, SERVING, nil},
-		{OverallName, NOT_SERVING, SERVING, nil},
+		{overallName, NOT_SERVING, SERVING, nil},
 		// SetServing(false): readiness goes down first.
 		{ReadinessName, SERVING, NOT_SERVING, nil},
-		{OverallName, SERVING, NOT_SERVING, nil},
+		{overallName, SERVING, NOT_SERVING, nil},
 		{"a.A", SERVING, NOT_SERVING, nil},
 		{"a.A", NOT_SERVING, SERVING, nil},
 		{ReadinessName, NOT_SERVING, SERVING, nil},
-		{OverallName, NOT_SERVING, SERVING, nil},
+		{overallName, NOT_SERVING, SERVING, nil},
 		// Shutdown: readiness first, liveness only once the server stopped.
 		{ReadinessName, SERVING, NOT_SERVING, ErrShuttingDown},
-		{OverallName, SERVING, NOT_SERVING, ErrShuttingDown},
+		{overallName, SERVING, NOT_SERVING, ErrShuttingDown},
 		{"a.A", SERVING, NOT_SERVING, ErrShuttingDown},
-		{LivenessName, SERVING, NOT_SERVING, ErrNotLive},
+		{LivenessName, SERVING, NOT_SERVING, errNotLive},
 	}
 	got := seen.snapshot()
 	if len(got) != len(want) {

@@ -44,7 +44,7 @@ func TestServe(t *testing.T) {
 	done := startServe(ctx, r, srv, lis)
 	waitFor(t, "liveness", func() bool { return r.Status(LivenessName) == SERVING })
 	wantStatuses(t, r, client, statuses{
-		LivenessName: SERVING, ReadinessName: SERVING, OverallName: SERVING, "a.A": SERVING,
+		LivenessName: SERVING, ReadinessName: SERVING, overallName: SERVING, "a.A": SERVING,
 	})
 
 	cancel()
@@ -52,7 +52,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("Serve = %v", err)
 	}
 	wantStatuses(t, r, nil, statuses{
-		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING, "a.A": NOT_SERVING,
+		LivenessName: NOT_SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING, "a.A": NOT_SERVING,
 	})
 }
 

@@ -28,7 +28,7 @@ func TestServeSignals(t *testing.T) {
 	kill(t)
 	waitFor(t, "the shutdown", func() bool { return r.Status(ReadinessName) == NOT_SERVING })
 	// Draining: the server answers, and the process is still live.
-	wantStatuses(t, r, client, statuses{LivenessName: SERVING, ReadinessName: NOT_SERVING, OverallName: NOT_SERVING})
+	wantStatuses(t, r, client, statuses{LivenessName: SERVING, ReadinessName: NOT_SERVING, overallName: NOT_SERVING})
 
 	kill(t)
 	if err := result(t, done); err != nil {

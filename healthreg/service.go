@@ -21,9 +21,6 @@ type Service struct {
 	reportErr error // why reported is false
 }
 
-// Name returns the name the service was registered under.
-func (s *Service) Name() string { return s.name }
-
 // SetServing is the service's own report of its health, combined (AND) with
 // the registry's readiness and the service's checks: false makes the service
 // NOT_SERVING with reason as Transition.Err; true lets it be SERVING if the

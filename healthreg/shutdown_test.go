@@ -57,7 +57,7 @@ func TestWatchDoesNotHoldGracefulStop(t *testing.T) {
 	app := startApp(t, r)
 	r.SetLive(true)
 	r.SetReady()
-	w := watch(t, app.client, OverallName)
+	w := watch(t, app.client, overallName)
 	w.waitLast(t, SERVING)
 	if err := r.Shutdown(context.Background(), app.srv); err != nil {
 		t.Fatalf("Shutdown = %v", err)

@@ -54,7 +54,7 @@ func (r *Registry) recomputeLocked() {
 // setAggregatesLocked sets readiness and "", which are always equal.
 func (r *Registry) setAggregatesLocked(st servingStatus) {
 	r.setLocked(ReadinessName, st, r.readinessErrLocked)
-	r.setLocked(OverallName, st, r.readinessErrLocked)
+	r.setLocked(overallName, st, r.readinessErrLocked)
 }
 
 // setLocked records name's status, tells grpc-go's health server (which
@@ -86,7 +86,7 @@ func (r *Registry) registryErrLocked() error {
 	case r.shutting:
 		return ErrShuttingDown
 	case !r.ready:
-		return ErrNotReady
+		return errNotReady
 	}
 	return r.liveErrLocked()
 }
@@ -130,7 +130,7 @@ func (r *Registry) readinessErrLocked() error {
 // application-port probe (WithAppProbe).
 func (r *Registry) liveErrLocked() error {
 	if !r.live {
-		return ErrNotLive
+		return errNotLive
 	}
 	return r.probeErr
 }

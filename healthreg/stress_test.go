@@ -41,7 +41,7 @@ func TestStress(t *testing.T) {
 		mu    sync.Mutex
 		svcs  []*Service
 		flags []*switchCheck
-		names = []string{LivenessName, ReadinessName, OverallName, "stress.unknown"}
+		names = []string{LivenessName, ReadinessName, overallName, "stress.unknown"}
 	)
 	for i := range registrars {
 		for j := range perEach {

@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
-	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/statuspb"
 )
 
 // TestALBPathAgrees keeps the method emit=alb's Ingress tells the ALB to
 // call (the generator cannot import the runtime) equal to the readiness RPC
 // the runtime serves.
 func TestALBPathAgrees(t *testing.T) {
-	if gen.ALBHealthCheckPath != healthreg.ReadinessCheckMethod {
-		t.Errorf("gen.ALBHealthCheckPath %q, healthreg.ReadinessCheckMethod %q", gen.ALBHealthCheckPath, healthreg.ReadinessCheckMethod)
+	if gen.ALBHealthCheckPath != statuspb.ReadinessService_Check_FullMethodName {
+		t.Errorf("gen.ALBHealthCheckPath %q, statuspb.ReadinessService_Check_FullMethodName %q", gen.ALBHealthCheckPath, statuspb.ReadinessService_Check_FullMethodName)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
@@ -25,15 +27,22 @@ func TestScaffoldDefaultsMatchRuntime(t *testing.T) {
 // TestFixedNamesAgree keeps the runtime's fixed health names and name limit
 // (what the server registers; healthreg is its own module and cannot import the
 // contract) equal to the contract's (what the generator's manifests probe and
-// verify-probes accepts).
+// verify-probes accepts): its constants, and the names a new registry
+// answers for ("" has no runtime constant).
 func TestFixedNamesAgree(t *testing.T) {
 	for _, c := range []struct{ what, contract, runtime string }{
 		{"liveness", contract.LivenessName, healthreg.LivenessName},
 		{"readiness", contract.ReadinessName, healthreg.ReadinessName},
-		{"overall", contract.OverallName, healthreg.OverallName},
 	} {
 		if c.contract != c.runtime {
 			t.Errorf("%s: contract %q, runtime %q", c.what, c.contract, c.runtime)
+		}
+	}
+	r := healthreg.New(healthreg.WithDrainDelay(0))
+	defer r.Shutdown(context.Background(), nil)
+	for _, name := range []string{contract.LivenessName, contract.ReadinessName, contract.OverallName} {
+		if st := r.Status(name); st != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Errorf("%q: a new registry answers %v, want NOT_SERVING (a name it serves)", name, st)
 		}
 	}
 	if contract.MaxNameLength != healthreg.MaxNameLength {

@@ -45,8 +45,9 @@ func TestGeneratedCodeInProcess(t *testing.T) {
 	reg := healthreg.New(healthreg.WithDrainDelay(time.Minute), healthreg.WithLogger(slog.New(slog.DiscardHandler)))
 	srv := grpc.NewServer()
 	helloworld.RegisterGreeterServer(srv, greeter{})
-	if svc := helloworld.RegisterGreeterHealth(reg); svc.Name() != "helloworld.Greeter" {
-		t.Fatalf("RegisterGreeterHealth registered %q, want %q", svc.Name(), "helloworld.Greeter")
+	helloworld.RegisterGreeterHealth(reg)
+	if st := reg.Status("helloworld.Greeter"); st != notServing {
+		t.Fatalf("after RegisterGreeterHealth, helloworld.Greeter is %v, want NOT_SERVING (registered, not ready)", st)
 	}
 	reg.RegisterHealthService(srv)
 
@@ -63,7 +64,7 @@ func TestGeneratedCodeInProcess(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel) // ends the watches on failure
-	names := []string{helloworld.Greeter_HealthName, healthreg.LivenessName, healthreg.ReadinessName, healthreg.OverallName}
+	names := []string{helloworld.Greeter_HealthName, healthreg.LivenessName, healthreg.ReadinessName, ""}
 	watches := map[string]*watch{}
 	for _, name := range append(names, unknownName) {
 		watches[name] = startWatch(ctx, hc, name)

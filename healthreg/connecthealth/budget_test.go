@@ -43,9 +43,9 @@ func TestWatchBudgetPerEndpoint(t *testing.T) {
 			}
 			filler := dialHealth(t, fullAddr, "")
 			for range budget {
-				watchGRPC(t, filler, healthreg.OverallName).waitLast(t, full+" Watch", SERVING)
+				watchGRPC(t, filler, "").waitLast(t, full+" Watch", SERVING)
 			}
-			if err := watchGRPC(t, filler, healthreg.OverallName).ended(t); status.Code(err) != codes.ResourceExhausted {
+			if err := watchGRPC(t, filler, "").ended(t); status.Code(err) != codes.ResourceExhausted {
 				t.Fatalf("%s: Watch %d ended with %v, want ResourceExhausted", full, budget+1, err)
 			}
 

@@ -98,15 +98,15 @@ func (h handler) watch(ctx context.Context, req *connect.Request[healthpb.Health
 }
 
 // NewReadinessHandler returns the path and handler of healthreg's readiness
-// RPC (healthreg.ReadinessCheckMethod) over r, for checkers that judge the
-// status code alone, such as an AWS ALB (emit=alb): OK while "readiness" is
-// SERVING, UNAVAILABLE otherwise. opts are as NewHandler's.
+// RPC (statuspb.ReadinessService_Check_FullMethodName) over r, for checkers
+// that judge the status code alone, such as an AWS ALB (emit=alb): OK while
+// "readiness" is SERVING, UNAVAILABLE otherwise. opts are as NewHandler's.
 //
 //	mux.Handle(connecthealth.NewReadinessHandler(reg))
 func NewReadinessHandler(r *healthreg.Registry, opts ...connect.HandlerOption) (string, http.Handler) {
 	h := handler{r: r}
 	return "/" + statuspb.ReadinessService_ServiceDesc.ServiceName + "/",
-		connect.NewUnaryHandler(healthreg.ReadinessCheckMethod, h.ready, withDefaults(opts)...)
+		connect.NewUnaryHandler(statuspb.ReadinessService_Check_FullMethodName, h.ready, withDefaults(opts)...)
 }
 
 // withDefaults puts the handlers' defaults before the caller's options,

@@ -27,6 +27,7 @@ import (
 
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg/connecthealth"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/statuspb"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -184,7 +185,7 @@ func (c clients) ready(t *testing.T) codes.Code {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	return status.Code(c.conn.Invoke(ctx, healthreg.ReadinessCheckMethod, &emptypb.Empty{}, &emptypb.Empty{}))
+	return status.Code(c.conn.Invoke(ctx, statuspb.ReadinessService_Check_FullMethodName, &emptypb.Empty{}, &emptypb.Empty{}))
 }
 
 // watcher records one Watch stream, over grpc-go or the Connect protocol.
@@ -288,12 +289,12 @@ func TestLifecycle(t *testing.T) {
 	c := newClients(t, s.addr)
 
 	// Not yet live: everything NOT_SERVING; unknown names NOT_FOUND.
-	c.check(t, healthreg.OverallName, NOT_SERVING)
+	c.check(t, "", NOT_SERVING)
 	c.check(t, "no.Such", SERVICE_UNKNOWN)
 	if got := probeExit(t, s.addr, healthreg.LivenessName); got != 4 {
 		t.Errorf("grpc_health_probe liveness before live: exit %d, want 4", got)
 	}
-	overall := watchGRPC(t, c.grpcGo, healthreg.OverallName)
+	overall := watchGRPC(t, c.grpcGo, "")
 	svc := watchConnect(t, c.watch, "a.A")
 	later := watchConnect(t, c.watch, "later.L")
 	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
@@ -305,7 +306,7 @@ func TestLifecycle(t *testing.T) {
 	r.SetLive(true)
 	r.SetReady()
 	r.Register("later.L")
-	for _, name := range []string{healthreg.LivenessName, healthreg.ReadinessName, healthreg.OverallName, "a.A"} {
+	for _, name := range []string{healthreg.LivenessName, healthreg.ReadinessName, "", "a.A"} {
 		c.check(t, name, SERVING)
 		if got := probeExit(t, s.addr, name); got != 0 {
 			t.Errorf("grpc_health_probe %q when ready: exit %d, want 0", name, got)
@@ -322,7 +323,7 @@ func TestLifecycle(t *testing.T) {
 	later.waitLast(t, `connect Watch("later.L")`, SERVING)
 
 	a.SetServing(false, errors.New("database unreachable"))
-	c.check(t, healthreg.OverallName, NOT_SERVING)
+	c.check(t, "", NOT_SERVING)
 	overall.waitLast(t, `grpc-go Watch("")`, NOT_SERVING)
 	svc.waitLast(t, `connect Watch("a.A")`, NOT_SERVING)
 	a.SetServing(true, nil)
@@ -333,7 +334,7 @@ func TestLifecycle(t *testing.T) {
 	go func() { shutdown <- r.Shutdown(ctx, connecthealth.Stopper(s.srv)) }()
 	waitFor(t, "Shutdown to begin", func() bool { return r.Status(healthreg.ReadinessName) == NOT_SERVING })
 	// Draining: still answering, out of service, alive.
-	c.check(t, healthreg.OverallName, NOT_SERVING)
+	c.check(t, "", NOT_SERVING)
 	c.check(t, healthreg.LivenessName, SERVING)
 	if got := probeExit(t, s.addr, healthreg.ReadinessName); got != 4 {
 		t.Errorf("grpc_health_probe readiness while draining: exit %d, want 4", got)
@@ -414,9 +415,9 @@ func TestBounds(t *testing.T) {
 		t.Errorf("connect Watch of %d bytes ended with %v, want InvalidArgument", len(long), err)
 	}
 
-	first := watchConnect(t, c.watch, healthreg.OverallName)
+	first := watchConnect(t, c.watch, "")
 	first.waitLast(t, `the first Watch("")`, NOT_SERVING)
-	if err := watchConnect(t, c.watch, healthreg.OverallName).ended(t); connect.CodeOf(err) != connect.CodeResourceExhausted {
+	if err := watchConnect(t, c.watch, "").ended(t); connect.CodeOf(err) != connect.CodeResourceExhausted {
 		t.Errorf("a second Watch with WithMaxWatches(1) ended with %v, want ResourceExhausted", err)
 	}
 }

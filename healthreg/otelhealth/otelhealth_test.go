@@ -141,7 +141,7 @@ func TestMetrics(t *testing.T) {
 	name := func(n string) attribute.KeyValue { return otelhealth.NameKey.String(n) }
 	status := func(n string) int64 { return m.int64Point(otelhealth.StatusMetric, name(n)) }
 	// Observers are told asynchronously.
-	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, healthreg.OverallName, "a.A"} {
+	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, "", "a.A"} {
 		m.waitFor(fmt.Sprintf("before serving: %s{%q} 0", otelhealth.StatusMetric, n), func() bool { return status(n) == 0 })
 	}
 
@@ -149,7 +149,7 @@ func TestMetrics(t *testing.T) {
 	r.SetReady()
 	// "" is the last name to come up, and observers hear of transitions in
 	// order: once it is 1, so are the others.
-	m.waitFor(`"" 1`, func() bool { return status(healthreg.OverallName) == 1 })
+	m.waitFor(`"" 1`, func() bool { return status("") == 1 })
 	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, "a.A"} {
 		if got := status(n); got != 1 {
 			t.Errorf("ready: %s{%q} = %d, want 1", otelhealth.StatusMetric, n, got)
@@ -180,7 +180,7 @@ func TestMetrics(t *testing.T) {
 	if err := r.Shutdown(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, healthreg.OverallName, "a.A"} {
+	for _, n := range []string{healthreg.LivenessName, healthreg.ReadinessName, "", "a.A"} {
 		if got := status(n); got != 0 {
 			t.Errorf("after Shutdown: %s{%q} = %d, want 0", otelhealth.StatusMetric, n, got)
 		}
