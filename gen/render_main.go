@@ -17,6 +17,10 @@ const (
 	flagPackage    = protogen.GoImportPath("flag")
 	logPackage     = protogen.GoImportPath("log")
 	grpcPackage    = protogen.GoImportPath("google.golang.org/grpc")
+
+	// flagsPackage is the runtime's command line: the flags the scaffolded
+	// Deployment passes, and listening and serving on them.
+	flagsPackage = runtimePackage + "/healthflags"
 )
 
 // mainView is what scaffold-main.go.tmpl sees: every identifier already
@@ -29,7 +33,7 @@ type mainView struct {
 	// RegisterWorkload is emit=register's function of the workload.
 	RegisterWorkload string
 
-	Flags, CommandLine, Parse, New, NewServer, Background, Fatal string
+	Define, CommandLine, Parse, New, NewServer, Background, Fatal string
 }
 
 type mainServerView struct {
@@ -58,7 +62,7 @@ func renderMains(plugin *protogen.Plugin, m *Model) ([]*pluginpb.CodeGeneratorRe
 			Version:     Version,
 			Workload:    w.Name,
 			Sources:     strings.Join(w.Sources, ", "),
-			Flags:       q(runtimePackage, "Flags"),
+			Define:      q(flagsPackage, "Define"),
 			CommandLine: q(flagPackage, "CommandLine"),
 			Parse:       q(flagPackage, "Parse"),
 			New:         q(runtimePackage, "New"),

@@ -142,7 +142,7 @@ func checkScaffoldMain(t testing.TB, w *workloadOut) {
 		}
 		return true
 	})
-	for _, fn := range []string{"Flags", "Parse", "New", "NewServer", "RegisterHealthService", "ListenAndServe"} {
+	for _, fn := range []string{"Define", "Parse", "New", "NewServer", "RegisterHealthService", "ListenAndServe"} {
 		if names[fn] != 1 {
 			t.Errorf("cmd/%s/main.go uses %s %d times, want once:\n%s", w.name, fn, names[fn], w.main)
 		}

@@ -263,9 +263,9 @@ var (
 	})
 )
 
-// The defaults of drain_seconds and stop_seconds: the runtime's
-// healthreg.DefaultDrainDelay and
-// DefaultStopTimeout, in seconds, from which the scaffold computes
+// The defaults of drain_seconds and stop_seconds: the runtime's defaults
+// (WithDrainDelay's and WithStopTimeout's, the defaults of healthflags'
+// -drain and -stop-timeout), in seconds, from which the scaffold computes
 // terminationGracePeriodSeconds. The generator does not import the runtime
 // (its module is kept lean for users), so a test in the examples module
 // keeps the two equal.

@@ -133,18 +133,18 @@
 //     (reports and checks no longer change them), and stops the checks and
 //     the probe. "liveness" stays SERVING (unless it was down already): the
 //     process is fine, only leaving;
-//  2. keeps srv serving for the drain delay (WithDrainDelay, default
-//     DefaultDrainDelay = 5s) so that Kubernetes, which removes a
-//     terminating pod from its endpoints asynchronously, and the load
-//     balancers behind it, stop sending traffic before the server stops
-//     accepting it; ctx ending cuts the drain short;
+//  2. keeps srv serving for the drain delay (WithDrainDelay, default 5s)
+//     so that Kubernetes, which removes a terminating pod from its
+//     endpoints asynchronously, and the load balancers behind it, stop
+//     sending traffic before the server stops accepting it; ctx ending
+//     cuts the drain short;
 //  3. ends the health service's Watch streams on srv (their last message is
 //     the latest status, then UNAVAILABLE), since open streams would hold
 //     GracefulStop until its deadline;
 //  4. calls srv.GracefulStop, then srv.Stop (cancelling the RPCs still
 //     running) if it has not finished a little before the stop timeout
-//     (WithStopTimeout, default DefaultStopTimeout = 15s) is up: a tenth
-//     of it, at most 1s, is kept for the health port;
+//     (WithStopTimeout, default 15s) is up: a tenth of it, at most 1s, is
+//     kept for the health port;
 //  5. sets "liveness" NOT_SERVING, stops the health port the same way by
 //     the end of the stop timeout, and waits for the checks' and the
 //     probe's goroutines (stopped since step 1);

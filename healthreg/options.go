@@ -6,26 +6,11 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/internal/defaults"
 )
 
 const (
-	// DefaultDrainDelay is how long Shutdown keeps the server serving after
-	// it has marked readiness NOT_SERVING. Kubernetes removes a terminating
-	// pod from its Services' endpoints asynchronously: the SIGTERM to the
-	// container and the endpoint update race each other, and kube-proxy,
-	// ingress controllers and client-side balancers learn of the removal later
-	// still. For a few seconds after SIGTERM new requests keep arriving;
-	// stopping at once would refuse them.
-	DefaultDrainDelay = 5 * time.Second
-
-	// DefaultStopTimeout is how long the graceful stops of the application
-	// server and then the health port may take, together, before Stop
-	// cancels the RPCs still running. DefaultDrainDelay + DefaultStopTimeout
-	// (20s), Shutdown's worst case, stays under Kubernetes' default
-	// terminationGracePeriodSeconds (30s) and the scaffold's (25s), so the
-	// kubelet's SIGKILL does not cut the graceful stop short.
-	DefaultStopTimeout = 15 * time.Second
-
 	// defaultCheckInterval is how often each check runs.
 	defaultCheckInterval = 10 * time.Second
 
@@ -63,8 +48,8 @@ type checkConfig struct {
 
 func defaultConfig() config {
 	return config{
-		drainDelay:  DefaultDrainDelay,
-		stopTimeout: DefaultStopTimeout,
+		drainDelay:  defaults.DrainDelay,
+		stopTimeout: defaults.StopTimeout,
 		maxWatches:  defaultMaxWatches,
 
 		healthMaxConns:       healthMaxConns,
@@ -85,7 +70,10 @@ func defaultConfig() config {
 type Option func(*config)
 
 // WithDrainDelay sets how long Shutdown keeps serving after marking readiness
-// NOT_SERVING (default DefaultDrainDelay). Zero skips the drain.
+// NOT_SERVING (default 5s), so that Kubernetes, which removes a terminating
+// pod from its endpoints asynchronously, and the load balancers behind it
+// stop sending traffic before the server stops accepting it. Zero skips the
+// drain.
 func WithDrainDelay(d time.Duration) Option {
 	mustNotBeNegative("WithDrainDelay", d)
 	return func(c *config) { c.drainDelay = d }
@@ -93,8 +81,9 @@ func WithDrainDelay(d time.Duration) Option {
 
 // WithStopTimeout sets how long Shutdown's graceful stops of the
 // application server and the health port may take together before Stop
-// (default DefaultStopTimeout). Zero stops at once, cancelling in-flight
-// RPCs.
+// (default 15s: with the default drain, 20s in all, under Kubernetes'
+// default terminationGracePeriodSeconds of 30s). Zero stops at once,
+// cancelling in-flight RPCs.
 func WithStopTimeout(d time.Duration) Option {
 	mustNotBeNegative("WithStopTimeout", d)
 	return func(c *config) { c.stopTimeout = d }

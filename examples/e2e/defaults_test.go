@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"testing"
 	"time"
 
@@ -9,18 +10,21 @@ import (
 
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/healthflags"
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // TestScaffoldDefaultsMatchRuntime keeps the generator's copies of the
 // runtime's drain and stop defaults (the generator does not import the
-// runtime) equal to the runtime's.
+// runtime) equal to the runtime's, as the runtime shows them: the defaults
+// of healthflags' -drain and -stop-timeout, which are New's own.
 func TestScaffoldDefaultsMatchRuntime(t *testing.T) {
-	if got, want := time.Duration(gen.DefaultDrainSeconds)*time.Second, healthreg.DefaultDrainDelay; got != want {
-		t.Errorf("gen.DefaultDrainSeconds = %d, want healthreg.DefaultDrainDelay %v", gen.DefaultDrainSeconds, want)
+	cfg := healthflags.Define(flag.NewFlagSet("server", flag.ContinueOnError))
+	if got, want := time.Duration(gen.DefaultDrainSeconds)*time.Second, cfg.DrainDelay; got != want {
+		t.Errorf("gen.DefaultDrainSeconds = %d, want the runtime's default drain %v", gen.DefaultDrainSeconds, want)
 	}
-	if got, want := time.Duration(gen.DefaultStopSeconds)*time.Second, healthreg.DefaultStopTimeout; got != want {
-		t.Errorf("gen.DefaultStopSeconds = %d, want healthreg.DefaultStopTimeout %v", gen.DefaultStopSeconds, want)
+	if got, want := time.Duration(gen.DefaultStopSeconds)*time.Second, cfg.StopTimeout; got != want {
+		t.Errorf("gen.DefaultStopSeconds = %d, want the runtime's default stop timeout %v", gen.DefaultStopSeconds, want)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // TestHandWrittenMainAcceptsDeploymentArgs: the helloworld example's
-// hand-written main, which takes its flags from healthreg.Flags, runs with
+// hand-written main, which takes its flags from healthflags.Define, runs with
 // exactly the args of the Deployment the scaffold generates for it (on two
 // free ports the kernel handed out, as port= and health_port=), listening
 // where they say and answering its probes.

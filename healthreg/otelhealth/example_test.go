@@ -16,6 +16,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	reg := healthreg.New(append(opts, healthreg.WithDrainDelay(healthreg.DefaultDrainDelay))...)
+	// Your own options go after opts.
+	reg := healthreg.New(opts...)
 	_ = reg // Register services, Serve, ... as usual.
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/protoc-gen-health/protoc-gen-health/examples/helloworld/gen/helloworld"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/healthflags"
 )
 
 type greeter struct {
@@ -27,7 +28,7 @@ func (greeter) SayHello(_ context.Context, req *helloworld.HelloRequest) (*hello
 }
 
 func main() {
-	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	cfg := healthflags.Define(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
 	flag.Parse()
 
 	reg := healthreg.New(cfg.Options()...)

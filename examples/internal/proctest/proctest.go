@@ -43,7 +43,7 @@ type Server struct {
 }
 
 // Start starts bin with args and returns once it has logged healthreg's
-// "serving" line (ServerConfig.ListenAndServe logs it once the server
+// "serving" line (healthflags' Config.ListenAndServe logs it once the server
 // serves, with the bound addresses); stdout is discarded. It fails the test
 // if the process exits first or logs no address within StartTimeout. The
 // process is killed, if still running, when the test ends, and its stderr

@@ -15,6 +15,7 @@ import (
 
 	shopv1 "github.com/protoc-gen-health/protoc-gen-health/examples/multi/gen/shop/v1"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/healthflags"
 )
 
 type cart struct {
@@ -39,7 +40,7 @@ func (catalog) GetItem(_ context.Context, req *shopv1.GetItemRequest) (*shopv1.G
 }
 
 func main() {
-	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	cfg := healthflags.Define(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
 	flag.Parse()
 
 	reg := healthreg.New(cfg.Options()...)

@@ -12,6 +12,7 @@ import (
 	helloworld "example.com/helloworld"
 	flag "flag"
 	healthreg "github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	healthflags "github.com/protoc-gen-health/protoc-gen-health/healthreg/healthflags"
 	grpc "google.golang.org/grpc"
 	log "log"
 )
@@ -26,7 +27,7 @@ type server struct {
 }
 
 func main() {
-	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	cfg := healthflags.Define(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
 	flag.Parse()
 
 	reg := healthreg.New(cfg.Options()...)

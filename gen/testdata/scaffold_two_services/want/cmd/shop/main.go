@@ -15,6 +15,7 @@ import (
 	v2 "example.com/shop/gen/shop/v2"
 	flag "flag"
 	healthreg "github.com/protoc-gen-health/protoc-gen-health/healthreg"
+	healthflags "github.com/protoc-gen-health/protoc-gen-health/healthreg/healthflags"
 	grpc "google.golang.org/grpc"
 	log "log"
 )
@@ -31,7 +32,7 @@ type server struct {
 }
 
 func main() {
-	cfg := healthreg.Flags(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
+	cfg := healthflags.Define(flag.CommandLine) // -addr, -health-addr, -drain, -stop-timeout
 	flag.Parse()
 
 	reg := healthreg.New(cfg.Options()...)
