@@ -45,7 +45,9 @@
 // A typical main calls New, Register for each service (generated
 // Register<Service>Health helpers do this), RegisterHealthService on the
 // application's *grpc.Server, optionally ServeHealth on a second listener,
-// then Serve. Serve:
+// then Serve. The scaffold's main does this through healthreg/healthflags,
+// which defines the flags its Deployment passes (-addr, -health-addr,
+// -drain, -stop-timeout) and listens on them. Serve:
 //
 //   - marks liveness SERVING and calls SetReady once the server is accepting
 //     connections;
