@@ -11,7 +11,10 @@
 package gen
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
@@ -42,110 +45,172 @@ const (
 func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
 	in, err := proto.Marshal(req)
 	if err != nil {
-		return respond(nil, fmt.Errorf("encoding the request: %v", err))
+		var c collector
+		c.fail(fmt.Errorf("encoding the request: %v", err))
+		return c.response()
 	}
 	resp, err := GenerateEncoded(in)
 	if err != nil {
-		return respond(nil, fmt.Errorf("decoding the request: %v", err))
+		var c collector
+		c.fail(fmt.Errorf("decoding the request: %v", err))
+		return c.response()
 	}
 	return resp
 }
 
 // GenerateEncoded runs the plugin on an encoded request, the bytes protoc
-// writes to the plugin's standard input. It decodes only what the plugin
-// reads (slimRequest). The error is for input that is not a
-// CodeGeneratorRequest; problems with the request come back in the
-// response's error field, as from Generate, including a health option
-// string that is not UTF-8, which fails decoding (badOptionStrings).
+// writes to the plugin's standard input, and returns the whole response.
+// The error is for input that is not a CodeGeneratorRequest; problems with
+// the request come back in the response's error field, as from Generate.
 func GenerateEncoded(in []byte) (*pluginpb.CodeGeneratorResponse, error) {
+	var c collector
+	if err := run(in, &c); err != nil {
+		return nil, err
+	}
+	return c.response(), nil
+}
+
+// WriteResponse runs the plugin on an encoded request and writes the
+// encoded response to w, the bytes proto.Marshal would make of
+// GenerateEncoded's, a file at a time as each is rendered: the plugin holds
+// one file (or none: render_go.go) and not the whole response. Problems
+// with the request come back in the response's error field. An error is
+// either a *RequestError, and nothing was written, or one of w's or of
+// ours after part of the response was written: the plugin must then exit
+// with an error, and protoc writes nothing.
+func WriteResponse(w io.Writer, in []byte) error {
+	s := newStreamer(w)
+	if err := run(in, s); err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// RequestError is the error for input that is not a CodeGeneratorRequest.
+type RequestError struct{ Err error }
+
+func (e *RequestError) Error() string { return e.Err.Error() }
+
+// run runs the plugin on an encoded request, giving the response to out.
+// It decodes only what the plugin reads (slimRequest). A health option
+// string that is not UTF-8 fails decoding, and is a problem with the
+// request (badOptionStrings).
+func run(in []byte, out sink) error {
 	req, err := slimRequest(in)
 	if err != nil {
 		if bad := badOptionStrings(in); bad != nil {
-			return respond(nil, bad), nil
+			return out.fail(bad)
 		}
-		return nil, err
+		return &RequestError{err}
 	}
-	return respond(generate(req)), nil
-}
-
-// respond completes a response: the error, if any, replaces the files, and
-// the supported features are declared either way.
-func respond(resp *pluginpb.CodeGeneratorResponse, err error) *pluginpb.CodeGeneratorResponse {
-	if err != nil {
-		resp = &pluginpb.CodeGeneratorResponse{Error: proto.String(err.Error())}
+	if err := generate(req, out); err != nil {
+		return out.fail(err)
 	}
-	resp.SupportedFeatures = proto.Uint64(SupportedFeatures)
-	resp.MinimumEdition = proto.Int32(int32(SupportedEditionsMinimum))
-	resp.MaximumEdition = proto.Int32(int32(SupportedEditionsMaximum))
-	return resp
+	return nil
 }
 
 // generate runs the plugin on a request, slim (slimRequest) or whole: both
 // give the same response. Without emit=go it fills in missing go_package
-// options in req.
-func generate(req *pluginpb.CodeGeneratorRequest) (*pluginpb.CodeGeneratorResponse, error) {
+// options in req. Every problem with the input is found before the first
+// file goes to out; an error after it is a fault of ours, or out's.
+func generate(req *pluginpb.CodeGeneratorRequest, out sink) error {
 	params, err := parseParams(req.GetParameter())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkFileNames(req); err != nil {
-		return nil, err
+		return err
 	}
 	if !params.EmitGo() {
 		giveGoPackages(req)
 	}
 	plugin, err := protogen.Options{}.New(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	model, err := build(plugin, params)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Manifests bypass protogen: they belong at the root of the output
 	// directory whatever paths= or module= do to Go file names. They need
 	// only the model, so they render on another core while the Go files
-	// render; they are still appended after them.
-	k8s := make(chan k8sFiles, 1)
+	// render, a few workloads ahead of the response, which takes them
+	// after the Go files.
+	k8s := make(chan k8sFiles, 16)
+	stop := make(chan struct{})
+	defer close(stop)
 	go func() {
-		files, err := renderK8s(model)
-		k8s <- k8sFiles{files, err}
+		defer close(k8s)
+		err := renderK8s(model, func(files []*pluginpb.CodeGeneratorResponse_File) error {
+			select {
+			case k8s <- k8sFiles{files: files}:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+		if err != nil && err != errStopped {
+			select {
+			case k8s <- k8sFiles{err: err}:
+			case <-stop:
+			}
+		}
 	}()
 	goFiles, err := renderGo(plugin, model)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := renderRegisters(plugin, model); err != nil {
-		return nil, err
+		return err
 	}
 	mains, err := renderMains(plugin, model)
 	if err != nil {
-		return nil, err
-	}
-	modules, err := renderModules(model)
-	if err != nil {
-		return nil, err
+		return err
 	}
 	resp := plugin.Response()
 	if resp.Error != nil {
-		return resp, nil
+		return errors.New(resp.GetError())
 	}
-	resp.File = append(resp.File, goFiles...)
-	manifests := <-k8s
-	if manifests.err != nil {
-		return nil, manifests.err
+	// Every check has passed: from here on the files go out.
+	for _, f := range resp.File {
+		if err := out.file(f); err != nil {
+			return err
+		}
 	}
-	resp.File = append(resp.File, manifests.files...)
-	resp.File = append(resp.File, mains...)
-	resp.File = append(resp.File, modules...)
-	return resp, nil
+	var buf bytes.Buffer
+	for _, f := range goFiles {
+		if err := f.emit(out, &buf); err != nil {
+			return err
+		}
+	}
+	for manifests := range k8s {
+		if manifests.err != nil {
+			return manifests.err
+		}
+		for _, f := range manifests.files {
+			if err := out.file(f); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range mains {
+		if err := out.file(f); err != nil {
+			return err
+		}
+	}
+	return renderModules(model, out.file)
 }
 
-// k8sFiles is renderK8s's result, passed back from its goroutine.
+// k8sFiles is a workload's files from renderK8s, or its error, passed back
+// from its goroutine.
 type k8sFiles struct {
 	files []*pluginpb.CodeGeneratorResponse_File
 	err   error
 }
+
+// errStopped stops renderK8s when the response ended early.
+var errStopped = errors.New("stopped")
 
 // noGoPackagePrefix starts the placeholder import paths of giveGoPackages.
 const noGoPackagePrefix = "nogo.invalid/"

@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/printer"
 	"go/token"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -116,39 +117,95 @@ func gofmtComments(filename string, src []byte) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	out.Grow(len(src) + len(src)/64)
-	var group []string // the current run of // lines
-	flush := func(doc bool) {
-		if doc {
-			group = canonicalDocComment(group)
-		}
-		for _, line := range group {
-			out.WriteString(strings.TrimRightFunc(line, unicode.IsSpace))
-			out.WriteByte('\n')
-		}
-		group = group[:0]
-	}
-	for len(src) > 0 {
-		i := bytes.IndexByte(src, '\n')
-		if i < 0 {
-			i = len(src) - 1 // the templates end in a newline; this keeps a last line whole
-		}
-		line := src[:i+1]
-		src = src[i+1:]
-		if bytes.HasPrefix(line, []byte("//")) {
-			group = append(group, string(bytes.TrimSuffix(line, []byte("\n"))))
-			continue
-		}
-		if len(group) > 0 {
-			// A declaration's doc comment is followed by its first token
-			// in column 1 on the next line.
-			c, _ := utf8.DecodeRune(line)
-			flush(len(line) > 1 && !unicode.IsSpace(c))
-		}
-		out.Write(line)
-	}
-	flush(false)
-	return out.Bytes(), nil
+	c := commentFormatter{w: &out}
+	c.Write(src) // writes to a bytes.Buffer do not fail
+	c.Close()
+	return out.Bytes(), c.err
 }
+
+// commentFormatter is gofmtComments as a stream, for a Go file too large
+// to hold (render_go.go): it formats the comments of the plain Go text
+// written to it, a line at a time, and writes the result to w. Plain
+// reports whether all of it was plain (plainGoText); when it was not,
+// what it wrote is not gofmt's, and the file must go through
+// gofmtComments whole. Lines are plain one by one exactly when the whole
+// text is: '\n' is never part of a multi-byte UTF-8 sequence.
+type commentFormatter struct {
+	w        io.Writer
+	line     []byte   // the start of a line not yet ended
+	group    []string // the current run of // lines
+	notPlain bool
+	err      error // the first of w's
+}
+
+func (c *commentFormatter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 && c.err == nil {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.line = append(c.line, p...)
+			break
+		}
+		line := p[:i+1]
+		if len(c.line) > 0 {
+			c.line = append(c.line, line...)
+			line = c.line
+		}
+		c.formatLine(line)
+		c.line = c.line[:0]
+		p = p[i+1:]
+	}
+	return n, c.err
+}
+
+// Close formats a last line without a newline and the comment group that
+// ends the text.
+func (c *commentFormatter) Close() error {
+	if len(c.line) > 0 {
+		c.formatLine(c.line) // the templates end in a newline; this keeps a last line whole
+		c.line = c.line[:0]
+	}
+	c.flush(false)
+	return c.err
+}
+
+func (c *commentFormatter) formatLine(line []byte) {
+	if !c.notPlain && !plainGoText(line) {
+		c.notPlain = true
+	}
+	if bytes.HasPrefix(line, []byte("//")) {
+		c.group = append(c.group, string(bytes.TrimSuffix(line, []byte("\n"))))
+		return
+	}
+	if len(c.group) > 0 {
+		// A declaration's doc comment is followed by its first token in
+		// column 1 on the next line.
+		r, _ := utf8.DecodeRune(line)
+		c.flush(len(line) > 1 && !unicode.IsSpace(r))
+	}
+	c.write(line)
+}
+
+func (c *commentFormatter) flush(doc bool) {
+	if doc {
+		c.group = canonicalDocComment(c.group)
+	}
+	for _, line := range c.group {
+		if c.err == nil {
+			_, c.err = io.WriteString(c.w, strings.TrimRightFunc(line, unicode.IsSpace)+"\n")
+		}
+	}
+	c.group = c.group[:0]
+}
+
+func (c *commentFormatter) write(b []byte) {
+	if c.err == nil {
+		_, c.err = c.w.Write(b)
+	}
+}
+
+// Plain reports whether every line written so far was plain Go text.
+func (c *commentFormatter) Plain() bool { return !c.notPlain }
 
 // plainGoText reports whether src is UTF-8 with no control character but
 // newline and tab, and no byte-order mark.

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"io"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
@@ -62,17 +63,19 @@ type goServiceView struct {
 	ServiceConfig         string
 }
 
-// renderGo writes one <name>.health.go for every file of the model, for
+// renderGo prepares one <name>.health.go for every file of the model, for
 // healthreg or (go_runtime=grpc) for grpc-go's own health server. The files
 // bypass protogen's response, which would parse and print each one
 // (gofile.go): they are written formatted, under the names protogen would
-// give them. With annotate_code, protogen writes them and their .meta files.
-func renderGo(plugin *protogen.Plugin, m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
+// give them, when they go out (goFileOut.emit). With annotate_code,
+// protogen writes them and their .meta files, and renderGo renders them
+// now. Its errors are the input's: a module= the files are not under.
+func renderGo(plugin *protogen.Plugin, m *Model) ([]*goFileOut, error) {
 	if !m.EmitGo {
 		return nil, nil
 	}
 	module, annotate := protogenParams(plugin.Request.GetParameter())
-	var out []*pluginpb.CodeGeneratorResponse_File
+	var out []*goFileOut
 	var buf bytes.Buffer
 	for _, f := range m.Files {
 		tmpl := "health.go.tmpl"
@@ -100,46 +103,117 @@ func renderGo(plugin *protogen.Plugin, m *Model) ([]*pluginpb.CodeGeneratorRespo
 			v.Registry = ident("Registry")
 			v.Service = ident("Service")
 			v.ServiceOption = ident("ServiceOption")
-		}
-		for _, s := range f.Services {
-			v.Services = append(v.Services, goServiceView{
-				FullName:              s.FullName,
-				Comment:               s.Comment,
-				Deprecated:            s.Deprecated,
-				CountsTowardReadiness: s.CountsTowardReadiness,
-				ConstName:             s.ConstName,
-				RegisterFunc:          s.RegisterFunc,
-				ServiceConfigName:     s.ServiceConfigName,
-				ServiceConfig:         s.ServiceConfig,
-			})
-			if !f.Plain && !s.CountsTowardReadiness && v.ExcludeFromReadiness == "" {
-				v.ExcludeFromReadiness = ident("ExcludeFromReadiness")
+			for _, s := range f.Services {
+				if !s.CountsTowardReadiness {
+					v.ExcludeFromReadiness = ident("ExcludeFromReadiness")
+					break
+				}
 			}
 		}
-		if !annotate {
-			v.Imports = im.block() // protogen writes them otherwise
-		}
-		buf.Reset()
-		if err := templates.All.ExecuteTemplate(&buf, tmpl, v); err != nil {
-			return nil, err
-		}
 		if annotate {
-			g.Write(buf.Bytes())
+			v.Services = goServiceViews(f.Services)
+			buf.Reset()
+			if err := templates.All.ExecuteTemplate(&buf, tmpl, v); err != nil {
+				return nil, err
+			}
+			g.Write(buf.Bytes()) // protogen writes the imports
 			continue
 		}
 		g.Skip()
-		content, err := gofmtComments(filename, buf.Bytes())
-		if err != nil {
-			return nil, err
-		}
+		v.Imports = im.block()
 		name, err := goFileName(filename, module)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &pluginpb.CodeGeneratorResponse_File{
-			Name:    proto.String(name),
-			Content: proto.String(string(content)),
-		})
+		out = append(out, &goFileOut{name: name, filename: filename, tmpl: tmpl, view: v, services: f.Services})
 	}
 	return out, nil
+}
+
+func goServiceViews(services []*GoService) []goServiceView {
+	views := make([]goServiceView, 0, len(services))
+	for _, s := range services {
+		views = append(views, goServiceView{
+			FullName:              s.FullName,
+			Comment:               s.Comment,
+			Deprecated:            s.Deprecated,
+			CountsTowardReadiness: s.CountsTowardReadiness,
+			ConstName:             s.ConstName,
+			RegisterFunc:          s.RegisterFunc,
+			ServiceConfigName:     s.ServiceConfigName,
+			ServiceConfig:         s.ServiceConfig,
+		})
+	}
+	return views
+}
+
+// goFileOut is a .health.go to render: its name in the response, the
+// template and what it sees but for the services, which it sees only while
+// it renders.
+type goFileOut struct {
+	name, filename, tmpl string
+	view                 goFileView
+	services             []*GoService
+}
+
+// largeGoFile is the size beyond which a .health.go is not held but
+// rendered twice: once to learn its size, which the response gives before
+// its content, then as it is written. Rendering is a small part of the
+// plugin's time on such a file, and holding it would make the plugin's
+// peak memory grow with the largest file (issue 19: 112 MB for 100,000
+// services in one file). A variable for the tests.
+var largeGoFile = 4 << 20
+
+// emit renders the file and gives it to out; buf is scratch space.
+func (f *goFileOut) emit(out sink, buf *bytes.Buffer) error {
+	v := f.view
+	v.Services = goServiceViews(f.services)
+	buf.Reset()
+	held := &heldWriter{buf: buf, max: largeGoFile}
+	c := &commentFormatter{w: held}
+	if err := templates.All.ExecuteTemplate(c, f.tmpl, v); err != nil {
+		return err
+	}
+	c.Close() // heldWriter does not fail
+	if !c.Plain() {
+		// A proto comment brought a control character: the file is
+		// parsed and printed whole (gofmtComments), however large.
+		buf.Reset()
+		if err := templates.All.ExecuteTemplate(buf, f.tmpl, v); err != nil {
+			return err
+		}
+		content, err := gofmtComments(f.filename, buf.Bytes())
+		if err != nil {
+			return err
+		}
+		return out.file(&pluginpb.CodeGeneratorResponse_File{Name: proto.String(f.name), Content: proto.String(string(content))})
+	}
+	if held.n <= held.max {
+		return out.file(&pluginpb.CodeGeneratorResponse_File{Name: proto.String(f.name), Content: proto.String(buf.String())})
+	}
+	return out.large(f.name, held.n, func(w io.Writer) error {
+		c := &commentFormatter{w: w}
+		if err := templates.All.ExecuteTemplate(c, f.tmpl, v); err != nil {
+			return err
+		}
+		return c.Close()
+	})
+}
+
+// heldWriter holds what is written to it in buf up to max bytes, and then
+// only counts it.
+type heldWriter struct {
+	buf *bytes.Buffer
+	max int
+	n   int
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	h.n += len(p)
+	if h.n <= h.max {
+		h.buf.Write(p)
+	} else if h.buf.Len() > 0 {
+		h.buf.Reset()
+	}
+	return len(p), nil
 }

@@ -44,14 +44,14 @@ var (
 	}
 )
 
-// renderK8s writes each workload's files under <workload>/, always with '/'.
-func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
-	var out []*pluginpb.CodeGeneratorResponse_File
+// renderK8s writes each workload's files under <workload>/, always with
+// '/', and gives them to emit a workload at a time.
+func renderK8s(m *Model, emit func([]*pluginpb.CodeGeneratorResponse_File) error) error {
 	var buf bytes.Buffer
 	for _, w := range m.Workloads {
 		v := k8sView{Version: Version, ProbeVersion: ProbeVersion, Workload: w}
 		var hv *helmView
-		first := len(out)
+		var out []*pluginpb.CodeGeneratorResponse_File
 		for _, f := range w.Files {
 			buf.Reset()
 			t, tmpl, view := templates.All, f.tmpl, any(v)
@@ -62,18 +62,21 @@ func renderK8s(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 				t, tmpl, view = templates.Helm, name, hv
 			}
 			if err := t.ExecuteTemplate(&buf, tmpl, view); err != nil {
-				return nil, err
+				return err
 			}
 			out = append(out, &pluginpb.CodeGeneratorResponse_File{
 				Name:    proto.String(w.Name + "/" + f.name),
 				Content: proto.String(buf.String()),
 			})
 		}
-		if w.Explicit && len(out) > first {
-			out = append(out, splitGuard(w.Name, out[first:]))
+		if w.Explicit && len(out) > 0 {
+			out = append(out, splitGuard(w.Name, out))
+		}
+		if err := emit(out); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // splitGuard makes buf fail, with a message that says why, when a workload

@@ -26,11 +26,11 @@ type moduleView struct {
 // grpc-tools name theirs (helloworld/helloworld_pb2.py).
 type moduleFile struct{ suffix, tmpl string }
 
-// renderModules writes the Node.js and Python modules of every file. Like
-// the manifests they bypass protogen: paths= and module= are Go's.
-func renderModules(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
+// renderModules writes the Node.js and Python modules of every file, giving
+// each to emit. Like the manifests they bypass protogen: paths= and
+// module= are Go's.
+func renderModules(m *Model, emit func(*pluginpb.CodeGeneratorResponse_File) error) error {
 	kinds := m.Modules
-	var out []*pluginpb.CodeGeneratorResponse_File
 	var buf bytes.Buffer
 	for _, f := range m.Files {
 		if len(kinds) == 0 {
@@ -48,13 +48,16 @@ func renderModules(m *Model) ([]*pluginpb.CodeGeneratorResponse_File, error) {
 		for _, k := range kinds {
 			buf.Reset()
 			if err := templates.All.ExecuteTemplate(&buf, k.tmpl, v); err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, &pluginpb.CodeGeneratorResponse_File{
+			err := emit(&pluginpb.CodeGeneratorResponse_File{
 				Name:    proto.String(prefix + k.suffix),
 				Content: proto.String(buf.String()),
 			})
+			if err != nil {
+				return err
+			}
 		}
 	}
-	return out, nil
+	return nil
 }

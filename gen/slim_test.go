@@ -22,7 +22,11 @@ import (
 // models the whole decoded request. Slim and whole must answer every
 // request protoc can send with the same bytes.
 func generateWhole(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
-	return respond(generate(proto.Clone(req).(*pluginpb.CodeGeneratorRequest)))
+	var c collector
+	if err := generate(proto.Clone(req).(*pluginpb.CodeGeneratorRequest), &c); err != nil {
+		c.fail(err)
+	}
+	return c.response()
 }
 
 // checkSameAsWhole asserts that the plugin's response to req, through

@@ -9,13 +9,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/protoc-gen-health/protoc-gen-health/gen"
 )
@@ -52,18 +51,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: reading the request: %v\n", name, err)
 		return 1
 	}
-	resp, err := gen.GenerateEncoded(in)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: the input is not a CodeGeneratorRequest (this program is run by protoc or buf): %v\n", name, err)
-		return 1
-	}
-	out, err := proto.Marshal(resp)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: encoding the response: %v\n", name, err)
-		return 1
-	}
-	if _, err := stdout.Write(out); err != nil {
-		fmt.Fprintf(stderr, "%s: writing the response: %v\n", name, err)
+	// The response is written as it is rendered; a failure after part of
+	// it went out exits 1, on which protoc and buf discard the output and
+	// write no file.
+	if err := gen.WriteResponse(stdout, in); err != nil {
+		var notRequest *gen.RequestError
+		if errors.As(err, &notRequest) {
+			fmt.Fprintf(stderr, "%s: the input is not a CodeGeneratorRequest (this program is run by protoc or buf): %v\n", name, err)
+		} else {
+			fmt.Fprintf(stderr, "%s: writing the response: %v\n", name, err)
+		}
 		return 1
 	}
 	return 0
