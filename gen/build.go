@@ -100,6 +100,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 	}
 	if p.EmitGo() {
 		checkGoNames(plugin.Files, services, &errs)
+		checkGoComments(services, &errs)
 	}
 	if p.EmitGo() || len(m.Modules) > 0 {
 		m.Files = goFiles(services, readinessNames(groups))

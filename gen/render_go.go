@@ -39,7 +39,9 @@ type goFileView struct {
 	// ExcludeFromReadiness is the runtime's option function; empty unless a
 	// service of the file needs it, so unused imports never appear.
 	ExcludeFromReadiness string
-	Services             []goServiceView
+	// Services are the model's own (the view does not copy them: a file
+	// may have 100,000).
+	Services []*GoService
 	// For go_runtime=grpc: grpc-go's *health.Server and status type, and
 	// the workloads whose functions the file declares.
 	HealthServer, ServingStatus string
@@ -47,20 +49,6 @@ type goFileView struct {
 	// Imports is the import block (goImports), written by the template
 	// after the package clause.
 	Imports string
-}
-
-// goServiceView copies GoService's fields rather than embedding it:
-// text/template finds a promoted field with a slow reflective search on
-// every access, a direct field quickly.
-type goServiceView struct {
-	FullName              string
-	Comment               []string
-	Deprecated            bool
-	CountsTowardReadiness bool
-	ConstName             string
-	RegisterFunc          string
-	ServiceConfigName     string
-	ServiceConfig         string
 }
 
 // renderGo prepares one <name>.health.go for every file of the model, for
@@ -111,7 +99,7 @@ func renderGo(plugin *protogen.Plugin, m *Model) ([]*goFileOut, error) {
 			}
 		}
 		if annotate {
-			v.Services = goServiceViews(f.Services)
+			v.Services = f.Services
 			buf.Reset()
 			if err := templates.All.ExecuteTemplate(&buf, tmpl, v); err != nil {
 				return nil, err
@@ -125,35 +113,17 @@ func renderGo(plugin *protogen.Plugin, m *Model) ([]*goFileOut, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &goFileOut{name: name, filename: filename, tmpl: tmpl, view: v, services: f.Services})
+		v.Services = f.Services
+		out = append(out, &goFileOut{name: name, filename: filename, tmpl: tmpl, view: v})
 	}
 	return out, nil
 }
 
-func goServiceViews(services []*GoService) []goServiceView {
-	views := make([]goServiceView, 0, len(services))
-	for _, s := range services {
-		views = append(views, goServiceView{
-			FullName:              s.FullName,
-			Comment:               s.Comment,
-			Deprecated:            s.Deprecated,
-			CountsTowardReadiness: s.CountsTowardReadiness,
-			ConstName:             s.ConstName,
-			RegisterFunc:          s.RegisterFunc,
-			ServiceConfigName:     s.ServiceConfigName,
-			ServiceConfig:         s.ServiceConfig,
-		})
-	}
-	return views
-}
-
 // goFileOut is a .health.go to render: its name in the response, the
-// template and what it sees but for the services, which it sees only while
-// it renders.
+// template and what it sees.
 type goFileOut struct {
 	name, filename, tmpl string
 	view                 goFileView
-	services             []*GoService
 }
 
 // largeGoFile is the size beyond which a .health.go is not held but
@@ -166,8 +136,7 @@ var largeGoFile = 4 << 20
 
 // emit renders the file and gives it to out; buf is scratch space.
 func (f *goFileOut) emit(out sink, buf *bytes.Buffer) error {
-	v := f.view
-	v.Services = goServiceViews(f.services)
+	v := &f.view
 	buf.Reset()
 	held := &heldWriter{buf: buf, max: largeGoFile}
 	c := &commentFormatter{w: held}
