@@ -96,7 +96,6 @@ func TestPanickingObserverLogBounded(t *testing.T) {
 // the stop timeout.
 func TestBlockedObserver(t *testing.T) {
 	release := make(chan struct{})
-	defer close(release)
 	var calls atomic.Int64
 	began := time.Now()
 	r := New(testLogger(t), WithDrainDelay(100*time.Millisecond), WithStopTimeout(300*time.Millisecond),
@@ -109,6 +108,13 @@ func TestBlockedObserver(t *testing.T) {
 			<-release
 		}),
 		WithChecks(CheckSchedule{Interval: time.Millisecond}))
+	// Released observers log what was queued meanwhile through t.Output:
+	// wait for them before the test ends (a log line after it is a data
+	// race with the test's end).
+	t.Cleanup(func() {
+		close(release)
+		settle(t, r)
+	})
 	flaky := &switchCheck{}
 	a := r.Register("a.A", WithCheck("c", flaky.check))
 	// Whichever comes first blocks the delivery goroutine for good.
