@@ -3,6 +3,7 @@ package gen
 import (
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,10 +148,8 @@ func TestHelmSameProbesAsComponent(t *testing.T) {
 				if wantReady.Exec != nil {
 					cmd := wantReady.Exec.Command
 					for i, a := range cmd {
-						if strings.HasPrefix(a, "-connect-timeout=") || strings.HasPrefix(a, "-rpc-timeout=") {
-							flag, _, _ := strings.Cut(a, "=")
-							cmd[i] = flag + "=" + "2000ms" // 40% of 5s
-						}
+						// An argument, or a word of sh -c's script.
+						cmd[i] = execTimeoutRE.ReplaceAllString(a, "${1}${2}2000ms") // 40% of 5s
 					}
 				}
 				for _, p := range []struct {
@@ -165,6 +164,10 @@ func TestHelmSameProbesAsComponent(t *testing.T) {
 		})
 	}
 }
+
+// execTimeoutRE matches grpc_health_probe's timeouts, as arguments or as
+// words of a script.
+var execTimeoutRE = regexp.MustCompile(`(^|\s)(-(?:connect|rpc)-timeout=)[0-9]+m?s\b`)
 
 // TestHelmValuesCannotAddAHandler: every way of giving a probe more than
 // timings fails the rendering with a message naming the key.

@@ -332,6 +332,7 @@ type wantWorkload struct {
 	exec      bool
 	probeBin  string // for exec (""; /bin/grpc_health_probe)
 	sources   []string
+	env       []corev1.EnvVar // the container's env, which the probes read
 }
 
 func (w wantWorkload) withDefaults() wantWorkload {
@@ -399,6 +400,14 @@ func checkProbes(t testing.TB, where string, c *corev1.Container, want wantWorkl
 		}
 		if p.Exec != nil && len(p.Exec.Command) > 0 {
 			argv0 := p.Exec.Command[0]
+			if tg, ok := proberules.TargetOf(p); ok && tg.Shell {
+				// sh -c 'exec grpc_health_probe ...', to read the env at
+				// run time: sh from the image's PATH, the probe by its path.
+				if argv0 != "sh" {
+					t.Errorf("%s: runs %q, want sh", field, argv0)
+				}
+				argv0 = tg.Argv[0]
+			}
 			if !path.IsAbs(argv0) || path.Clean(argv0) != argv0 {
 				t.Errorf("%s: runs %q, not an absolute path in the image", field, argv0)
 			}
@@ -409,7 +418,7 @@ func checkProbes(t testing.TB, where string, c *corev1.Container, want wantWorkl
 				p.Exec.Command[0] = "/bin/grpc_health_probe"
 			}
 		}
-		for _, f := range proberules.Check(kp.kind, p, proberules.Generated) {
+		for _, f := range proberules.CheckWith(kp.kind, p, proberules.Options{Mode: proberules.Generated, Env: want.env}) {
 			t.Errorf("%s: %s", field, f)
 		}
 		target, ok := proberules.TargetOf(p)
@@ -424,7 +433,7 @@ func checkProbes(t testing.TB, where string, c *corev1.Container, want wantWorkl
 			t.Errorf("%s: dials port %d, want %d", field, target.Port, want.probePort)
 		}
 		if target.Exec {
-			if argv0 := kp.probe.Exec.Command[0]; argv0 != want.probeBin {
+			if argv0 := target.Argv[0]; argv0 != want.probeBin {
 				t.Errorf("%s: runs %q, want %q", field, argv0, want.probeBin)
 			}
 			if sum, limit := target.ConnectTimeout+target.RPCTimeout, time.Duration(p.TimeoutSeconds)*time.Second; sum >= limit {
@@ -568,6 +577,14 @@ func k8sCases() []k8sCase {
 				services: []string{"helloworld.Greeter", "shop.v1.Cart", "shop.v1.Checkout"},
 				sources:  []string{"helloworld/greeter.proto", "shop/v1/shop.proto"},
 			}},
+		},
+		{
+			// The token comes from a Secret through the container's env
+			// (valueFrom), which only a shell reads at run time.
+			name: "exec with a token from the env", params: "probe=exec,rpc_header=authorization: Bearer $(PROBE_TOKEN),rpc_header=x-tenant: probes", files: []testProto{greeterProto},
+			workloads: map[string]wantWorkload{"helloworld-greeter": {services: []string{"helloworld.Greeter"}, exec: true, env: []corev1.EnvVar{{
+				Name: "PROBE_TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "probe"}, Key: "token"}},
+			}}}},
 		},
 		{
 			name: "workload parameter exec", params: "workload=shop,probe=exec,probe_bin=/usr/local/bin/grpc-health-probe", files: []testProto{shopProto},

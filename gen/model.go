@@ -2,6 +2,8 @@ package gen
 
 import (
 	"google.golang.org/protobuf/compiler/protogen"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // Model is everything the templates need, resolved and checked. Every name
@@ -133,7 +135,7 @@ type RegisterServer struct {
 type ProbeView struct {
 	Field   string   // "livenessProbe", ...
 	Exec    bool     // an exec probe running Command; else a grpc probe on Port
-	Command []string // grpc_health_probe's argv
+	Command []string // the exec probe's command: grpc_health_probe's argv, through sh when it reads the env (contract.ProbeCommand)
 	Port    int32
 	TLS     bool // a grpc probe with mode: TLS
 	Replace bool // a patch's probe, which replaces the container's whole
@@ -160,7 +162,7 @@ func (w *Workload) Probes() []ProbeView {
 	}{{"startupProbe", w.Startup}, {"livenessProbe", w.Liveness}, {"readinessProbe", w.Readiness}} {
 		v := ProbeView{Field: p.field, Exec: w.Exec(), Port: w.ProbePort(), TLS: w.GRPCProbeTLS, Probe: p.probe}
 		if v.Exec {
-			v.Command = w.execCommand(p.probe)
+			v.Command = contract.ProbeCommand(w.execCommand(p.probe))
 		}
 		views = append(views, v)
 	}

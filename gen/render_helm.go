@@ -2,6 +2,7 @@ package gen
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
@@ -69,10 +70,14 @@ type helmView struct {
 }
 
 // helmProbe is one probe of the library chart. An exec probe's argv is
-// split around its two timeouts, which follow an overridden timeoutSeconds.
+// split around its two timeouts, which follow an overridden timeoutSeconds;
+// when it reads the env (Shell), as the two halves of the sh -c script
+// (contract.ProbeCommand), each a Go string literal for the Helm template.
 type helmProbe struct {
 	ProbeView
-	Head, Tail []string
+	Head, Tail             []string
+	Shell                  bool
+	ScriptHead, ScriptTail string
 }
 
 func newHelmView(v k8sView) *helmView {
@@ -88,6 +93,10 @@ func newHelmView(v k8sView) *helmView {
 		hp := helmProbe{ProbeView: p}
 		if p.Exec {
 			hp.Head, hp.Tail = w.execArgs(p.Probe)
+			if hp.Shell = contract.ReadsEnv(slices.Concat(hp.Head, hp.Tail)); hp.Shell {
+				hp.ScriptHead = strconv.Quote("exec " + contract.ShellWords(hp.Head))
+				hp.ScriptTail = strconv.Quote(contract.ShellWords(hp.Tail))
+			}
 		}
 		hv.Probes = append(hv.Probes, hp)
 	}

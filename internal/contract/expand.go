@@ -24,8 +24,11 @@ func ExpandKubelet(s string, env map[string]string) (out string, unresolved []st
 		case '(':
 			end := strings.IndexByte(s[i+2:], ')')
 			if end < 0 {
-				b.WriteString(s[i:]) // no closing parenthesis: literal
-				return b.String(), unresolved
+				// No closing parenthesis: "$(" is literal, and the kubelet
+				// reads on after it ("$$" is still a "$").
+				b.WriteString("$(")
+				i++
+				continue
 			}
 			name := s[i+2 : i+2+end]
 			if v, ok := env[name]; ok {

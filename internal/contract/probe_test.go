@@ -20,6 +20,7 @@ func TestExpandKubelet(t *testing.T) {
 		{"$$(PORT)", "$(PORT)", nil},
 		{"$PORT ${PORT}", "$PORT ${PORT}", nil},
 		{"$(PORT", "$(PORT", nil},
+		{"$(PORT $$", "$(PORT $", nil},
 		{"a$", "a$", nil},
 		{"plain", "plain", nil},
 	}
@@ -63,6 +64,7 @@ func TestProbeArgv(t *testing.T) {
 		{name: "sh -o pipefail -c", command: []string{"sh", "-o", "pipefail", "-c", "grpc_health_probe -addr=:1 || exit 1"}, want: []string{"grpc_health_probe", "-addr=:1"}, viaShell: true},
 		{name: "after another command", command: []string{"sh", "-c", "test -f /tmp/ready && grpc_health_probe -addr=localhost:1 2>/dev/null"}, want: []string{"grpc_health_probe", "-addr=localhost:1", "2"}, viaShell: true},
 		{name: "assignments and timeout", command: []string{"sh", "-c", "P=7; GRPC_GO_LOG=x timeout 3 grpc_health_probe '-addr=:'$P"}, want: []string{"grpc_health_probe", "-addr=:7"}, viaShell: true},
+		{name: "required value", command: []string{"sh", "-c", `exec grpc_health_probe -addr=:1 "-service=${SVC:?unset}" "${NOPE:?unset}"`}, want: []string{"grpc_health_probe", "-addr=:1", "-service=a.B", "${NOPE:?unset}"}, viaShell: true},
 		{name: "default value", command: []string{"sh", "-c", "grpc_health_probe -addr=:${NOPE:-50051}"}, want: []string{"grpc_health_probe", "-addr=:50051"}, viaShell: true},
 		{name: "shell var undefined", command: []string{"sh", "-c", "grpc_health_probe -addr=:$NOPE"}, want: []string{"grpc_health_probe", "-addr=:$NOPE"}, viaShell: true},
 		{name: "kubelet then shell", command: []string{"sh", "-c", "grpc_health_probe -addr=:$(PORT)"}, want: []string{"grpc_health_probe", "-addr=:9000"}, viaShell: true},

@@ -212,9 +212,10 @@ func shellCommands(script string, vars map[string]string, each func([]string) bo
 }
 
 // expandParam expands the parameter at s[i] == '$' into w and returns the
-// index of its last byte: $NAME, ${NAME} or ${NAME:-default} (and
-// ${NAME-default}) from vars; anything else, or an undefined name without a
-// default, is written as it stands.
+// index of its last byte: $NAME, ${NAME}, ${NAME:-default} (and
+// ${NAME-default}) and ${NAME:?message} (and ${NAME?message}) from vars;
+// anything else, or an undefined name without a default, is written as it
+// stands.
 func expandParam(s string, i int, vars map[string]string, w *strings.Builder) int {
 	if i+1 >= len(s) {
 		w.WriteByte('$')
@@ -229,14 +230,23 @@ func expandParam(s string, i int, vars map[string]string, w *strings.Builder) in
 		body := s[i+2 : i+2+end]
 		last := i + 2 + end
 		name, def, hasDef := body, "", false
-		if k := strings.IndexAny(body, ":-"); k >= 0 {
+		if k := strings.IndexAny(body, ":-?"); k >= 0 {
 			name = body[:k]
-			rest := body[k:]
-			if strings.HasPrefix(rest, ":-") {
+			switch rest := body[k:]; {
+			case strings.HasPrefix(rest, ":-"):
 				def, hasDef = rest[2:], true
-			} else if rest[0] == '-' {
+			case rest[0] == '-':
 				def, hasDef = rest[1:], true
-			} else {
+			case strings.HasPrefix(rest, ":?") || rest[0] == '?':
+				// ${NAME:?message}: the value, or the shell fails the
+				// command; stays as written when unknown.
+				if v, ok := vars[name]; ok && (v != "" || rest[0] == '?') {
+					w.WriteString(v)
+				} else {
+					w.WriteString(s[i : last+1])
+				}
+				return last
+			default:
 				w.WriteString(s[i : last+1])
 				return last
 			}
