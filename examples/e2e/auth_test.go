@@ -10,8 +10,11 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
+	"github.com/protoc-gen-health/protoc-gen-health/internal/proberules"
 )
 
 // probeToken is the secret of the token tests: the kubelet expands it into
@@ -88,10 +92,14 @@ func TestMTLSExecProbesWithGRPCHealthProbe(t *testing.T) {
 
 // TestTokenExecProbesWithGRPCHealthProbe: a server whose interceptor
 // requires "authorization: Bearer <token>" on every RPC, health included,
-// passes every generated probe (rpc_header= with $(PROBE_TOKEN)) with the
-// token from the container's env (an entry with a value: the kubelet
-// expands no valueFrom entry in a probe), expanded as the kubelet does; the
-// manifests never hold the token; a wrong token, or none, fails.
+// passes every generated probe (rpc_header= with $(PROBE_TOKEN)) run with the
+// real grpc_health_probe as the kubelet runs it in a container whose spec
+// takes PROBE_TOKEN from a Secret (env valueFrom secretKeyRef) and whose
+// processes see it at run time; the manifests never hold the token; a wrong
+// token, or none, fails; verify-probes' rules accept the probes with that env
+// and report them without it. The command the generator wrote before
+// (-rpc-header with the kubelet's $(PROBE_TOKEN)) fails the same container,
+// since the kubelet expands a valueFrom entry to "".
 func TestTokenExecProbesWithGRPCHealthProbe(t *testing.T) {
 	t.Parallel()
 	auth := func(ctx context.Context) error {
@@ -124,36 +132,106 @@ func TestTokenExecProbesWithGRPCHealthProbe(t *testing.T) {
 			t.Errorf("%s holds the token", name)
 		}
 	}
-	// The kubelet expands $(VAR) from the container's env; compose-go has
-	// already interpolated ${PROBE_TOKEN:?...} from compose's environment.
-	expanded := func(p *corev1.Probe, env map[string]string) *corev1.Probe {
-		q := p.DeepCopy()
-		for i, a := range q.Exec.Command {
-			var unresolved []string
-			q.Exec.Command[i], unresolved = contract.ExpandKubelet(a, env)
-			if len(unresolved) > 0 {
-				t.Fatalf("%q refers to %v, which the container's env lacks", a, unresolved)
-			}
-		}
-		return q
-	}
+	fromSecret := []corev1.EnvVar{{Name: "PROBE_TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: "greeter-probe"}, Key: "token",
+	}}}}
 	for _, what := range probeOrder {
 		p := probes[what]
-		good := expanded(p, map[string]string{"PROBE_TOKEN": probeToken})
-		probePasses(t, what+" probe with the token to pass", good, ports)
 		if what == "compose" {
+			// compose-go has already interpolated ${PROBE_TOKEN:?...} from
+			// the environment of docker compose up.
+			probePasses(t, "compose probe with the token to pass", p, ports)
 			if !strings.Contains(strings.Join(p.Exec.Command, " "), "Bearer "+probeToken) {
 				t.Errorf("compose's healthcheck %q does not carry the token from compose's environment", p.Exec.Command)
 			}
 			continue
 		}
-		if res := kubeletProbe(t, expanded(p, map[string]string{"PROBE_TOKEN": "wrong"}), ports); res.ok || res.exitCode == 0 {
+		kind := contract.Kind(what)
+		eventually(t, startTimeout, what+" probe with the token from a Secret to pass", func() (bool, string) {
+			res := kubeletExec(t, p, fromSecret, []string{"PROBE_TOKEN=" + probeToken}, ports)
+			return res.ok, res.String()
+		})
+		for _, f := range proberules.CheckWith(kind, p, proberules.Options{Mode: proberules.HandWritten, Env: fromSecret}) {
+			t.Errorf("%s probe with PROBE_TOKEN from a Secret: verify-probes reports %s", what, f)
+		}
+		if res := kubeletExec(t, p, fromSecret, []string{"PROBE_TOKEN=wrong"}, ports); res.ok || res.exitCode == 0 {
 			t.Errorf("%s probe with a wrong token passed: %v", what, res)
 		}
-		if res := kubeletProbe(t, withoutArgs(good, func(a string) bool { return strings.HasPrefix(a, "-rpc-header=authorization") }), ports); res.ok {
-			t.Errorf("%s probe without the token passed: %v", what, res)
+		if res := kubeletExec(t, p, nil, nil, ports); res.ok || !strings.Contains(res.detail, "PROBE_TOKEN") {
+			t.Errorf("%s probe in a container without PROBE_TOKEN: %v; want a failure naming PROBE_TOKEN", what, res)
+		}
+		if fs := proberules.CheckWith(kind, p, proberules.Options{Mode: proberules.HandWritten}); !slices.ContainsFunc(fs, func(f proberules.Finding) bool {
+			return f.Severity == proberules.Error && strings.Contains(f.Message, "PROBE_TOKEN")
+		}) {
+			t.Errorf("%s probe in a container without PROBE_TOKEN: verify-probes reports %v, want an error naming PROBE_TOKEN", what, fs)
+		}
+		// The kubelet's own $(VAR), which the generator wrote before: the
+		// same container sends an empty token.
+		direct := execProbe(targetIn(t, p, fromSecret).Argv)
+		direct.TimeoutSeconds = p.TimeoutSeconds
+		for i, a := range direct.Exec.Command {
+			direct.Exec.Command[i] = strings.ReplaceAll(a, "${PROBE_TOKEN:?}", "$(PROBE_TOKEN)")
+		}
+		if !slices.Contains(direct.Exec.Command, "-rpc-header=authorization: Bearer $(PROBE_TOKEN)") {
+			t.Fatalf("no kubelet form of the header in %q", direct.Exec.Command)
+		}
+		if res := kubeletExec(t, direct, fromSecret, []string{"PROBE_TOKEN=" + probeToken}, ports); res.ok {
+			t.Errorf("%s probe with the kubelet's $(PROBE_TOKEN) from a Secret passed: %v", what, res)
 		}
 	}
+}
+
+// kubeletExec runs the exec probe p as the kubelet runs it in a container
+// whose spec has env and whose processes see runtime as their environment:
+// $(VAR) in the command expanded as ExpandContainerCommandOnlyStatic does
+// (from each entry's value field: an entry set by valueFrom expands to ""),
+// then the command run with runtime (and a PATH) as its environment, killed
+// after timeoutSeconds. grpc_health_probe is the pinned one and -addr's port
+// the test server's, whether the command runs it or sh -c's script does;
+// nothing else changes.
+func kubeletExec(t *testing.T, p *corev1.Probe, env []corev1.EnvVar, runtime []string, ports map[int32]int32) probeResult {
+	t.Helper()
+	tg := targetIn(t, p, env)
+	port, ok := ports[tg.Port]
+	if !ok {
+		t.Fatalf("the probe's port %d is none of the example's ports %v", tg.Port, ports)
+	}
+	static := map[string]string{}
+	for _, e := range env {
+		static[e.Name] = e.Value
+	}
+	cmd := make([]string, len(p.Exec.Command))
+	for i, a := range p.Exec.Command {
+		cmd[i], _ = contract.ExpandKubelet(a, static)
+	}
+	addrArg := "-addr=" + tg.Addr
+	localAddr := "-addr=" + net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
+	probeBin := tool(t, probeBinName)
+	if tg.Shell {
+		// sh -c 'exec /bin/grpc_health_probe -addr=:50051 ...'
+		script := cmd[len(cmd)-1]
+		prefix := "exec " + tg.Argv[0] + " "
+		if !strings.HasPrefix(script, prefix) || strings.Count(script, " "+addrArg+" ") != 1 {
+			t.Fatalf("script %q: want %q, then %s once", script, prefix, addrArg)
+		}
+		script = strings.Replace(script, " "+addrArg+" ", " "+localAddr+" ", 1)
+		script = "exec '" + probeBin + "' " + script[len(prefix):]
+		cmd[len(cmd)-1] = script
+	} else {
+		cmd[0] = probeBin
+		cmd = replaceFlagValue(t, cmd, "addr", tg.Addr, localAddr[len("-addr="):])
+	}
+	r := runCmd(time.Duration(p.TimeoutSeconds)*time.Second, "", append([]string{"PATH=/usr/bin:/bin"}, runtime...), cmd...)
+	return probeResult{exec: true, ok: r.code == probeOK, exitCode: r.code, detail: r.out}
+}
+
+func targetIn(t *testing.T, p *corev1.Probe, env []corev1.EnvVar) proberules.Target {
+	t.Helper()
+	tg, ok := proberules.TargetIn(p, env)
+	if !ok || !tg.Exec {
+		t.Fatalf("not an exec probe running grpc_health_probe: %q", p.Exec)
+	}
+	return tg
 }
 
 // testCA is a certificate authority made for one test.
