@@ -94,7 +94,7 @@ const maxValues = 1_000_000
 // containerFields are the fields of a container the checks read; the rest
 // (args, env values from elsewhere, resources) is never converted, so a
 // large or odd value there costs nothing.
-var containerFields = []string{"name", "image", "ports", "env", "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe"}
+var containerFields = []string{"name", "image", "ports", "env", "envFrom", "restartPolicy", "livenessProbe", "readinessProbe", "startupProbe"}
 
 // podSpecValue is jsonValue of a pod spec, keeping only its containers and
 // init containers and, of each, containerFields.

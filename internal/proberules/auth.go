@@ -6,20 +6,15 @@ import (
 	"sort"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // auth checks an exec probe's client authentication: every variable a
 // -rpc-header refers to reaches the probe, a credential is not written
 // literally, and the certificate paths are absolute.
-func (c *checker) auth(t Target, env []corev1.EnvVar) {
+func (c *checker) auth(t Target, o Options) {
 	const field = "exec.command"
-	byName := map[string]corev1.EnvVar{}
-	for _, e := range env {
-		byName[e.Name] = e
-	}
+	byName := envByName(o.Env)
 	for _, h := range t.Headers {
 		name, value, ok := contract.SplitHeader(h)
 		if !ok {
@@ -28,16 +23,17 @@ func (c *checker) auth(t Target, env []corev1.EnvVar) {
 		}
 		refs := contract.Unexpanded(value)
 		for _, ref := range refs {
-			v := strings.Trim(strings.TrimLeft(ref, "$"), "(){}")
-			v, _, _ = strings.Cut(v, ":") // ${X:-default}
-			e, inEnv := byName[v]
-			switch {
-			case !inEnv:
+			v := refName(ref)
+			kubelet := strings.HasPrefix(ref, "$(")
+			switch _, inEnv := byName[v]; {
+			case inEnv, kubelet && t.Shell: // kubeletRefs reports $(VAR) from valueFrom, and in a script
+			case !kubelet && o.EnvFrom:
+				// The shell sees envFrom's variables, whose names are not
+				// known here.
+			case kubelet && o.EnvFrom:
+				c.add(Error, field, "-rpc-header %q uses %s, which the container's env does not set, and the kubelet expands no envFrom variable in a probe's command: the probe sends it as written; read it in a shell, sh -c 'exec grpc_health_probe ... \"${%s}\"'", name, ref, v)
+			default:
 				c.add(Error, field, "-rpc-header %q uses %s, which the container's env does not set: the probe sends no value for it", name, ref)
-			case !t.Shell && strings.HasPrefix(ref, "$(") && e.ValueFrom != nil:
-				// ExpandContainerCommandOnlyStatic: valueFrom entries expand to "".
-				c.add(Error, field, "-rpc-header %q uses %s, but the kubelet expands $(VAR) in a probe's command only from env entries with a value, and %s is set by valueFrom, so the probe sends it empty; "+
-					"run the probe through sh -c with \"$%s\" (the shell sees the container's env), or probe healthreg's plaintext health port, which needs no token", name, ref, v, v)
 			}
 		}
 		if len(refs) == 0 && contract.IsCredentialHeader(name) && !slices.ContainsFunc(t.Command, func(a string) bool {

@@ -33,6 +33,9 @@ type Options struct {
 	// Env is the container's env, from which $(VAR) in an exec probe's
 	// command is expanded.
 	Env []corev1.EnvVar
+	// EnvFrom says the container also takes variables from envFrom
+	// sources, whose names a shell sees but which are not known here.
+	EnvFrom bool
 	// Declared reports whether the server is declared to register name
 	// (verify-probes' --name, --names-file): a liveness probe asking it is
 	// the user's choice, never advised to ask the mode's "" instead, which
@@ -206,10 +209,11 @@ func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.Nam
 			c.add(Error, field, "grpc_health_probe rejects its arguments: %s", pr.Message)
 		}
 	}
-	if refs := contract.Unexpanded(t.Service); len(refs) > 0 {
+	c.kubeletRefs(t, o.Env)
+	if refs := withoutValueFrom(contract.Unexpanded(t.Service), o.Env); len(refs) > 0 {
 		c.add(Warning, field, "-service %q uses %s, which the container's env does not set to a value: the health name cannot be checked", t.Service, strings.Join(refs, ", "))
 	}
-	switch refs := contract.Unexpanded(t.Addr); {
+	switch refs := withoutValueFrom(contract.Unexpanded(t.Addr), o.Env); {
 	case t.Addr == "":
 		c.add(Error, field, "grpc_health_probe needs -addr, such as -addr=:50051")
 	case len(refs) > 0:
@@ -217,7 +221,7 @@ func (c *checker) target(kind contract.Kind, p *corev1.Probe, names contract.Nam
 	case t.addrErr != nil:
 		c.add(Error, field, "-addr %q: %v", t.Addr, t.addrErr)
 	}
-	c.auth(t, o.Env)
+	c.auth(t, o)
 	if t.ConnectTimeout <= 0 {
 		c.add(Error, field, "-connect-timeout must be greater than zero, not %s", t.ConnectTimeout)
 	}

@@ -32,8 +32,14 @@ func TestProbeForms(t *testing.T) {
 		{name: "env port", kind: contract.Readiness, p: fit(execProbe("grpc_health_probe", "-addr=:$(PORT)")), port: 8080},
 		{name: "env port undefined", kind: contract.Readiness, p: fit(execProbe("grpc_health_probe", "-addr=:$(GRPC_PORT)")),
 			want: []Finding{warningAt("exec.command", `-addr ":$(GRPC_PORT)" uses $(GRPC_PORT), which the container's env does not set to a value: the address cannot be checked`)}},
+		// The kubelet expands a valueFrom entry's $(VAR) to "".
 		{name: "env from valueFrom", kind: contract.Readiness, p: fit(execProbe("grpc_health_probe", "-addr=$(POD_IP):1")),
-			want: []Finding{warningAt("exec.command", `-addr "$(POD_IP):1" uses $(POD_IP), which the container's env does not set to a value: the address cannot be checked`)}},
+			want: []Finding{errorAt("exec.command", `$(POD_IP) is set by valueFrom (fieldRef status.podIP), but the kubelet expands $(VAR) in a probe's command only from env entries with a value, so the probe runs with it empty; read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... "${POD_IP}"' (the form protoc-gen-health generates)`)}},
+		// A shell reads it when the probe runs.
+		{name: "env from valueFrom in sh", kind: contract.Readiness, p: fit(execProbe("sh", "-c", `exec grpc_health_probe "-addr=${POD_IP:?}:1"`)),
+			want: []Finding{warningAt("exec.command", `-addr "${POD_IP:?}:1" uses ${POD_IP:?}, which the container's env does not set to a value: the address cannot be checked`)}},
+		{name: "kubelet reference in sh, not in env", kind: contract.Readiness, p: fit(execProbe("sh", "-c", `exec grpc_health_probe -addr=:1 -service=x.Y "-rpc-header=x-tenant: $(TENANT)"`)), port: 1,
+			want: []Finding{errorAt("exec.command", `$(TENANT) is not in the container's env, so the kubelet leaves it in the script and the shell runs it as a command substitution (the command "TENANT"); write ${TENANT} for the variable`)}},
 		{name: "sh -c", kind: contract.Liveness, p: fit(execProbe("/bin/sh", "-c", "grpc_health_probe -addr=:$PORT -service=liveness")), port: 8080},
 		{name: "bash -c with a wrong flag", kind: contract.Readiness, p: fit(execProbe("bash", "-c", "/bin/grpc_health_probe -addr=:1 -rpc-timeout=1")),
 			want: []Finding{errorAt("exec.command", `grpc_health_probe rejects its arguments: invalid value "1" for -rpc-timeout: a duration such as 1s or 500ms`), errorAt("exec.command", "-rpc-timeout must be greater than zero, not 0s")}, port: 1},

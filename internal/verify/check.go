@@ -75,7 +75,7 @@ func (c *Checker) Check(sites []manifest.Site) []Finding {
 			continue
 		}
 		declared := func(name string) bool { return o.registers(s.Name, name) }
-		for _, f := range proberules.CheckWith(s.ProbeKind, s.Probe, proberules.Options{Mode: proberules.HandWritten, Names: o.Names, Env: s.Container.Env, Declared: declared}) {
+		for _, f := range proberules.CheckWith(s.ProbeKind, s.Probe, proberules.Options{Mode: proberules.HandWritten, Names: o.Names, Env: s.Container.Env, EnvFrom: len(s.Container.EnvFrom) > 0, Declared: declared}) {
 			add(f.Severity, f.Field, "%s", f.Message)
 		}
 		if t, ok := proberules.TargetIn(s.Probe, s.Container.Env); ok {
