@@ -120,7 +120,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"alb", "emit=alb: an ALB Ingress whose gRPC health check calls healthreg's readiness RPC with success code 0, listed in the kustomization; thresholds raised to the ALB's minimum of 2"},
 	{"alb_health_port_tls", "emit=alb alone with tls=true and a health port: HTTPS to the backends, a plaintext health check on the health port"},
 	{"mtls_exec", "tls_client_cert= and tls_client_key= with a verified server: -tls-client-cert, -tls-client-key in probes and compose"},
-	{"rpc_header_exec", "rpc_header= repeated: -rpc-header per header, $(PROBE_TOKEN) for the kubelet, ${PROBE_TOKEN:?...} for compose"},
+	{"rpc_header_exec", "rpc_header= repeated: -rpc-header per header; $(PROBE_TOKEN) read by sh -c 'exec grpc_health_probe ... ${PROBE_TOKEN:?}' in the exec probes (the kubelet expands no valueFrom entry), ${PROBE_TOKEN:?...} for compose"},
 	{"spiffe_exec", "spiffe=true: -spiffe instead of -tls in probes and compose"},
 	{"alts_compose", "alts=true with emit=compose alone: -alts"},
 	{"auth_options", "rpc_header as a repeated option (the service's list replaces the file's) and as repeated per-service parameters"},

@@ -16,7 +16,7 @@ import (
 // flags.
 type ProbeAuth struct {
 	ClientCert, ClientKey string
-	Headers               []string // -rpc-header values, $(VAR) as written
+	Headers               []string // -rpc-header values, $(VAR) as written (contract.ProbeCommand reads it through sh)
 	SPIFFE, ALTS          bool
 }
 
@@ -91,12 +91,9 @@ func headerProblem(h string) string {
 		}
 	}
 	if len(refs) == 0 && contract.IsCredentialHeader(name) {
-		// The kubelet expands a probe's $(VAR) only from env entries with a
-		// value (ExpandContainerCommandOnlyStatic), not valueFrom: a Secret
-		// does not reach it, which verify-probes reports.
 		return fmt.Sprintf("has a literal value, which would be written into the manifest; take it from the container's env "+
-			"with the kubelet's $(VAR) form, such as %q (the kubelet expands only env entries with a value, not valueFrom: "+
-			"for a token from a Secret, probe healthreg's plaintext health_port, which needs none)", suggestedHeader(name, value))
+			"with $(VAR), such as %q: the exec probes then read it through sh when they run, so it may come from a Secret "+
+			"(env valueFrom secretKeyRef); or serve health on healthreg's plaintext health_port, which needs no token", suggestedHeader(name, value))
 	}
 	return ""
 }
