@@ -184,6 +184,12 @@ func checkProbeAuth(g *group, w *Workload, p *Params, errs *errorList) {
 		at(first, "the kubelet's grpc probes send no "+what+"; use probe=exec (grpc_health_probe sends them), "+
 			"or serve health on healthreg's plaintext health_port, which needs none of it (recommended)")
 	}
+	if paramOf(p, sScaffold) && w.Exec() && contract.ReadsEnv(a.Headers) {
+		// contract.ProbeCommand: a header's $(VAR) is read by sh, which the
+		// scaffold's distroless image lacks.
+		at(sRPCHeader, "reads the container's env through sh in the exec probes, and scaffold=true's image (distroless static) has no shell, so they could never pass; "+
+			"probe healthreg's plaintext health_port instead, which needs no token (and drop rpc_header), or give the scaffolded image a shell and generate the probes with rpc_header without scaffold=true (the Component patches your Deployment)")
+	}
 	for _, c := range []struct{ kind, who string }{
 		{EmitGKE, "GKE's health check (HealthCheckPolicy)"},
 		{EmitEnvoyGateway, "Envoy Gateway's active health check"},
