@@ -7,7 +7,10 @@
 // (build.go and the check_*.go, workloads.go files), and only a model that
 // passed every check is rendered through the templates (render_*.go).
 // Nothing after the checks can fail on user input, so a run either writes
-// every file or none.
+// every file or none. That is what lets the response go out a file at a
+// time as each is rendered (response.go), so that the plugin's memory does
+// not grow with its output: a problem with the input is always found
+// before the first file.
 package gen
 
 import (
