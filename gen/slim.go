@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"bytes"
+
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -210,12 +212,12 @@ func slimFile(b []byte, types, methods bool) (*descriptorpb.FileDescriptorProto,
 			fd.WeakDependency, err = f.appendInt32s(fd.WeakDependency)
 		case f.is(fileOptionDependencyField, protowire.BytesType):
 			fd.OptionDependency = append(fd.OptionDependency, string(f.bytes))
-		case types && f.is(fileMessageField, protowire.BytesType):
+		case types && f.is(fileMessageField, protowire.BytesType) && (methods || mayDeclareOurs(f.bytes)):
 			var m *descriptorpb.DescriptorProto
 			if m, err = slimMessage(f.bytes); m != nil {
 				fd.MessageType = append(fd.MessageType, m)
 			}
-		case types && f.is(fileEnumField, protowire.BytesType):
+		case types && f.is(fileEnumField, protowire.BytesType) && (methods || mayDeclareOurs(f.bytes)):
 			e := &descriptorpb.EnumDescriptorProto{}
 			err = mergeOptions.Unmarshal(f.bytes, e)
 			fd.EnumType = append(fd.EnumType, e)
@@ -245,6 +247,24 @@ func slimFile(b []byte, types, methods bool) (*descriptorpb.FileDescriptorProto,
 		}
 	}
 	return fd, r.err
+}
+
+// mayDeclareOurs reports whether protoc-gen-go may declare, for the
+// encoded message or enum b or anything nested in it, a Go name that one of
+// ours could be: ours end in Health (Register<Service>Health,
+// Set<Workload>Health, Shutdown<Workload>Health), _HealthName,
+// _ServiceConfig or Workload (Register<Workload>Workload), and a Go name
+// protoc-gen-go declares ends in its declaration's last name (a message's or
+// an enum's camel-cased, an enum value's as written, a oneof field's
+// camel-cased after its message's), in which camel-casing capitalizes only
+// a letter that starts a word. So the name holds "ealth", "onfig" or
+// "orkload" as written, and so do b's bytes, which hold every name nested in
+// them. Most messages hold none, and go undecoded: on a large API tree
+// decoding them and protogen's model of them cost more than the rest of the
+// plugin's input side. With emit=register every message is kept, since
+// methods' input and output types resolve among them.
+func mayDeclareOurs(b []byte) bool {
+	return bytes.Contains(b, []byte("ealth")) || bytes.Contains(b, []byte("onfig")) || bytes.Contains(b, []byte("orkload"))
 }
 
 // slimMessage decodes what decides the Go names protoc-gen-go declares for

@@ -94,7 +94,7 @@ func TestSlimRequest(t *testing.T) {
 		Name: proto.String("R"),
 		Field: []*descriptorpb.FieldDescriptorProto{
 			{Name: proto.String("plain"), Number: proto.Int32(1), Label: optional, Type: ofM, TypeName: proto.String(".b.M")},
-			{Name: proto.String("choice"), Number: proto.Int32(2), Label: optional, Type: ofM, TypeName: proto.String(".b.M"), OneofIndex: proto.Int32(0), Options: &descriptorpb.FieldOptions{Deprecated: proto.Bool(true)}},
+			{Name: proto.String("health"), Number: proto.Int32(2), Label: optional, Type: ofM, TypeName: proto.String(".b.M"), OneofIndex: proto.Int32(0), Options: &descriptorpb.FieldOptions{Deprecated: proto.Bool(true)}},
 		},
 		NestedType: []*descriptorpb.DescriptorProto{{Name: proto.String("TagsEntry"), Options: &descriptorpb.MessageOptions{MapEntry: proto.Bool(true)}}, {Name: proto.String("Inner")}},
 		OneofDecl:  []*descriptorpb.OneofDescriptorProto{{Name: proto.String("kind")}},
@@ -102,11 +102,14 @@ func TestSlimRequest(t *testing.T) {
 	}
 	richStub := &descriptorpb.DescriptorProto{
 		Name:       proto.String("R"),
-		Field:      []*descriptorpb.FieldDescriptorProto{{Name: proto.String("choice"), Number: proto.Int32(2), Label: optional, Type: descriptorpb.FieldDescriptorProto_TYPE_BOOL.Enum(), OneofIndex: proto.Int32(0)}},
+		Field:      []*descriptorpb.FieldDescriptorProto{{Name: proto.String("health"), Number: proto.Int32(2), Label: optional, Type: descriptorpb.FieldDescriptorProto_TYPE_BOOL.Enum(), OneofIndex: proto.Int32(0)}},
 		NestedType: []*descriptorpb.DescriptorProto{{Name: proto.String("Inner")}},
 		OneofDecl:  []*descriptorpb.OneofDescriptorProto{{Name: proto.String("kind")}},
 	}
-	enums := []*descriptorpb.EnumDescriptorProto{{Name: proto.String("E")}}
+	// Of the messages and enums only those whose names hold "ealth",
+	// "onfig" or "orkload" are kept (mayDeclareOurs): R for its oneof
+	// field, Config; not M or E.
+	enums := []*descriptorpb.EnumDescriptorProto{{Name: proto.String("E")}, {Name: proto.String("Config")}}
 	req := &pluginpb.CodeGeneratorRequest{
 		FileToGenerate:  []string{"a.proto"},
 		Parameter:       proto.String("emit=go"),
@@ -149,11 +152,11 @@ func TestSlimRequest(t *testing.T) {
 		FileToGenerate: []string{"a.proto"},
 		Parameter:      proto.String("emit=go"),
 		ProtoFile: []*descriptorpb.FileDescriptorProto{
-			{Name: proto.String("b.proto"), Package: proto.String("b"), MessageType: msg, Options: &descriptorpb.FileOptions{GoPackage: proto.String("x/b")}},
+			{Name: proto.String("b.proto"), Package: proto.String("b"), Options: &descriptorpb.FileOptions{GoPackage: proto.String("x/b")}},
 			{
 				Name: proto.String("a.proto"), Package: proto.String("a"), Dependency: []string{"b.proto"}, PublicDependency: []int32{0},
 				Syntax: proto.String("editions"), Edition: descriptorpb.Edition_EDITION_2023.Enum(), Options: fileOpts,
-				MessageType: []*descriptorpb.DescriptorProto{msg[0], richStub}, EnumType: enums,
+				MessageType: []*descriptorpb.DescriptorProto{richStub}, EnumType: enums[1:],
 				Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("S"), Options: svcOpts}, {Name: proto.String("T")}},
 				SourceCodeInfo: &descriptorpb.SourceCodeInfo{Location: []*descriptorpb.SourceCodeInfo_Location{
 					loc("service S", 6, 0),
