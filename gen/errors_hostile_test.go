@@ -221,6 +221,9 @@ service Catalog {}
 		t.Fatalf("GenerateEncoded: %v; want an error in the response", err)
 	}
 	checkResponse(t, resp)
+	if want, err := proto.Marshal(resp); err != nil || !bytes.Equal(writeResponse(t, in), want) {
+		t.Errorf("WriteResponse answers otherwise (%v)", err)
+	}
 	const why = ": not valid UTF-8 (a string option must be UTF-8 text; check its \\x escapes)"
 	want := "shop.proto:4: services shop.Cart, shop.Catalog: option (health.options.v1.file).probe_bin" + why + "\n" +
 		"shop.proto:7: service shop.Cart: option (health.options.v1.service).container" + why + "\n" +

@@ -66,46 +66,47 @@ func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorRespons
 // The error is for input that is not a CodeGeneratorRequest; problems with
 // the request come back in the response's error field, as from Generate.
 func GenerateEncoded(in []byte) (*pluginpb.CodeGeneratorResponse, error) {
+	enc, err := scanRequest(in)
+	if err != nil {
+		return nil, err
+	}
 	var c collector
-	if err := run(in, &c); err != nil {
+	if err := run(enc, &c); err != nil {
 		return nil, err
 	}
 	return c.response(), nil
 }
 
-// WriteResponse runs the plugin on an encoded request and writes the
-// encoded response to w, the bytes proto.Marshal would make of
+// WriteResponse runs the plugin on an encoded request (ReadRequest) and
+// writes the encoded response to w, the bytes proto.Marshal would make of
 // GenerateEncoded's, a file at a time as each is rendered: the plugin holds
 // one file (or none: render_go.go) and not the whole response. Problems
 // with the request come back in the response's error field. An error is
 // either a *RequestError, and nothing was written, or one of w's or of
 // ours after part of the response was written: the plugin must then exit
 // with an error, and protoc writes nothing.
-func WriteResponse(w io.Writer, in []byte) error {
+func WriteResponse(w io.Writer, req *EncodedRequest) error {
 	s := newStreamer(w)
-	if err := run(in, s); err != nil {
+	if err := run(req, s); err != nil {
 		return err
 	}
 	return s.Close()
 }
 
-// RequestError is the error for input that is not a CodeGeneratorRequest.
-type RequestError struct{ Err error }
-
-func (e *RequestError) Error() string { return e.Err.Error() }
-
 // run runs the plugin on an encoded request, giving the response to out.
-// It decodes only what the plugin reads (slimRequest). A health option
-// string that is not UTF-8 fails decoding, and is a problem with the
-// request (badOptionStrings).
-func run(in []byte, out sink) error {
-	req, err := slimRequest(in)
+// It decodes only what the plugin reads (slimRequest), and once decoded no
+// longer holds the request's bytes. A health option string that is not
+// UTF-8 fails decoding, and is a problem with the request
+// (badOptionStrings).
+func run(enc *EncodedRequest, out sink) error {
+	req, err := enc.slim()
 	if err != nil {
-		if bad := badOptionStrings(in); bad != nil {
+		if bad := badOptionStrings(enc.encode()); bad != nil {
 			return out.fail(bad)
 		}
-		return &RequestError{err}
+		return err
 	}
+	enc.files = nil
 	if err := generate(req, out); err != nil {
 		return out.fail(err)
 	}

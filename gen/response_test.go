@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"google.golang.org/protobuf/compiler/protogen"
 	"google.golang.org/protobuf/proto"
@@ -24,11 +25,23 @@ func setStreaming(t *testing.T, hold, large int) {
 	t.Cleanup(func() { holdBytes, largeGoFile = oldHold, oldLarge })
 }
 
-// writeResponse runs WriteResponse on in and returns what it wrote.
+// readRequest reads in as the plugin reads its standard input
+// (ReadRequest), a few bytes at a time.
+func readRequest(t testing.TB, in []byte) *EncodedRequest {
+	t.Helper()
+	req, err := ReadRequest(iotest.HalfReader(bytes.NewReader(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// writeResponse runs WriteResponse on in, read as the plugin reads it, and
+// returns what it wrote.
 func writeResponse(t *testing.T, in []byte) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	if err := WriteResponse(&out, in); err != nil {
+	if err := WriteResponse(&out, readRequest(t, in)); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
@@ -162,10 +175,11 @@ func TestResponseMemory(t *testing.T) {
 				hold = 1 << 30
 			}
 			setStreaming(t, hold, 64<<10)
+			req := readRequest(t, in) // held in base, and dropped once decoded
 			model := modelHeap(t, in)
 			out := &heapSampler{every: 256 << 10}
 			base := liveHeap()
-			if err := WriteResponse(out, in); err != nil {
+			if err := WriteResponse(out, req); err != nil {
 				t.Fatal(err)
 			}
 			extra := out.peak - base - model
@@ -198,7 +212,7 @@ func TestWriteResponseFails(t *testing.T) {
 	setStreaming(t, 64<<10, 64<<10)
 	in := giantRequest(t, 500, "emit=go,emit=k8s")
 	for _, n := range []int{0, 100 << 10} {
-		if err := WriteResponse(&failingWriter{n}, in); err == nil || !strings.Contains(err.Error(), "disk full") {
+		if err := WriteResponse(&failingWriter{n}, readRequest(t, in)); err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("after %d bytes: error %v, want the destination's", n, err)
 		}
 	}

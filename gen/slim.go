@@ -2,6 +2,9 @@ package gen
 
 import (
 	"bytes"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -50,27 +53,26 @@ import (
 // does not know (google.api.http, say); ours is linked and decoded with the
 // options.
 //
+// The files are decoded on every core (GOMAXPROCS): each is independent.
 // The error is for bytes that are not a CodeGeneratorRequest.
 func slimRequest(in []byte) (*pluginpb.CodeGeneratorRequest, error) {
-	req := &pluginpb.CodeGeneratorRequest{}
-	var files []rawFile
-	r := wireReader{b: in}
-	for r.next() {
-		switch f := r.f; {
-		case f.is(requestFileToGenerateField, protowire.BytesType):
-			req.FileToGenerate = append(req.FileToGenerate, string(f.bytes))
-		case f.is(requestParameterField, protowire.BytesType):
-			req.Parameter = proto.String(string(f.bytes))
-		case f.is(requestProtoFileField, protowire.BytesType):
-			raw, err := scanFile(f.bytes)
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, raw)
-		}
+	enc, err := scanRequest(in)
+	if err != nil {
+		return nil, err
 	}
-	if r.err != nil {
-		return nil, r.err
+	return enc.slim()
+}
+
+// slim is slimRequest on a request whose top-level fields are read. The
+// error, for bytes that are not a CodeGeneratorRequest, is the first file's
+// in order, as a sequential decoding would find it.
+func (enc *EncodedRequest) slim() (*pluginpb.CodeGeneratorRequest, error) {
+	req := &pluginpb.CodeGeneratorRequest{FileToGenerate: enc.generate, Parameter: enc.parameter}
+	files := make([]rawFile, len(enc.files))
+	errs := make([]error, len(enc.files))
+	parallel(len(files), func(i int) { files[i], errs[i] = scanFile(enc.files[i]) })
+	if err := firstError(errs); err != nil {
+		return nil, &RequestError{err}
 	}
 	// Messages and enums only matter to the Go names of emit=go (a
 	// parameter that does not parse fails later, whatever is decoded).
@@ -80,17 +82,46 @@ func slimRequest(in []byte) (*pluginpb.CodeGeneratorRequest, error) {
 	// must not share one), which needs emit=go: their input and output
 	// types resolve among the messages types keeps.
 	methods := err == nil && p.EmitGo() && p.emits(EmitRegister)
-	for i, keep := range modelled(files, req.FileToGenerate) {
-		if !keep {
-			continue
+	keep := modelled(files, req.FileToGenerate)
+	stubs := make([]*descriptorpb.FileDescriptorProto, len(files))
+	parallel(len(files), func(i int) {
+		if keep[i] {
+			stubs[i], errs[i] = slimFile(files[i].b, types, methods)
 		}
-		fd, err := slimFile(files[i].b, types, methods)
-		if err != nil {
-			return nil, err
+	})
+	if err := firstError(errs); err != nil {
+		return nil, &RequestError{err}
+	}
+	for i, fd := range stubs {
+		if keep[i] {
+			req.ProtoFile = append(req.ProtoFile, fd)
 		}
-		req.ProtoFile = append(req.ProtoFile, fd)
 	}
 	return req, nil
+}
+
+// parallel calls f(i) for every i below n, on GOMAXPROCS goroutines, and
+// returns when all have returned.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rawFile is one still encoded FileDescriptorProto with its name and imports.

@@ -46,19 +46,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: unknown argument %q\n%s", name, args[0], usage)
 		return 1
 	}
-	in, err := io.ReadAll(stdin)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: reading the request: %v\n", name, err)
-		return 1
+	// The request is read a field at a time (gen.ReadRequest), and the
+	// response written as it is rendered; a failure after part of it went
+	// out exits 1, on which protoc and buf discard the output and write no
+	// file.
+	req, err := gen.ReadRequest(stdin)
+	if err == nil {
+		err = gen.WriteResponse(stdout, req)
 	}
-	// The response is written as it is rendered; a failure after part of
-	// it went out exits 1, on which protoc and buf discard the output and
-	// write no file.
-	if err := gen.WriteResponse(stdout, in); err != nil {
+	if err != nil {
 		var notRequest *gen.RequestError
-		if errors.As(err, &notRequest) {
+		switch {
+		case errors.As(err, &notRequest):
 			fmt.Fprintf(stderr, "%s: the input is not a CodeGeneratorRequest (this program is run by protoc or buf): %v\n", name, err)
-		} else {
+		case req == nil:
+			fmt.Fprintf(stderr, "%s: reading the request: %v\n", name, err)
+		default:
 			fmt.Fprintf(stderr, "%s: writing the response: %v\n", name, err)
 		}
 		return 1
