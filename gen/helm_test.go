@@ -254,3 +254,23 @@ func TestHelmScaffold(t *testing.T) {
 		})
 	}
 }
+
+// TestHelmAloneProbeAuth: the library chart runs grpc_health_probe as the
+// Component does, so emit=helm alone takes the probes' client
+// authentication, writes the chart emit=k8s,emit=helm writes, and refuses
+// it for grpc probes, which cannot send it.
+func TestHelmAloneProbeAuth(t *testing.T) {
+	const auth = "probe=exec,rpc_header=authorization: Bearer $(PROBE_TOKEN)"
+	alone, _ := splitHelm(runPlugin(t, requestFor(t, "emit=helm,"+auth, greeterProto)))
+	both, _ := splitHelm(runPlugin(t, requestFor(t, "emit=k8s,emit=helm,"+auth, greeterProto)))
+	if diff := cmp.Diff(both, alone); diff != "" {
+		t.Errorf("emit=helm alone (-with emit=k8s +alone):\n%s", diff)
+	}
+	if !strings.Contains(alone["helloworld-greeter/helm/templates/_health.tpl"], `-rpc-header=\"authorization: Bearer ${PROBE_TOKEN:?}\"`) {
+		t.Errorf("the chart's probes send no header:\n%s", alone["helloworld-greeter/helm/templates/_health.tpl"])
+	}
+	checkError(t, "emit=helm,rpc_header=authorization: Bearer $(PROBE_TOKEN)", greeter,
+		`parameter rpc_header=authorization: Bearer $(PROBE_TOKEN): workload "helloworld-greeter": the kubelet's grpc probes send no client certificates, metadata, SPIFFE or ALTS; use probe=exec (grpc_health_probe sends them), or serve health on healthreg's plaintext health_port, which needs none of it (recommended)`)
+	checkError(t, "emit=go,rpc_header=authorization: Bearer $(PROBE_TOKEN)", greeter,
+		`parameter rpc_header=authorization: Bearer $(PROBE_TOKEN): is used only by the outputs that run grpc_health_probe: emit=k8s or emit=helm with probe=exec, and emit=compose`)
+}

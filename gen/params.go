@@ -245,6 +245,13 @@ func checkParams(p *Params, errs *errorList) {
 			needs(sImage, "needs emit=k8s or emit=helm")
 		}
 	}
+	if !p.EmitK8s() && !p.emits(EmitHelm) && !p.emits(EmitCompose) {
+		// Options may be written for another run's outputs; a parameter is
+		// this run's. (checkProbeAuth says the same of a workload's.)
+		for _, r := range authRows {
+			needs(r, noProbeRunner)
+		}
+	}
 	if p.emits(EmitHelm) && !p.EmitK8s() {
 		// The Component's patch targets a kind; the chart's templates go
 		// into whatever pod template includes them.

@@ -134,6 +134,9 @@ func quoteAll(s []string) []string {
 	return out
 }
 
+// noProbeRunner says what client authentication needs in a run.
+const noProbeRunner = "is used only by the outputs that run grpc_health_probe: emit=k8s or emit=helm with probe=exec, and emit=compose"
+
 // checkProbeAuth reports the client authentication of workload w that its
 // outputs cannot carry or that contradicts its transport.
 func checkProbeAuth(g *group, w *Workload, p *Params, errs *errorList) {
@@ -180,7 +183,8 @@ func checkProbeAuth(g *group, w *Workload, p *Params, errs *errorList) {
 		at(r, "is the probe's transport instead of tls=true (grpc_health_probe refuses -tls with it); drop tls=true")
 	}
 	what := "client certificates, metadata, SPIFFE or ALTS"
-	if p.EmitK8s() && !w.Exec() {
+	probes := p.EmitK8s() || p.emits(EmitHelm) // the outputs that write pod probes
+	if probes && !w.Exec() {
 		at(first, "the kubelet's grpc probes send no "+what+"; use probe=exec (grpc_health_probe sends them), "+
 			"or serve health on healthreg's plaintext health_port, which needs none of it (recommended)")
 	}
@@ -199,7 +203,7 @@ func checkProbeAuth(g *group, w *Workload, p *Params, errs *errorList) {
 			at(first, fmt.Sprintf("emit=%s: %s sends no %s; serve health on healthreg's plaintext health_port for emit=%s", c.kind, c.who, what, c.kind))
 		}
 	}
-	if !p.EmitK8s() && !p.emits(EmitCompose) {
-		at(first, "is used only by the outputs that run grpc_health_probe: emit=k8s with probe=exec, and emit=compose")
+	if !probes && !p.emits(EmitCompose) {
+		at(first, noProbeRunner)
 	}
 }
