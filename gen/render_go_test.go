@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"go/format"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,4 +82,46 @@ func gofmtFixedPoint(t testing.TB, content string) string {
 	}
 	t.Fatal("gofmt did not settle in 8 runs")
 	return ""
+}
+
+// FuzzPlainDocComment: a doc comment plainDocComment passes is one
+// go/printer's formatting leaves as it is, so skipping it changes nothing.
+// The input's lines become the comment's, each after "// " unless it is
+// empty or already starts with "//".
+func FuzzPlainDocComment(f *testing.F) {
+	for _, seed := range []string{
+		"Greeter_HealthName is the health-check name.\n\nGreeter says hello.",
+		"A.\n\nHeading\n\nB.",
+		"A.\n\nOne line paragraph.\n\nB.",
+		"A.\n\n# Heading\n\nB.",
+		"A.\n\n  code\n\nB.",
+		"A.\n - item\nB.",
+		"See [Foo] and [the docs].\n\n[the docs]: https://example.com",
+		"https://example.com/x and http://y.\n\nDeprecated: use B.",
+		"1. first\n2) second\n- third\n* fourth",
+		"//go:generate x\n//line x.go:1",
+		"text with  two spaces\tand a tab",
+		"Idempotent when they carry a request id, and a retry\nidempotent when they carry a request id,",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var lines []string
+		for line := range strings.SplitSeq(text, "\n") {
+			switch {
+			case line == "":
+				lines = append(lines, "//")
+			case strings.HasPrefix(line, "//"):
+				lines = append(lines, line)
+			default:
+				lines = append(lines, "// "+line)
+			}
+		}
+		if !plainDocComment(lines) {
+			return
+		}
+		if formatted := formatDocComment(lines); !slices.Equal(formatted, lines) {
+			t.Errorf("plainDocComment passes %q, which formatDocComment makes %q", lines, formatted)
+		}
+	})
 }
