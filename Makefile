@@ -92,11 +92,14 @@ check-generated: generate
 # The root module under -race too: the plugin renders manifests on a
 # goroutine of its own. The examples' -timeout: the scaffold and README
 # tests build fresh modules, which on a cold cache compiles grpc-go from
-# source (-trimpath) more than once.
+# source (-trimpath) more than once. Every test runs while scripts/hold-ports
+# listens on the ports the docs name (50051-50060, 8086), as another process
+# on a shared machine may: a test that needs one of them free fails here.
+HOLD_PORTS := $(CURDIR)/scripts/hold-ports
 unit: tools protoc python-grpc node
-	go test -race -count=1 ./...
-	for m in $(RUNTIME_MODULES); do (cd $$m && go test -race -count=1 ./...); done
-	cd examples && go test -count=1 -timeout 30m ./...
+	$(HOLD_PORTS) go test -race -count=1 ./...
+	for m in $(RUNTIME_MODULES); do (cd $$m && $(HOLD_PORTS) go test -race -count=1 ./...); done
+	cd examples && $(HOLD_PORTS) go test -count=1 -timeout 30m ./...
 
 ## Measurements --------------------------------------------------------------
 bench: tools
