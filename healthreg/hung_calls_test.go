@@ -299,7 +299,11 @@ func TestHungCalls(t *testing.T) {
 	const (
 		maxConns   = 32
 		maxWaiting = 64
-		timeout    = 300 * time.Millisecond
+		// Not shorter: a probe's call waits for its request until grpc-go
+		// reports it read, and under -race on a loaded machine that took
+		// over 300ms (the probe was then reset, DeadlineExceeded, in 1 run
+		// of 4). The default is 2s.
+		timeout = time.Second
 	)
 	r := newTestRegistry(t, func(c *config) {
 		c.healthMaxConns, c.healthMaxWaiting, c.healthRequestTimeout = maxConns, maxWaiting, timeout
