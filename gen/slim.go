@@ -36,9 +36,11 @@ import (
 //     methods, except with emit=register (whose workload's services must
 //     not share a method name) each method's name and input and output
 //     types, which resolve among the messages emit=go keeps;
-//   - with emit=go, every message and enum, for the Go names protoc-gen-go
-//     declares (checkGoNames): a message's name, nested messages and enums, oneofs
-//     and their fields, each reduced to a bool (slimMessage); an enum whole;
+//   - with emit=go, every message and enum whose Go names protoc-gen-go
+//     declares could be ours (mayDeclareOurs; every one with
+//     emit=register), for checkGoNames: a message's name, nested messages
+//     and enums, oneofs and their fields, each reduced to a bool
+//     (slimMessage); an enum whole;
 //   - the source locations the plugin reads (readLocation): comments and
 //     lines of service declarations and option statements.
 //

@@ -1,6 +1,10 @@
 package gen
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,4 +297,62 @@ func FuzzSlim(f *testing.F) {
 			t.Errorf("slim and whole responses differ (-whole +slim):\n%s", cmp.Diff(whole, slim, protocmp.Transform()))
 		}
 	})
+}
+
+// TestMayDeclareOursCoversOurNames: every package-level name the golden Go
+// files declare is one mayDeclareOurs looks for, so that slimRequest keeps
+// every message and enum whose Go name could collide with it. A new
+// generated name with another suffix fails here until mayDeclareOurs
+// covers it.
+func TestMayDeclareOursCoversOurNames(t *testing.T) {
+	var files []string
+	err := filepath.WalkDir("testdata", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(path, ".go") && strings.Contains(path, "/want/") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "/main.go") {
+			continue // the scaffold's package main declares its own program
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			var names []*ast.Ident
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					names = append(names, d.Name)
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch s := spec.(type) {
+					case *ast.ValueSpec:
+						names = append(names, s.Names...)
+					case *ast.TypeSpec:
+						names = append(names, s.Name)
+					}
+				}
+			}
+			for _, id := range names {
+				if id.Name == "_" {
+					continue
+				}
+				seen++
+				if !mayDeclareOurs([]byte(id.Name)) {
+					t.Errorf("%s declares %s, which mayDeclareOurs does not look for", name, id.Name)
+				}
+			}
+		}
+	}
+	if seen < 100 {
+		t.Fatalf("%d generated Go names found in %d files: are the goldens still there?", seen, len(files))
+	}
 }
