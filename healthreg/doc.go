@@ -198,14 +198,16 @@
 //     buffers, 16 KiB of headers, 10s to send the HTTP/2 preface; clients
 //     may ping every 10s at most, idle connections close after a minute and
 //     one that does not answer a ping within 40s is dropped;
-//   - the health port's connections and calls in number: at most 128
-//     connections (all its listeners together), and at most 128 calls,
+//   - the health port's connections and calls in number: at most 32
+//     connections (all its listeners together), and at most 32 calls,
 //     across them, that have sent their headers but not their request; a
 //     call whose request has not come 2s after its headers is reset. Past
 //     either bound the newcomer is refused if its connection (for a call)
 //     or remote host (for a connection) already holds the most, else that
-//     one's oldest is dropped: a probe, on a connection of its own from the
-//     node, always gets in.
+//     one's oldest is dropped (of several holding as many, the one holding
+//     the oldest): a probe, on a connection of its own from the node,
+//     always gets in. Few connections also keep a flood from keeping many
+//     goroutines busy, which a probe's would queue behind for the CPU.
 //
 // They are fixed: an option to override them could only weaken them, and
 // no caller needed one. 10,000 Watch attempts and 300 requests with 4 MB names hold 10-15

@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,7 +157,9 @@ func (a hungAttack) conn(deadline time.Time, resets *atomic.Int64) bool {
 }
 
 // startHungAttack runs a in a child process and returns a function that
-// waits for it and returns what it saw.
+// waits for it and returns what it saw. With HEALTHREG_ATTACK_CPUS set
+// (a taskset CPU list) the child runs on those CPUs only, as an attacker
+// on another machine would take none of the server's CPU.
 func startHungAttack(t testing.TB, a hungAttack) func() hungResult {
 	t.Helper()
 	spec, err := json.Marshal(a)
@@ -162,6 +167,9 @@ func startHungAttack(t testing.TB, a hungAttack) func() hungResult {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if cpus := os.Getenv("HEALTHREG_ATTACK_CPUS"); cpus != "" {
+		cmd = exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^$")
+	}
 	cmd.Env = append(os.Environ(), hungAttackEnv+"="+string(spec))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -187,14 +195,31 @@ type hungReport struct {
 	baseRSS, peakRSS             int64 // bytes
 	baseGoroutines, peakRoutines int
 	peakConns, peakWaiting       int
-	probes, probeFailures        int
+	probes                       []time.Duration // each probe's time to its answer, or to its failure
+	probeFailures                int
 	probeErr                     error // the last failure's
-	slowestProbe                 time.Duration
+}
+
+// probeLatency returns the q-quantile (0 < q <= 1) of the probes' times.
+func (r hungReport) probeLatency(q float64) time.Duration {
+	if len(r.probes) == 0 {
+		return 0
+	}
+	d := slices.Sorted(slices.Values(r.probes))
+	return d[max(0, int(math.Ceil(q*float64(len(d))))-1)]
+}
+
+// probeSummary says how the probes fared, for the logs.
+func (r hungReport) probeSummary() string {
+	return fmt.Sprintf("%d probes, %d failed, p50 %v p90 %v p99 %v max %v",
+		len(r.probes), r.probeFailures, r.probeLatency(0.5).Round(time.Millisecond), r.probeLatency(0.9).Round(time.Millisecond),
+		r.probeLatency(0.99).Round(time.Millisecond), r.probeLatency(1).Round(time.Millisecond))
 }
 
 // underHungAttack runs a against r's health port at addr while sampling
-// the process's RSS and goroutines and the bounds' counts, and sending a
-// probe on a fresh connection every probeEvery, with probeTimeout.
+// the process's RSS and goroutines and the bounds' counts, and, from a
+// goroutine of its own, sending a probe on a fresh connection every
+// probeEvery, with probeTimeout.
 func underHungAttack(t testing.TB, r *Registry, a hungAttack, probeEvery, probeTimeout time.Duration) (hungReport, hungResult) {
 	t.Helper()
 	runtime.GC()
@@ -202,9 +227,20 @@ func underHungAttack(t testing.TB, r *Registry, a hungAttack, probeEvery, probeT
 	b := portBoundsOf(t, r)
 	wait := startHungAttack(t, a)
 	end := time.Now().Add(a.Duration)
+	var probing sync.WaitGroup
+	probing.Go(func() {
+		for next := time.Now().Add(probeEvery); next.Before(end); next = next.Add(probeEvery) {
+			time.Sleep(time.Until(next))
+			took, err := freshProbe(a.Addr, probeTimeout)
+			rep.probes = append(rep.probes, took)
+			if err != nil {
+				rep.probeFailures++
+				rep.probeErr = err
+			}
+		}
+	})
 	sample := time.NewTicker(50 * time.Millisecond)
 	defer sample.Stop()
-	nextProbe := time.Now().Add(probeEvery)
 	for time.Now().Before(end) {
 		<-sample.C
 		rep.peakRSS = max(rep.peakRSS, rss(t))
@@ -215,17 +251,8 @@ func underHungAttack(t testing.TB, r *Registry, a hungAttack, probeEvery, probeT
 		b.waiting.mu.Lock()
 		rep.peakWaiting = max(rep.peakWaiting, b.waiting.n)
 		b.waiting.mu.Unlock()
-		if time.Now().After(nextProbe) {
-			nextProbe = time.Now().Add(probeEvery)
-			rep.probes++
-			took, err := freshProbe(a.Addr, probeTimeout)
-			rep.slowestProbe = max(rep.slowestProbe, took)
-			if err != nil {
-				rep.probeFailures++
-				rep.probeErr = err
-			}
-		}
 	}
+	probing.Wait()
 	return rep, wait()
 }
 
@@ -332,7 +359,7 @@ func TestHungCalls(t *testing.T) {
 	// attack, with the kubelet's one-second timeout); a loaded machine
 	// slows the probe without any attack.
 	if rep.probeFailures > 0 {
-		t.Errorf("%d of %d probes failed (%v), slowest %v", rep.probeFailures, rep.probes, rep.probeErr, rep.slowestProbe)
+		t.Errorf("%s; the last failure: %v", rep.probeSummary(), rep.probeErr)
 	}
 	// Once the attack ends everything it held is released.
 	b := portBoundsOf(t, r)
@@ -385,12 +412,13 @@ func TestHungCallsFullSize(t *testing.T) {
 	}
 	a := hungAttack{Addr: addr, From: attackerAddr(t), Conns: conns, Streams: 16, HeaderBytes: 15 << 10,
 		Duration: 25 * time.Second, Redial: 0}
-	rep, res := underHungAttack(t, r, a, time.Second, time.Second)
-	t.Logf("hung calls (%s bounds), %d connections × %d calls, %d B headers, %v: RSS %.0f → peak %.0f MiB (+%.0f), goroutines %d → peak %d, peak %d connections and %d waiting calls; attacker: %d dials, %d calls reset; %d probes, %d failed, slowest %v",
+	rep, res := underHungAttack(t, r, a, 250*time.Millisecond, time.Second)
+	load, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("hung calls (%s bounds), %d connections × %d calls, %d B headers, %v: RSS %.0f → peak %.0f MiB (+%.0f), goroutines %d → peak %d, peak %d connections and %d waiting calls; attacker: %d dials, %d calls reset; fresh probes (1s timeout): %s; load %s",
 		mode, a.Conns, a.Streams, a.HeaderBytes, a.Duration,
 		float64(rep.baseRSS)/(1<<20), float64(rep.peakRSS)/(1<<20), float64(rep.peakRSS-rep.baseRSS)/(1<<20),
 		rep.baseGoroutines, rep.peakRoutines, rep.peakConns, rep.peakWaiting, res.Dials, res.Resets,
-		rep.probes, rep.probeFailures, rep.slowestProbe)
+		rep.probeSummary(), strings.Join(strings.Fields(string(load))[:3], " "))
 	t.Logf("last probe failure: %v", rep.probeErr)
 	if mode != "unbounded" && rep.peakRSS-rep.baseRSS > 100<<20 {
 		t.Errorf("the attack grew RSS by %d MiB, want at most 100", (rep.peakRSS-rep.baseRSS)>>20)

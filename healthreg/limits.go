@@ -77,13 +77,18 @@ const (
 
 	// healthMaxConns bounds the health port's open connections (all its
 	// listeners together); one more closes the oldest connection of the
-	// remote host holding the most (see portBounds).
-	healthMaxConns = 128
+	// remote host holding the most (see portBounds). A probe holds one for
+	// milliseconds. Not more: what a flood can keep busy on the port is its
+	// connections' goroutines, and a probe's call waits behind them for
+	// the CPU; under issue 19's attack a fresh probe's p99 was 9-25ms with
+	// 32, 47-125ms with 64 and 209-394ms with 128 (make bench).
+	healthMaxConns = 32
 
 	// healthMaxWaiting bounds the calls, on all connections together,
 	// whose headers have arrived but not their request; one more resets
-	// the one waiting longest.
-	healthMaxWaiting = 128
+	// the one waiting longest. Each holds a goroutine and its headers (up
+	// to healthMaxHeaderListSize).
+	healthMaxWaiting = 32
 )
 
 // healthServerOptions returns the health port's server options.

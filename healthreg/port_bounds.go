@@ -20,6 +20,8 @@ import (
 // call whose headers arrived holds a goroutine and its headers until its
 // request does, which a hostile client never sends. Without these bounds
 // 1,000 connections × 16 such calls with 15 KB of headers each held 495 MB.
+// They also bound the goroutines a flood keeps busy, which a probe's
+// goroutines queue behind for the CPU.
 
 // portBounds holds the health port's connections and the calls still
 // waiting for their request to fixed numbers. When a bound is reached the
@@ -49,6 +51,7 @@ type connBound struct {
 	max int
 
 	mu     sync.Mutex
+	seq    uint64 // numbers the connections in the order they came
 	open   int
 	byHost map[string]*list.List // of *boundConn
 }
@@ -81,6 +84,7 @@ type boundConn struct {
 	net.Conn
 	b    *connBound
 	host string
+	seq  uint64        // its place in the order connections came; guarded by b.mu
 	elem *list.Element // nil once out of the count; guarded by b.mu
 }
 
@@ -100,9 +104,12 @@ func (b *connBound) admit(c net.Conn) net.Conn {
 	var drop *boundConn
 	b.mu.Lock()
 	if b.open >= b.max {
+		// Of hosts holding as many, the one with the oldest connection: a
+		// probe's is the newest there is.
 		var most *list.List
 		for _, l := range b.byHost {
-			if most == nil || l.Len() > most.Len() {
+			if most == nil || l.Len() > most.Len() ||
+				l.Len() == most.Len() && l.Front().Value.(*boundConn).seq < most.Front().Value.(*boundConn).seq {
 				most = l
 			}
 		}
@@ -119,6 +126,8 @@ func (b *connBound) admit(c net.Conn) net.Conn {
 		l = list.New()
 		b.byHost[host] = l
 	}
+	b.seq++
+	bc.seq = b.seq
 	bc.elem = l.PushBack(bc)
 	b.open++
 	b.mu.Unlock()
@@ -162,6 +171,7 @@ type requestBound struct {
 	timeout time.Duration
 
 	mu    sync.Mutex
+	seq   uint64                  // numbers the calls in the order they came
 	n     int                     // waiting calls
 	conns map[*connCalls]struct{} // the connections with a waiting call
 }
@@ -171,6 +181,9 @@ type requestBound struct {
 // context, which grpc-go passes down to each call's.
 type connCalls struct{ waiting list.List }
 
+// oldest is c's call waiting longest; c.waiting must not be empty.
+func (c *connCalls) oldest() *waitingCall { return c.waiting.Front().Value.(*waitingCall) }
+
 type connKey struct{}
 
 // waitingCall is a call whose headers have arrived but not its request.
@@ -178,6 +191,7 @@ type waitingCall struct {
 	b      *requestBound
 	conn   *connCalls
 	cancel context.CancelFunc // ends the call: grpc-go's read of the request fails and it resets the stream
+	seq    uint64             // its place in the order calls came
 
 	// Set under b.mu when the call arrives.
 	elem      *list.Element // nil once no longer waiting
@@ -202,9 +216,12 @@ func (b *requestBound) tap(ctx context.Context, _ *tap.Info) (context.Context, e
 	var oldest *waitingCall
 	b.mu.Lock()
 	if b.n >= b.max {
+		// Of connections holding as many, the one with the call waiting
+		// longest: a probe's call is never waiting long.
 		var most *connCalls
 		for c := range b.conns {
-			if most == nil || c.waiting.Len() > most.waiting.Len() {
+			if most == nil || c.waiting.Len() > most.waiting.Len() ||
+				c.waiting.Len() == most.waiting.Len() && c.oldest().seq < most.oldest().seq {
 				most = c
 			}
 		}
@@ -212,11 +229,12 @@ func (b *requestBound) tap(ctx context.Context, _ *tap.Info) (context.Context, e
 			b.mu.Unlock()
 			return nil, errTooManyWaiting
 		}
-		oldest = most.waiting.Front().Value.(*waitingCall)
+		oldest = most.oldest()
 		oldest.doneLocked()
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	w := &waitingCall{b: b, conn: conn, cancel: cancel}
+	b.seq++
+	w := &waitingCall{b: b, conn: conn, cancel: cancel, seq: b.seq}
 	w.elem = conn.waiting.PushBack(w)
 	b.n++
 	b.conns[conn] = struct{}{}
