@@ -161,33 +161,78 @@ func (a hungAttack) conn(deadline time.Time, resets *atomic.Int64) bool {
 // (a taskset CPU list) the child runs on those CPUs only, as an attacker
 // on another machine would take none of the server's CPU.
 func startHungAttack(t testing.TB, a hungAttack) func() hungResult {
+	return startChild[hungResult](t, hungAttackEnv, a, os.Getenv("HEALTHREG_ATTACK_CPUS"))
+}
+
+// startChild runs this test binary with spec, as JSON, in env (TestMain
+// then runs that child's part), on cpus if not "", and returns a function
+// that waits for it and returns the JSON it printed.
+func startChild[R any](t testing.TB, env string, spec any, cpus string) func() R {
 	t.Helper()
-	spec, err := json.Marshal(a)
+	js, err := json.Marshal(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	if cpus := os.Getenv("HEALTHREG_ATTACK_CPUS"); cpus != "" {
+	if cpus != "" {
 		cmd = exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^$")
 	}
-	cmd.Env = append(os.Environ(), hungAttackEnv+"="+string(spec))
+	cmd.Env = append(os.Environ(), env+"="+string(js))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return func() hungResult {
+	return func() R {
 		t.Helper()
 		if err := cmd.Wait(); err != nil {
-			t.Fatalf("the attacking process: %v\n%s", err, out.String())
+			t.Fatalf("the %s process: %v\n%s", env, err, out.String())
 		}
-		var res hungResult
+		var res R
 		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-			t.Fatalf("the attacking process's result: %v\n%s", err, out.String())
+			t.Fatalf("the %s process's result: %v\n%s", env, err, out.String())
 		}
 		return res
 	}
+}
+
+// prober sends a probe on a fresh connection every Every, with Timeout,
+// for Duration. It runs in a process of its own, as the kubelet does: a
+// server starved of CPU then delays its answers, not the probe's own
+// client as well.
+type prober struct {
+	Addr                     string
+	Every, Timeout, Duration time.Duration
+}
+
+// proberResult is how the probes fared.
+type proberResult struct {
+	Took     []time.Duration // each probe's time to its answer, or to its failure
+	Failures int
+	LastErr  string // the last failure's
+}
+
+const proberEnv = "HEALTHREG_PROBER"
+
+// runProberFromEnv is the probing process's main.
+func runProberFromEnv() {
+	var p prober
+	if err := json.Unmarshal([]byte(os.Getenv(proberEnv)), &p); err != nil {
+		panic(err)
+	}
+	var res proberResult
+	end := time.Now().Add(p.Duration)
+	for next := time.Now().Add(p.Every); next.Before(end); next = next.Add(p.Every) {
+		time.Sleep(time.Until(next))
+		took, err := freshProbe(p.Addr, p.Timeout)
+		res.Took = append(res.Took, took)
+		if err != nil {
+			res.Failures++
+			res.LastErr = err.Error()
+		}
+	}
+	json.NewEncoder(os.Stdout).Encode(res)
 }
 
 // hungReport is what the server went through during an attack.
@@ -195,31 +240,29 @@ type hungReport struct {
 	baseRSS, peakRSS             int64 // bytes
 	baseGoroutines, peakRoutines int
 	peakConns, peakWaiting       int
-	probes                       []time.Duration // each probe's time to its answer, or to its failure
-	probeFailures                int
-	probeErr                     error // the last failure's
+	probes                       proberResult
 }
 
 // probeLatency returns the q-quantile (0 < q <= 1) of the probes' times.
 func (r hungReport) probeLatency(q float64) time.Duration {
-	if len(r.probes) == 0 {
+	if len(r.probes.Took) == 0 {
 		return 0
 	}
-	d := slices.Sorted(slices.Values(r.probes))
+	d := slices.Sorted(slices.Values(r.probes.Took))
 	return d[max(0, int(math.Ceil(q*float64(len(d))))-1)]
 }
 
 // probeSummary says how the probes fared, for the logs.
 func (r hungReport) probeSummary() string {
 	return fmt.Sprintf("%d probes, %d failed, p50 %v p90 %v p99 %v max %v",
-		len(r.probes), r.probeFailures, r.probeLatency(0.5).Round(time.Millisecond), r.probeLatency(0.9).Round(time.Millisecond),
+		len(r.probes.Took), r.probes.Failures, r.probeLatency(0.5).Round(time.Millisecond), r.probeLatency(0.9).Round(time.Millisecond),
 		r.probeLatency(0.99).Round(time.Millisecond), r.probeLatency(1).Round(time.Millisecond))
 }
 
 // underHungAttack runs a against r's health port at addr while sampling
 // the process's RSS and goroutines and the bounds' counts, and, from a
-// goroutine of its own, sending a probe on a fresh connection every
-// probeEvery, with probeTimeout.
+// process of its own (see prober), sending a probe on a fresh connection
+// every probeEvery, with probeTimeout.
 func underHungAttack(t testing.TB, r *Registry, a hungAttack, probeEvery, probeTimeout time.Duration) (hungReport, hungResult) {
 	t.Helper()
 	runtime.GC()
@@ -227,18 +270,7 @@ func underHungAttack(t testing.TB, r *Registry, a hungAttack, probeEvery, probeT
 	b := portBoundsOf(t, r)
 	wait := startHungAttack(t, a)
 	end := time.Now().Add(a.Duration)
-	var probing sync.WaitGroup
-	probing.Go(func() {
-		for next := time.Now().Add(probeEvery); next.Before(end); next = next.Add(probeEvery) {
-			time.Sleep(time.Until(next))
-			took, err := freshProbe(a.Addr, probeTimeout)
-			rep.probes = append(rep.probes, took)
-			if err != nil {
-				rep.probeFailures++
-				rep.probeErr = err
-			}
-		}
-	})
+	probes := startChild[proberResult](t, proberEnv, prober{Addr: a.Addr, Every: probeEvery, Timeout: probeTimeout, Duration: a.Duration}, "")
 	sample := time.NewTicker(50 * time.Millisecond)
 	defer sample.Stop()
 	for time.Now().Before(end) {
@@ -252,7 +284,7 @@ func underHungAttack(t testing.TB, r *Registry, a hungAttack, probeEvery, probeT
 		rep.peakWaiting = max(rep.peakWaiting, b.waiting.n)
 		b.waiting.mu.Unlock()
 	}
-	probing.Wait()
+	rep.probes = probes()
 	return rep, wait()
 }
 
@@ -359,8 +391,8 @@ func TestHungCalls(t *testing.T) {
 	// Answered at all: how fast is make bench's to measure (the full-size
 	// attack, with the kubelet's one-second timeout); a loaded machine
 	// slows the probe without any attack.
-	if rep.probeFailures > 0 {
-		t.Errorf("%s; the last failure: %v", rep.probeSummary(), rep.probeErr)
+	if rep.probes.Failures > 0 {
+		t.Errorf("%s; the last failure: %v", rep.probeSummary(), rep.probes.LastErr)
 	}
 	// Once the attack ends everything it held is released.
 	b := portBoundsOf(t, r)
@@ -428,7 +460,7 @@ func TestHungCallsFullSize(t *testing.T) {
 	if rep.peakRSS-rep.baseRSS > 100<<20 {
 		t.Errorf("the attack grew RSS by %d MiB, want at most 100", (rep.peakRSS-rep.baseRSS)>>20)
 	}
-	if rep.probeFailures > 0 {
-		t.Errorf("%d of %d fresh probes had no answer within 1s (the last: %v)", rep.probeFailures, len(rep.probes), rep.probeErr)
+	if rep.probes.Failures > 0 {
+		t.Errorf("%d of %d fresh probes had no answer within 1s (the last: %v)", rep.probes.Failures, len(rep.probes.Took), rep.probes.LastErr)
 	}
 }

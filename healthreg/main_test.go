@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		runHungAttackFromEnv()
 		return
 	}
+	if os.Getenv(proberEnv) != "" {
+		runProberFromEnv()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 
