@@ -213,8 +213,10 @@
 // no caller needed one. 10,000 Watch attempts and 300 requests with 4 MB names hold 10-15
 // MiB of heap, client side included (the test TestHealthPortUnderAttack);
 // 1,000 connections × 16 calls with 15 KB of headers that never send
-// their request, for 25s, add 27 MiB of RSS (499 MiB without the bounds;
-// TestHungCallsFullSize, run by make bench).
+// their request, for 25s, add 8-10 MiB of RSS (505 MiB without the
+// bounds), and a fresh probe is answered within the kubelet's 1s
+// throughout when the attacker does not share the server's CPU
+// (TestHungCallsFullSize, run by make bench; docs/runtime.md).
 //
 // # List
 //
