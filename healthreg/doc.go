@@ -199,7 +199,8 @@
 //     may ping every 10s at most, idle connections close after a minute and
 //     one that does not answer a ping within 40s is dropped;
 //   - the health port's connections and calls in number: at most 32
-//     connections (all its listeners together), and at most 32 calls,
+//     connections (all its listeners together; so at most 512 Watch
+//     streams there, whatever WithMaxWatches says), and at most 32 calls,
 //     across them, that have sent their headers but not their request; a
 //     call whose request has not come 2s after its headers is reset. Past
 //     either bound the newcomer is refused if its connection (for a call)
