@@ -12,34 +12,16 @@ func ExpandKubelet(s string, env map[string]string) (out string, unresolved []st
 		return s, nil
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-			i++
-		case '(':
-			end := strings.IndexByte(s[i+2:], ')')
-			if end < 0 {
-				// No closing parenthesis: "$(" is literal, and the kubelet
-				// reads on after it ("$$" is still a "$").
-				b.WriteString("$(")
-				i++
-				continue
-			}
-			name := s[i+2 : i+2+end]
-			if v, ok := env[name]; ok {
-				b.WriteString(v)
-			} else {
-				b.WriteString(s[i : i+3+end])
-				unresolved = append(unresolved, name)
-			}
-			i += 2 + end
+	for _, p := range kubeletParts(s) {
+		v, ok := env[p.text]
+		switch {
+		case !p.ref:
+			b.WriteString(p.text)
+		case ok:
+			b.WriteString(v)
 		default:
-			b.WriteByte('$') // "$x" is literal
+			b.WriteString("$(" + p.text + ")")
+			unresolved = append(unresolved, p.text)
 		}
 	}
 	return b.String(), unresolved

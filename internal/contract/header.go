@@ -52,21 +52,13 @@ func IsCredentialHeader(name string) bool {
 // EnvRefs returns the names of the kubelet's $(VAR) references in s ("$$"
 // escapes a "$").
 func EnvRefs(s string) []string {
+	if !strings.Contains(s, "$(") {
+		return nil
+	}
 	var names []string
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] != '$' {
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			i++
-		case '(':
-			end := strings.IndexByte(s[i+2:], ')')
-			if end < 0 {
-				return names
-			}
-			names = append(names, s[i+2:i+2+end])
-			i += 2 + end
+	for _, p := range kubeletParts(s) {
+		if p.ref {
+			names = append(names, p.text)
 		}
 	}
 	return names

@@ -50,15 +50,19 @@ func ShellWords(argv []string) string {
 	return kubeletLiteral(strings.Join(words, " "))
 }
 
-// kubeletPart is a piece of an argument in the kubelet's syntax: literal
-// text, or a reference to the variable ref.
+// kubeletPart is a piece of a string in the kubelet's syntax: literal
+// text, or (ref) a $(NAME) reference to the variable text.
 type kubeletPart struct {
-	text, ref string
+	text string
+	ref  bool
 }
 
-// kubeletParts splits s as the kubelet's expansion reads it: "$$" is a "$",
-// $(NAME) a reference (only a name a shell can read becomes one; any other
-// stays literal text), anything else literal.
+// kubeletParts splits s as the kubelet's expansion
+// (third_party/forked/golang/expansion) reads it: "$$" is a "$", "$("
+// through the next ")" a reference, whatever the name holds ("$(a$$b)"
+// names "a$$b"), an unclosed "$(" and any other "$" literal. It is the one
+// reader of that syntax: ExpandKubelet, EnvRefs and ProbeCommand's script
+// read through it.
 func kubeletParts(s string) []kubeletPart {
 	var parts []kubeletPart
 	var lit strings.Builder
@@ -79,13 +83,15 @@ func kubeletParts(s string) []kubeletPart {
 			i++
 		case '(':
 			end := strings.IndexByte(s[i+2:], ')')
-			if end < 0 || !IsEnvName(s[i+2:i+2+end]) {
+			if end < 0 {
+				// No closing parenthesis: "$(" is literal, and the kubelet
+				// reads on after it ("$$" is still a "$").
 				lit.WriteString("$(")
 				i++
 				continue
 			}
 			flush()
-			parts = append(parts, kubeletPart{ref: s[i+2 : i+2+end]})
+			parts = append(parts, kubeletPart{text: s[i+2 : i+2+end], ref: true})
 			i += 2 + end
 		default:
 			lit.WriteByte('$')
@@ -100,14 +106,21 @@ func kubeletParts(s string) []kubeletPart {
 // "-flag=" prefix, for legibility) with each reference as ${NAME:?}.
 func shellWord(a string) string {
 	parts := kubeletParts(a)
-	if len(parts) == 1 && parts[0].ref == "" && shellSafe(parts[0].text) {
+	for i, p := range parts {
+		if p.ref && !IsEnvName(p.text) {
+			// A name no shell can read: the kubelet's literal "$(name)"
+			// when env lacks it.
+			parts[i] = kubeletPart{text: "$(" + p.text + ")"}
+		}
+	}
+	if len(parts) == 1 && !parts[0].ref && shellSafe(parts[0].text) {
 		return parts[0].text
 	}
 	if len(parts) == 0 {
 		return `""`
 	}
 	var b strings.Builder
-	if p := parts[0].text; strings.HasPrefix(p, "-") {
+	if p := parts[0].text; !parts[0].ref && strings.HasPrefix(p, "-") {
 		if k := strings.IndexByte(p, '='); k > 0 && shellSafe(p[:k+1]) {
 			b.WriteString(p[:k+1])
 			parts[0].text = p[k+1:]
@@ -115,8 +128,8 @@ func shellWord(a string) string {
 	}
 	b.WriteByte('"')
 	for _, p := range parts {
-		if p.ref != "" {
-			b.WriteString("${" + p.ref + ":?}")
+		if p.ref {
+			b.WriteString("${" + p.text + ":?}")
 			continue
 		}
 		for i := 0; i < len(p.text); i++ {

@@ -14,7 +14,8 @@ var hostileArgs = []string{
 	`-rpc-header=x-quote: a"b\c` + "`id`" + `'d' ;e|f&g*h?[i]~j#k!`,
 	`-rpc-header=x-dollar: $$(TOKEN) $$$$ $$TOKEN ${TOKEN} $x $`,
 	`-rpc-header=x-two: $(TOKEN)-$(TENANT)`,
-	`-rpc-header=x-bad-name: $(not-a-name) $(A`,
+	`-rpc-header=x-bad-name: $(not-a-name) $(a$$b) $()`,
+	`-rpc-header=x-unclosed: $(TOKEN) $$ $(A`,
 	`-tls-ca-cert=/etc/with space/ca.pem`,
 	``,
 }
