@@ -70,12 +70,16 @@ func envByName(env []corev1.EnvVar) map[string]corev1.EnvVar {
 }
 
 // refName is the variable a reference left by [contract.Unexpanded] names:
-// $(X), $X, ${X} or ${X:-default}.
+// $(X) (whatever X holds: the kubelet's names may contain '-' and '.'), $X,
+// ${X} or ${X:-default} and the shell's other operators.
 func refName(ref string) string {
-	v := strings.Trim(strings.TrimLeft(ref, "$"), "(){}")
-	v, _, _ = strings.Cut(v, ":")
-	v, _, _ = strings.Cut(v, "-")
-	v, _, _ = strings.Cut(v, "?")
+	if name, ok := strings.CutPrefix(ref, "$("); ok {
+		return strings.TrimSuffix(name, ")")
+	}
+	v := strings.Trim(strings.TrimLeft(ref, "$"), "{}")
+	if i := strings.IndexAny(v, ":-?=+"); i >= 0 {
+		v = v[:i]
+	}
 	return v
 }
 
