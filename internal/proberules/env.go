@@ -36,9 +36,14 @@ func (c *checker) kubeletRefs(t Target, env []corev1.EnvVar) {
 				if e.ValueFrom.SecretKeyRef != nil {
 					or = ", or probe healthreg's plaintext health port, which needs no token"
 				}
+				shellName := name
+				if !contract.IsEnvName(name) {
+					shellName = "NAME" // a shell reads only letters, digits and _
+					or = ", under a name a shell can read (letters, digits and _)" + or
+				}
 				c.add(Error, field, "$(%s) is set by valueFrom (%s), but the kubelet expands $(VAR) in a probe's command only from env entries with a value, so the probe runs with it empty; "+
-					"read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... \"${%s}\"' (the form protoc-gen-health generates)%s",
-					name, valueFromKind(e.ValueFrom), name, or)
+					"read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... \"${%s:?}\"' (the form protoc-gen-health generates)%s",
+					name, valueFromKind(e.ValueFrom), shellName, or)
 			case !inEnv && t.Shell:
 				c.add(Error, field, "$(%s) is not in the container's env, so the kubelet leaves it in the script and the shell runs it as a command substitution (the command %q); write ${%s} for the variable", name, name, name)
 			}

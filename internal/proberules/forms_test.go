@@ -35,10 +35,10 @@ func TestProbeForms(t *testing.T) {
 			want: []Finding{warningAt("exec.command", `-addr ":$(GRPC_PORT)" uses $(GRPC_PORT), which the container's env does not set to a value: the address cannot be checked`)}},
 		// The kubelet expands a valueFrom entry's $(VAR) to "".
 		{name: "env from valueFrom", kind: contract.Readiness, p: fit(execProbe("grpc_health_probe", "-addr=$(POD_IP):1")),
-			want: []Finding{errorAt("exec.command", `$(POD_IP) is set by valueFrom (fieldRef status.podIP), but the kubelet expands $(VAR) in a probe's command only from env entries with a value, so the probe runs with it empty; read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... "${POD_IP}"' (the form protoc-gen-health generates)`)}},
+			want: []Finding{errorAt("exec.command", `$(POD_IP) is set by valueFrom (fieldRef status.podIP), but the kubelet expands $(VAR) in a probe's command only from env entries with a value, so the probe runs with it empty; read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... "${POD_IP:?}"' (the form protoc-gen-health generates)`)}},
 		// The kubelet's $(...) names whatever it holds, '-' included.
 		{name: "env from valueFrom, name with a dash", kind: contract.Readiness, p: fit(execProbe("grpc_health_probe", "-addr=$(pod-ip):1")),
-			want: []Finding{errorAt("exec.command", `$(pod-ip) is set by valueFrom (fieldRef status.podIP), but the kubelet expands $(VAR) in a probe's command only from env entries with a value, so the probe runs with it empty; read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... "${pod-ip}"' (the form protoc-gen-health generates)`)}},
+			want: []Finding{errorAt("exec.command", `$(pod-ip) is set by valueFrom (fieldRef status.podIP), but the kubelet expands $(VAR) in a probe's command only from env entries with a value, so the probe runs with it empty; read it in a shell when the probe runs, sh -c 'exec grpc_health_probe ... "${NAME:?}"' (the form protoc-gen-health generates), under a name a shell can read (letters, digits and _)`)}},
 		// A shell reads it when the probe runs.
 		{name: "env from valueFrom in sh", kind: contract.Readiness, p: fit(execProbe("sh", "-c", `exec grpc_health_probe "-addr=${POD_IP:?}:1"`)),
 			want: []Finding{warningAt("exec.command", `-addr "${POD_IP:?}:1" uses ${POD_IP:?}, which the container's env does not set to a value: the address cannot be checked`)}},
