@@ -274,3 +274,27 @@ func TestHelmAloneProbeAuth(t *testing.T) {
 	checkError(t, "emit=go,rpc_header=authorization: Bearer $(PROBE_TOKEN)", greeter,
 		`parameter rpc_header=authorization: Bearer $(PROBE_TOKEN): is used only by the outputs that run grpc_health_probe: emit=k8s or emit=helm with probe=exec, and emit=compose`)
 }
+
+// TestHelmValuesWithBraces: a value of the user's that holds "{{" (here a
+// header) is text in the library chart, not an action of Helm's: the
+// chart renders, with or without an overridden timeoutSeconds, and asks
+// what the Component asks, in both the argv and the sh -c form.
+func TestHelmValuesWithBraces(t *testing.T) {
+	for _, header := range []string{`x-tenant: {{ fail "boom" }}`, `x-tenant: {{ fail "boom" }} $(PROBE_TOKEN)`} {
+		t.Run(header, func(t *testing.T) {
+			helm, rest := splitHelm(runPlugin(t, requestFor(t, "emit=k8s,emit=helm,probe=exec,rpc_header="+header, greeterProto)))
+			for name, w := range decodeManifests(t, rest) {
+				want := w.podOf().Spec.Template.Spec.Containers[0]
+				for _, o := range []helmchart.Options{{}, {Set: []string{"grpcHealth.livenessProbe.timeoutSeconds=1"}}} {
+					got := renderUserChart(t, helm, name, want.Name, "", o)
+					if d := cmp.Diff(want.LivenessProbe.Exec, got.LivenessProbe.Exec); o.Set == nil && d != "" {
+						t.Errorf("%s: the chart's liveness probe (-component +chart):\n%s", name, d)
+					}
+					if cmd := strings.Join(got.LivenessProbe.Exec.Command, " "); !strings.Contains(cmd, "{{ fail ") || !strings.Contains(cmd, "boom") {
+						t.Errorf("%s with %v: the chart's liveness probe lost the header's text: %q", name, o.Set, cmd)
+					}
+				}
+			}
+		})
+	}
+}

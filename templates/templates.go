@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"text/template"
 )
 
@@ -30,14 +31,29 @@ var All = template.Must(template.New("").
 
 // Helm is the templates of emit=helm's charts (helm/*.tmpl, by base name).
 // They write Helm templates, whose actions are {{ }}, so their own actions
-// are [[ ]]: neither needs escaping in the other.
+// are [[ ]]; a value of the user's written into a Helm template goes
+// through helmString, since it may hold "{{".
 var Helm = template.Must(template.New("").
 	Delims("[[", "]]").
 	Option("missingkey=error").
 	Funcs(template.FuncMap{
 		"yamlString": yamlString,
+		"helmString": helmString,
 	}).
 	ParseFS(helmFiles, "helm/*.tmpl"))
+
+// helmString is yamlString for the text of a Helm template (not
+// Chart.yaml or values.yaml, which Helm does not render): a value holding
+// "{{" (a header, a path) would be read as an action of Helm's, failing
+// the chart or running what it says, so it is written as an action that
+// yields it, a Go string literal through Sprig's quote (%q, whose escapes
+// YAML's double-quoted scalars read).
+func helmString(s string) string {
+	if !strings.Contains(s, "{{") {
+		return yamlString(s)
+	}
+	return "{{ " + strconv.Quote(s) + " | quote }}"
+}
 
 // yamlString quotes s as a JSON string, which YAML reads back unchanged: a
 // service named "on", "1.0" or "null" stays a string.
