@@ -83,6 +83,7 @@ func build(plugin *protogen.Plugin, p *Params) (*Model, error) {
 				w := g.workload(p)
 				checkConsumers(g, w, p, &errs)
 				checkProbeAuth(g, w, p, &errs)
+				checkScaffoldTLSShell(g, w, p, &errs)
 				checkProbeNameLengths(g, w, &errs)
 				if registers != nil {
 					w.Register = registers[i]

@@ -128,6 +128,7 @@ var goldenCases = []struct{ name, shows string }{
 	{"rpc_header_literal_error", "a literal authorization header: refused without echoing it, showing the $(VAR) form"},
 	{"auth_consumers_error", "rpc_header with emit=gke, envoygateway and alb: each consumer refuses it"},
 	{"auth_scaffold_error", "rpc_header with a $(VAR) and scaffold=true: the probes read it through sh, which the scaffold's distroless image lacks"},
+	{"tls_scaffold_shell_error", "tls_ca_cert with a $(VAR) and scaffold=true: the probes run through sh, which the scaffold's distroless image lacks"},
 	{"auth_health_port_error", "rpc_header with health_port: the plaintext health port needs none of it"},
 	{"tls_grpc_error", "tls=true with grpc probes before 1.37, and with emit=gke: errors naming the ways out"},
 	{"service_params", "service.<name>.<field>= parameters: per-service workload, port, container and kind over the file option and run-wide parameters"},

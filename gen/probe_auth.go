@@ -207,3 +207,20 @@ func checkProbeAuth(g *group, w *Workload, p *Params, errs *errorList) {
 		at(first, noProbeRunner)
 	}
 }
+
+// checkScaffoldTLSShell refuses, with scaffold=true, a tls_ca_cert or
+// tls_server_name that refers to the container's env ($(VAR)): the exec
+// probes then run through sh (contract.ProbeCommand), which the scaffold's
+// distroless image lacks, so they could never pass. (checkProbeAuth says
+// the same of rpc_header.)
+func checkScaffoldTLSShell(g *group, w *Workload, p *Params, errs *errorList) {
+	if !paramOf(p, sScaffold) || !w.Exec() || !w.TLS {
+		return
+	}
+	e := workloadErrors{w: w, s: g.members[0], errs: errs}
+	for _, s := range []*setting[string]{sTLSCACert, sTLSServerName} {
+		if v := paramOf(p, s); contract.ReadsEnv([]string{v}) {
+			e.param(paramOption(s.name, v), "reads the container's env through sh in the exec probes, and scaffold=true's image (distroless static) has no shell, so they could never pass; write the value itself, or generate the probes without scaffold=true for an image with a shell (the Component patches your Deployment)")
+		}
+	}
+}
