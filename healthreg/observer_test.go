@@ -137,6 +137,8 @@ func TestBlockedObserver(t *testing.T) {
 	flaky.set(nil)
 	waitFor(t, "a.A to recover", func() bool { return r.Status("a.A") == SERVING })
 
+	// The observers block until the test ends: Serve returning at all
+	// (result waits, then fails) shows Shutdown does not wait for them.
 	stopAt := time.Now()
 	if err := r.Shutdown(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -144,10 +146,8 @@ func TestBlockedObserver(t *testing.T) {
 	if err := result(t, served); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(stopAt); took > 2*time.Second {
-		t.Errorf("Shutdown and Serve took %v with drain 100ms and stop 300ms", took)
-	}
-	t.Logf("New to Serve's return: %v; the observer was called %d times", time.Since(began), calls.Load())
+	t.Logf("Shutdown to Serve's return: %v with drain 100ms and stop 300ms; New to Serve's return: %v; the observer was called %d times",
+		time.Since(stopAt), time.Since(began), calls.Load())
 	r.mu.Lock()
 	queued := len(r.pending) + len(r.checkQueue)
 	r.mu.Unlock()
