@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/protoc-gen-health/protoc-gen-health/internal/contract"
 )
 
 // The consumers of health other than the kubelet: load balancers that probe
@@ -209,26 +211,17 @@ func (w *Workload) ComposeTest() []string {
 }
 
 // composeHeader writes a header value of the kubelet's syntax ("$$" a
-// dollar, $(VAR) a variable) in compose's.
+// dollar, $(VAR) a variable) in compose's: "$" is "$$", and a variable
+// compose can read is ${VAR:?...}; a name no shell variable can have stays
+// the literal text the kubelet would leave.
 func composeHeader(h string) string {
-	var b strings.Builder
-	for i := 0; i < len(h); i++ {
-		switch {
-		case h[i] != '$':
-			b.WriteByte(h[i])
-		case strings.HasPrefix(h[i:], "$$"):
-			b.WriteString("$$")
-			i++
-		case strings.HasPrefix(h[i:], "$(") && strings.IndexByte(h[i:], ')') > 0:
-			end := strings.IndexByte(h[i:], ')')
-			name := h[i+2 : i+end]
-			fmt.Fprintf(&b, "${%s:?%s is the probe's rpc_header; set it for docker compose}", name, name)
-			i += end
-		default:
-			b.WriteString("$$")
+	dollars := func(s string) string { return strings.ReplaceAll(s, "$", "$$") }
+	return contract.RewriteKubelet(h, dollars, func(name string) string {
+		if !contract.IsEnvName(name) {
+			return dollars("$(" + name + ")")
 		}
-	}
-	return b.String()
+		return fmt.Sprintf("${%s:?%s is the probe's rpc_header; set it for docker compose}", name, name)
+	})
 }
 
 // execCommand is grpc_health_probe's argv for one probe.

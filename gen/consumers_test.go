@@ -530,3 +530,20 @@ func TestGatewayDuration(t *testing.T) {
 		}
 	}
 }
+
+// composeHeader reads the kubelet's syntax as the kubelet does
+// (contract.RewriteKubelet) and writes what compose interpolates to the
+// same text, a readable variable becoming compose's required one.
+func TestComposeHeader(t *testing.T) {
+	for in, want := range map[string]string{
+		"x-tenant: probes":             "x-tenant: probes",
+		"authorization: Bearer $(TOK)": "authorization: Bearer ${TOK:?TOK is the probe's rpc_header; set it for docker compose}",
+		"a: $$(TOK) costs $5":          "a: $$(TOK) costs $$5",
+		"a: $(a$$b)":                   "a: $$(a$$$$b)", // one name to the kubelet, not a shell variable: the kubelet leaves it
+		"a: $(unclosed $$":             "a: $$(unclosed $$",
+	} {
+		if got := composeHeader(in); got != want {
+			t.Errorf("composeHeader(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

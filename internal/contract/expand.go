@@ -63,3 +63,18 @@ func Unexpanded(s string) []string {
 func isNameByte(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
+
+// RewriteKubelet writes s, a string in the kubelet's syntax (kubeletParts),
+// in another: each piece of literal text through literal, each $(NAME)
+// reference's name through ref. Compose's healthcheck is written with it.
+func RewriteKubelet(s string, literal, ref func(string) string) string {
+	var b strings.Builder
+	for _, p := range kubeletParts(s) {
+		if p.ref {
+			b.WriteString(ref(p.text))
+		} else {
+			b.WriteString(literal(p.text))
+		}
+	}
+	return b.String()
+}

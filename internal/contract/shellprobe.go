@@ -61,8 +61,8 @@ type kubeletPart struct {
 // (third_party/forked/golang/expansion) reads it: "$$" is a "$", "$("
 // through the next ")" a reference, whatever the name holds ("$(a$$b)"
 // names "a$$b"), an unclosed "$(" and any other "$" literal. It is the one
-// reader of that syntax: ExpandKubelet, EnvRefs and ProbeCommand's script
-// read through it.
+// reader of that syntax: ExpandKubelet, EnvRefs, RewriteKubelet (compose's
+// healthcheck) and ProbeCommand's script read through it.
 func kubeletParts(s string) []kubeletPart {
 	var parts []kubeletPart
 	var lit strings.Builder
