@@ -24,6 +24,10 @@ const madvHugepage = 14
 // right. Only main calls it, once: the tests' runs of the plugin
 // in-process keep the ordinary heap.
 func adviseHugePages(n int) {
+	if ^uint(0)>>32 == 0 {
+		// A 32-bit address space has no room to spare for the range.
+		return
+	}
 	b := make([]byte, n)
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	start := 0
