@@ -6,10 +6,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"google.golang.org/grpc"
+
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/internal/onaccept"
 )
 
 // shutdownSignals are what Kubernetes (SIGTERM) and a terminal (SIGINT) send.
@@ -59,11 +60,13 @@ func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener
 	accepting := make(chan struct{})
 	served := make(chan error, 1)
 	go func() {
-		err := srv.Serve(&acceptHook{Listener: lis, first: func() {
+		// From grpc.Server.Serve's first Accept, srv is serving lis: the
+		// moment liveness becomes true.
+		err := srv.Serve(onaccept.First(lis, func() {
 			r.SetLive(true)
 			r.SetReady()
 			close(accepting)
-		}})
+		}))
 		// After the hook's SetLive(true), since both run on this goroutine.
 		r.SetLive(false)
 		served <- err
@@ -113,17 +116,4 @@ func (r *Registry) Serve(ctx context.Context, srv *grpc.Server, lis net.Listener
 		return serveErr
 	}
 	return shutdownErr
-}
-
-// acceptHook calls first when grpc.Server.Serve first calls Accept: from
-// then on srv is serving lis, which is the moment liveness becomes true.
-type acceptHook struct {
-	net.Listener
-	once  sync.Once
-	first func()
-}
-
-func (l *acceptHook) Accept() (net.Conn, error) {
-	l.once.Do(l.first)
-	return l.Listener.Accept()
 }

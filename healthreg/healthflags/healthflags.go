@@ -29,6 +29,7 @@ import (
 
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg"
 	"github.com/protoc-gen-health/protoc-gen-health/healthreg/internal/defaults"
+	"github.com/protoc-gen-health/protoc-gen-health/healthreg/internal/onaccept"
 )
 
 // The flags Define defines. The Deployment that protoc-gen-health scaffolds
@@ -131,22 +132,10 @@ func (c *Config) ListenAndServe(ctx context.Context, r *healthreg.Registry, srv 
 	// Serve wraps lis in a listener of its own that sets liveness SERVING
 	// before calling this one's Accept, so the announcement comes after
 	// everything Serve sets up.
-	announced := &firstAccept{Listener: lis, first: func() { slog.Info("serving", attrs...) }}
+	announced := onaccept.First(lis, func() { slog.Info("serving", attrs...) })
 	err = r.Serve(ctx, srv, announced)
 	// Serve returns once Shutdown has stopped the health port (or made
 	// ServeHealth refuse to start): the goroutine is ending, not hanging.
 	health.Wait()
 	return err
-}
-
-// firstAccept calls first when the server first calls Accept.
-type firstAccept struct {
-	net.Listener
-	once  sync.Once
-	first func()
-}
-
-func (l *firstAccept) Accept() (net.Conn, error) {
-	l.once.Do(l.first)
-	return l.Listener.Accept()
 }
