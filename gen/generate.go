@@ -48,17 +48,20 @@ const (
 func Generate(req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
 	in, err := proto.Marshal(req)
 	if err != nil {
-		var c collector
-		c.fail(fmt.Errorf("encoding the request: %v", err))
-		return c.response()
+		return errorResponse(fmt.Errorf("encoding the request: %v", err))
 	}
 	resp, err := GenerateEncoded(in)
 	if err != nil {
-		var c collector
-		c.fail(fmt.Errorf("decoding the request: %v", err))
-		return c.response()
+		return errorResponse(fmt.Errorf("decoding the request: %v", err))
 	}
 	return resp
+}
+
+// errorResponse is the response that reports err instead of files.
+func errorResponse(err error) *pluginpb.CodeGeneratorResponse {
+	var c collector
+	c.fail(err)
+	return c.response()
 }
 
 // GenerateEncoded runs the plugin on an encoded request, the bytes protoc
@@ -177,10 +180,8 @@ func generate(req *pluginpb.CodeGeneratorRequest, out sink) error {
 		return errors.New(resp.GetError())
 	}
 	// Every check has passed: from here on the files go out.
-	for _, f := range resp.File {
-		if err := out.file(f); err != nil {
-			return err
-		}
+	if err := emitFiles(out, resp.File); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	for _, f := range goFiles {
@@ -192,18 +193,24 @@ func generate(req *pluginpb.CodeGeneratorRequest, out sink) error {
 		if manifests.err != nil {
 			return manifests.err
 		}
-		for _, f := range manifests.files {
-			if err := out.file(f); err != nil {
-				return err
-			}
+		if err := emitFiles(out, manifests.files); err != nil {
+			return err
 		}
 	}
-	for _, f := range mains {
+	if err := emitFiles(out, mains); err != nil {
+		return err
+	}
+	return renderModules(model, out.file)
+}
+
+// emitFiles gives files to out, in order.
+func emitFiles(out sink, files []*pluginpb.CodeGeneratorResponse_File) error {
+	for _, f := range files {
 		if err := out.file(f); err != nil {
 			return err
 		}
 	}
-	return renderModules(model, out.file)
+	return nil
 }
 
 // k8sFiles is a workload's files from renderK8s, or its error, passed back
